@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
+import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
+import { parseCommand, type Command } from '../core/commands';
+import { KINDS } from '../core/kinds';
+import type { KindId } from '../core/model';
+import { describe, findDeleted, listDeleted, type RecycleBin } from '../core/recycleBin';
+import { GraphFailure } from '../graph/errors';
+import type { GraphProbe } from '../graph/gateway';
+import type { Logger } from '../log';
+import type { AdaptiveCardJson } from './cards';
+import { chooseKindCard, describeError, detailsCard, failureCard, helpCard, listCard, statusCard, type ListQuery, type ViewContext } from './views';
+
+/**
+ * The Teams edge: teams-ai routes that translate activities into domain calls and
+ * results into cards. Nothing here decides policy; it only asks the core and renders.
+ */
+
+export interface BotDependencies {
+  adapter: TeamsAdapter;
+  botAppId?: string;
+  recycleBin: RecycleBin;
+  probeGraph: () => Promise<GraphProbe>;
+  mode: 'demo' | 'tenant';
+  /** When set, activities from any other tenant are refused. */
+  allowedTenantId?: string;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export const RESTORE_NOT_AVAILABLE =
+  'Restoring needs the approval workflow (a second admin approves every restore), which is not enabled in this build yet. Nothing was restored.';
+
+export const DEMO_FOOTER = 'Demo mode: this tenant is simulated. Nothing here reads or changes a real tenant.';
+
+const KIND_IDS = new Set<string>(KINDS.map((k) => k.id));
+
+export function createBotApplication(deps: BotDependencies): Application<TurnState> {
+  const { logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const view: ViewContext = { footer: deps.mode === 'demo' ? DEMO_FOOTER : '' };
+  const app = new Application<TurnState>({
+    adapter: deps.adapter,
+    botAppId: deps.botAppId,
+    startTypingTimer: false,
+    removeRecipientMention: true,
+  });
+
+  app.turn('beforeTurn', async (context) => {
+    const activity = context.activity;
+    const tenantId = activity.conversation?.tenantId ?? activity.channelData?.tenant?.id;
+    logger.info('activity', {
+      type: activity.type,
+      name: activity.name,
+      verb: activity.value?.action?.verb,
+      conversationType: activity.conversation?.conversationType,
+      conversationId: activity.conversation?.id,
+      userId: activity.from?.aadObjectId,
+      tenantId,
+    });
+    if (deps.allowedTenantId && tenantId && tenantId.toLowerCase() !== deps.allowedTenantId.toLowerCase()) {
+      logger.warn('activity.refused.tenant', { tenantId, allowedTenantId: deps.allowedTenantId });
+      await reply(context, 'Sorry, this bot only serves the administrators of the tenant it is configured for.');
+      return false;
+    }
+    return true;
+  });
+
+  app.conversationUpdate('membersAdded', async (context) => {
+    const botId = context.activity.recipient?.id;
+    if (context.activity.membersAdded?.some((member) => member.id === botId)) {
+      await context.sendActivity('Hi! I list soft-deleted Entra policies (Conditional Access, named locations, cross-tenant partners) and explain them. Type `help` to see what I can do.');
+    }
+  });
+
+  app.activity(ActivityTypes.Message, async (context) => {
+    const parsed = parseCommand(context.activity.text ?? '');
+    logger.info('command', { parsed: parsed.ok ? parsed.command.type : parsed.problem });
+    if (!parsed.ok) {
+      if (parsed.problem === 'empty') return void (await context.sendActivity('Type `help` to see what I can do.'));
+      if (parsed.problem === 'invalid') return void (await context.sendActivity(`${parsed.message}\n\nUsage: \`${parsed.usage}\``));
+      const guess = parsed.suggestion ? ` Did you mean \`${parsed.suggestion}\`?` : '';
+      return void (await context.sendActivity(`I don't know "${parsed.word}".${guess} Type \`help\` for everything I can do.`));
+    }
+    await guarded(context, () => runCommand(context, parsed.command));
+  });
+
+  app.adaptiveCards.actionExecute<{ kind?: string; search?: string; page?: string | number }>('list.page', async (_context, _state, data) => {
+    const kind = data.kind === 'all' || !data.kind ? 'all' : asKind(data.kind);
+    if (!kind) return 'That list button is out of date. Type `deleted` for a fresh list.';
+    const query: ListQuery = { kind, search: typeof data.search === 'string' ? data.search : '' };
+    return invokeGuarded(() => buildList(query, Number(data.page) || 0));
+  });
+
+  app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.show', async (context, _state, data) => {
+    const kind = asKind(data.kind);
+    if (!kind || typeof data.id !== 'string') return 'That button is out of date. Type `deleted` for a fresh list.';
+    return invokeGuarded(async () => {
+      await send(context, await buildShow(data.id!, kind));
+      return 'Details posted below.';
+    });
+  });
+
+  app.adaptiveCards.actionExecute('item.restore', async () => RESTORE_NOT_AVAILABLE);
+
+  app.error(async (context, error) => {
+    const reference = randomUUID();
+    logger.error('turn.error', { reference, error });
+    if (context.activity.type === ActivityTypes.Message) {
+      await context.sendActivity(`Something went wrong on my side (reference ${reference}). Nothing was changed.`);
+    }
+  });
+
+  async function runCommand(context: TurnContext, command: Command): Promise<void> {
+    switch (command.type) {
+      case 'help':
+        return send(context, helpCard(view));
+      case 'deleted': {
+        const kind = command.kinds.length === 1 ? command.kinds[0] : 'all';
+        return send(context, await buildList({ kind, search: command.search }, 0));
+      }
+      case 'show':
+        return send(context, await buildShow(command.id, command.kind));
+      case 'status':
+        return send(context, statusCard({ mode: deps.mode, configuredTenantId: deps.allowedTenantId, probe: await deps.probeGraph() }, view));
+    }
+  }
+
+  async function buildList(query: ListQuery, page: number): Promise<AdaptiveCardJson> {
+    const kinds = query.kind === 'all' ? KINDS.map((k) => k.id) : [query.kind];
+    const listing = await listDeleted(deps.recycleBin, kinds, query.search, now());
+    // When every kind failed there is nothing to list: show the failure itself.
+    if (listing.failures.length === kinds.length && listing.failures[0].error instanceof GraphFailure) {
+      return failureCard(listing.failures[0].error, view);
+    }
+    return listCard(listing, query, page, view);
+  }
+
+  async function buildShow(id: string, kind: KindId | undefined): Promise<AdaptiveCardJson | string> {
+    const lookup = await findDeleted(deps.recycleBin, id, kind, now());
+    if (lookup.found === 'several') return chooseKindCard(id, lookup.items, view);
+    if (lookup.found === 'one') return detailsCard(await describe(deps.recycleBin, lookup.item, now()), view);
+    const graphFailure = lookup.failures.find((f) => f.error instanceof GraphFailure)?.error as GraphFailure | undefined;
+    if (graphFailure && lookup.failures.length === (kind ? 1 : KINDS.length)) return failureCard(graphFailure, view);
+    const warnings = lookup.failures.map((f) => `\n\n⚠️ ${describeError(f.error)}`).join('');
+    return `No deleted item has the id ${id}. It may have been restored, purged after 30 days, or never deleted. Type \`deleted\` to see what is in the recycle bin.${warnings}`;
+  }
+
+  /** Runs a message handler; Graph failures become a card, anything else a friendly line. */
+  async function guarded(context: TurnContext, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (error instanceof GraphFailure) return send(context, failureCard(error, view));
+      throw error;
+    }
+  }
+
+  /** Invokes must always answer: on failure the clicker gets one line, the card stays. */
+  async function invokeGuarded(work: () => Promise<AdaptiveCardJson | string>): Promise<AdaptiveCardJson | string> {
+    try {
+      return await work();
+    } catch (error) {
+      const reference = randomUUID();
+      logger.error('invoke.error', { reference, error });
+      return error instanceof GraphFailure ? describeError(error) : `Something went wrong on my side (reference ${reference}). Nothing was changed.`;
+    }
+  }
+
+  return app;
+}
+
+function asKind(value: unknown): KindId | undefined {
+  return typeof value === 'string' && KIND_IDS.has(value) ? (value as KindId) : undefined;
+}
+
+async function send(context: TurnContext, content: AdaptiveCardJson | string): Promise<void> {
+  await context.sendActivity(typeof content === 'string' ? content : MessageFactory.attachment(CardFactory.adaptiveCard(content)));
+}
+
+async function reply(context: TurnContext, text: string): Promise<void> {
+  if (context.activity.type === ActivityTypes.Invoke) {
+    await context.sendActivity({
+      type: ActivityTypes.InvokeResponse,
+      value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text } },
+    });
+    return;
+  }
+  if (context.activity.type === ActivityTypes.Message) await context.sendActivity(text);
+}

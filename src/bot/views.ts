@@ -1,0 +1,184 @@
+import { COMMANDS } from '../core/commands';
+import { KINDS, REQUIRED_PERMISSIONS, kindById } from '../core/kinds';
+import type { DeletedItem, KindId } from '../core/model';
+import { pageOf, type DeletedListing, type ItemDetails, type KindFailure } from '../core/recycleBin';
+import { GraphFailure } from '../graph/errors';
+import type { GraphProbe } from '../graph/gateway';
+import { renderCard, type AdaptiveCardJson } from './cards';
+
+/**
+ * Turns domain results into the data the card templates bind to. Every string that
+ * comes from a tenant is clipped so that no card can outgrow Teams' message limit.
+ */
+
+export interface ViewContext {
+  /** Shown at the foot of every card; says when the tenant is simulated. */
+  footer: string;
+}
+
+const NAME_MAX = 160;
+const VALUE_MAX = 400;
+
+export function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…';
+}
+
+export function formatDate(date: Date): string {
+  if (Number.isNaN(date.getTime())) return 'unknown date';
+  return date.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+function daysLeftText(days: number): string {
+  if (days <= 0) return 'last day';
+  return days === 1 ? '1 day left' : `${days} days left`;
+}
+
+function daysLeftColor(days: number): string {
+  if (days <= 3) return 'Attention';
+  return days <= 7 ? 'Warning' : 'Default';
+}
+
+function itemSummary(item: DeletedItem) {
+  return {
+    kind: item.kind,
+    id: item.id,
+    name: clip(item.name || item.id, NAME_MAX),
+    kindLabel: capitalise(kindById(item.kind).label),
+    deleted: formatDate(item.deletedAt),
+    daysLeftText: daysLeftText(item.daysLeft),
+    daysLeftColor: daysLeftColor(item.daysLeft),
+  };
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+export function helpCard(ctx: ViewContext): AdaptiveCardJson {
+  return renderCard('help', {
+    footer: ctx.footer,
+    commands: COMMANDS.map((c) => ({ usage: c.usage, description: c.description, example: c.example })),
+    kinds: [
+      ...KINDS.map((k) => ({ words: k.aliases.join(', '), label: k.plural })),
+      { words: 'all', label: 'Every kind above (the default)' },
+    ],
+  });
+}
+
+export interface ListQuery {
+  kind: KindId | 'all';
+  search: string;
+}
+
+export function listCard(listing: DeletedListing, query: ListQuery, requestedPage: number, ctx: ViewContext): AdaptiveCardJson {
+  const page = pageOf(listing.items, requestedPage);
+  const what = query.kind === 'all' ? 'Deleted policies and partners' : `Deleted ${kindById(query.kind).plural.toLowerCase()}`;
+  const search = clip(query.search, 100);
+  const shown = page.total === 0 ? 'nothing' : `${page.index * 10 + 1}–${page.index * 10 + page.rows.length} of ${page.total}`;
+  return renderCard('deletedList', {
+    footer: ctx.footer,
+    title: search ? `${what} matching "${search}"` : what,
+    subtitle: `Newest deletion first · showing ${shown} · items are purged 30 days after deletion`,
+    warnings: listing.failures.map(describeKindFailure),
+    emptyText: search ? `No deleted item matches "${search}".` : 'The recycle bin is empty.',
+    rows: page.rows.map(itemSummary),
+    page: page.index + 1,
+    pageCount: page.count,
+    hasPrevious: page.index > 0,
+    hasNext: page.index + 1 < page.count,
+    previousPage: page.index - 1,
+    nextPage: page.index + 1,
+    kindParam: query.kind,
+    search: query.search,
+  });
+}
+
+export function detailsCard(details: ItemDetails, ctx: ViewContext): AdaptiveCardJson {
+  const { item } = details;
+  const kind = kindById(item.kind);
+  return renderCard('details', {
+    footer: ctx.footer,
+    ...itemSummary(item),
+    idLabel: kind.key === 'tenantId' ? 'Tenant id' : 'Object id',
+    warnings: details.failures.map(describeKindFailure),
+    sections: details.sections.map((section) => ({
+      title: clip(section.title, NAME_MAX),
+      facts: section.facts.map((fact) => ({ label: clip(fact.label, 60), value: clip(fact.value, VALUE_MAX) })),
+    })),
+    references: details.references.map((ref) => ({
+      label: clip(ref.deleted?.name ?? ref.id, 60),
+      value: ref.deleted
+        ? `Deleted too (${daysLeftText(ref.deleted.daysLeft)}): it must be restored first · ${ref.id}`
+        : `Not in the recycle bin · ${ref.id}`,
+    })),
+  });
+}
+
+export function chooseKindCard(id: string, items: DeletedItem[], ctx: ViewContext): AdaptiveCardJson {
+  return renderCard('chooseKind', {
+    footer: ctx.footer,
+    id,
+    choices: items.map((item) => ({
+      kind: item.kind,
+      id: item.id,
+      title: clip(`${capitalise(kindById(item.kind).label)}: ${item.name}`, 60),
+    })),
+  });
+}
+
+export interface StatusFacts {
+  mode: 'demo' | 'tenant';
+  configuredTenantId?: string;
+  probe: GraphProbe;
+}
+
+export function statusCard(status: StatusFacts, ctx: ViewContext): AdaptiveCardJson {
+  const { probe } = status;
+  const granted = new Set(probe.claims?.roles ?? []);
+  const facts = [
+    { label: 'Mode', value: status.mode === 'demo' ? 'Demo (simulated tenant)' : 'Connected to a tenant' },
+    { label: 'Tenant', value: probe.claims?.tenantId ?? status.configuredTenantId ?? 'unknown' },
+    { label: 'Graph endpoint', value: probe.endpoint },
+    { label: 'Graph answers', value: probe.reachable ? 'Yes' : 'No' },
+  ];
+  if (probe.claims?.appId) facts.push({ label: 'App (client) id', value: probe.claims.appId });
+  return renderCard('status', {
+    footer: ctx.footer,
+    facts,
+    warnings: probe.failure ? [describeError(probe.failure)] : [],
+    permissions: REQUIRED_PERMISSIONS.map(({ permission, purpose }) => {
+      const present = granted.has(permission);
+      return {
+        permission,
+        purpose: present ? `Present: ${purpose}` : `Missing: needed to ${purpose}`,
+        mark: present ? '✓' : '✗',
+        color: present ? 'Good' : 'Attention',
+      };
+    }),
+  });
+}
+
+export function failureCard(failure: GraphFailure, ctx: ViewContext): AdaptiveCardJson {
+  const facts = [{ label: 'Graph error', value: failure.code }];
+  if (failure.status) facts.push({ label: 'HTTP status', value: String(failure.status) });
+  if (failure.requestId) facts.push({ label: 'Request id', value: failure.requestId });
+  return renderCard('failure', {
+    footer: ctx.footer,
+    operation: failure.operation,
+    detail: clip(failure.detail, VALUE_MAX),
+    facts,
+    hint: failure.hint ?? '',
+  });
+}
+
+function describeKindFailure(failure: KindFailure): string {
+  return describeError(failure.error);
+}
+
+/** One line for a warning: what failed, the code, the request-id and the fix. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof GraphFailure)) return 'Something went wrong on my side; the details are in the bot log.';
+  const parts = [`Could not ${error.operation}: ${error.code}${error.status ? ` (HTTP ${error.status})` : ''}`];
+  if (error.requestId) parts.push(`request-id ${error.requestId}`);
+  const line = parts.join(', ') + '.';
+  return clip(error.hint ? `${line} ${error.hint}` : line, VALUE_MAX);
+}

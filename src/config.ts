@@ -1,0 +1,159 @@
+/**
+ * Configuration is read and validated once, at start-up. A bad value stops the bot with
+ * a message naming the variable; nothing downstream reads process.env.
+ */
+
+export type GraphCredentialConfig =
+  | { type: 'secret'; tenantId: string; clientId: string; clientSecret: string }
+  | { type: 'certificate'; tenantId: string; clientId: string; certificatePath: string }
+  | { type: 'managedIdentity'; tenantId: string; clientId?: string };
+
+export interface BotIdentity {
+  appId: string;
+  password?: string;
+  tenantId?: string;
+  type: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMsi';
+}
+
+export interface GraphSettings {
+  baseUrl: string;
+  authorityHost?: string;
+  /** Per-request timeout. */
+  timeoutMs: number;
+  /** After this long a call gives up, retries included, and says so. */
+  retryBudgetMs: number;
+  maxRetries: number;
+  /** Minimum spacing of requests on Conditional Access paths (Graph allows 1/s per tenant). */
+  caMinIntervalMs: number;
+}
+
+export interface Config {
+  mode: 'demo' | 'tenant';
+  port: number;
+  /** Activities from other tenants are refused when this is set. */
+  allowedTenantId?: string;
+  bot?: BotIdentity;
+  graph: GraphSettings;
+  /** Absent in demo mode, where the in-process simulator issues the tokens. */
+  credential?: GraphCredentialConfig;
+  playground: { enabled: boolean; port: number };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${raw}"`);
+    }
+    return value;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    throw new ConfigError(name, `expected true or false, got "${raw}"`);
+  };
+  const guid = (name: string): string | undefined => {
+    const value = read(name);
+    if (value !== undefined && !GUID.test(value)) throw new ConfigError(name, `expected a GUID, got "${value}"`);
+    return value;
+  };
+  const httpsUrl = (name: string, fallback?: string): string | undefined => {
+    const value = read(name) ?? fallback;
+    if (value === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigError(name, `expected an https URL, got "${value}"`);
+    }
+    if (url.protocol !== 'https:') throw new ConfigError(name, `must be an https URL (Graph tokens are only sent over TLS), got "${value}"`);
+    return url.origin;
+  };
+
+  const useManagedIdentity = flag('AZURE_USE_MANAGED_IDENTITY', false);
+  const clientId = guid('AZURE_CLIENT_ID');
+  const tenantMode = clientId !== undefined || useManagedIdentity;
+  const tenantId = guid('AZURE_TENANT_ID');
+
+  const graph: GraphSettings = {
+    baseUrl: httpsUrl('GRAPH_BASE_URL', 'https://graph.microsoft.com')!,
+    authorityHost: httpsUrl('AZURE_AUTHORITY_HOST'),
+    timeoutMs: integer('GRAPH_TIMEOUT_MS', 15_000, 100, 300_000),
+    retryBudgetMs: integer('GRAPH_RETRY_BUDGET_MS', 60_000, 0, 600_000),
+    maxRetries: integer('GRAPH_MAX_RETRIES', 6, 0, 10),
+    caMinIntervalMs: integer('GRAPH_CA_MIN_INTERVAL_MS', 1_000, 0, 60_000),
+  };
+
+  let credential: GraphCredentialConfig | undefined;
+  if (tenantMode) {
+    if (!tenantId) throw new ConfigError('AZURE_TENANT_ID', 'required when AZURE_CLIENT_ID or AZURE_USE_MANAGED_IDENTITY is set');
+    const secret = read('AZURE_CLIENT_SECRET');
+    const certificatePath = read('AZURE_CLIENT_CERTIFICATE_PATH');
+    if (useManagedIdentity) {
+      credential = { type: 'managedIdentity', tenantId, clientId };
+    } else if (secret && certificatePath) {
+      throw new ConfigError('AZURE_CLIENT_SECRET', 'set either AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH, not both');
+    } else if (secret) {
+      credential = { type: 'secret', tenantId, clientId: clientId!, clientSecret: secret };
+    } else if (certificatePath) {
+      credential = { type: 'certificate', tenantId, clientId: clientId!, certificatePath };
+    } else {
+      throw new ConfigError(
+        'AZURE_CLIENT_SECRET',
+        'AZURE_CLIENT_ID is set but no credential is: set AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_USE_MANAGED_IDENTITY=true',
+      );
+    }
+  }
+
+  const botId = read('BOT_ID');
+  const botType = read('BOT_TYPE') ?? 'MultiTenant';
+  if (!['MultiTenant', 'SingleTenant', 'UserAssignedMsi'].includes(botType)) {
+    throw new ConfigError('BOT_TYPE', `expected MultiTenant, SingleTenant or UserAssignedMsi, got "${botType}"`);
+  }
+  const bot: BotIdentity | undefined = botId
+    ? { appId: botId, password: read('BOT_PASSWORD'), tenantId: guid('BOT_TENANT_ID'), type: botType as BotIdentity['type'] }
+    : undefined;
+  if (bot && bot.type !== 'UserAssignedMsi' && !bot.password) {
+    throw new ConfigError('BOT_PASSWORD', 'required with BOT_ID unless BOT_TYPE=UserAssignedMsi');
+  }
+  if (bot?.type === 'SingleTenant' && !bot.tenantId) throw new ConfigError('BOT_TENANT_ID', 'required when BOT_TYPE=SingleTenant');
+
+  const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `expected debug, info, warn or error, got "${logLevel}"`);
+  }
+
+  return {
+    mode: tenantMode ? 'tenant' : 'demo',
+    port: integer('PORT', 3978, 0, 65535),
+    allowedTenantId: tenantId,
+    bot,
+    graph,
+    credential,
+    playground: {
+      enabled: !tenantMode && flag('DEMO_PLAYGROUND', true),
+      port: integer('PLAYGROUND_PORT', 56150, 1, 65535),
+    },
+    logLevel: logLevel as Config['logLevel'],
+  };
+}

@@ -1,0 +1,137 @@
+import { KINDS, kindByAlias } from './kinds';
+import { GUID_PATTERN, type KindId } from './model';
+
+/**
+ * The command grammar. One registry (COMMANDS) drives parsing, `help` and the app
+ * manifest's command list, so the three can never disagree.
+ */
+
+export type Command =
+  | { type: 'help' }
+  | { type: 'deleted'; kinds: KindId[]; search: string }
+  | { type: 'show'; id: string; kind?: KindId }
+  | { type: 'status' };
+
+export type ParseResult =
+  | { ok: true; command: Command }
+  | { ok: false; problem: 'empty' }
+  | { ok: false; problem: 'unknown'; word: string; suggestion?: string }
+  | { ok: false; problem: 'invalid'; message: string; usage: string };
+
+export interface CommandSpec {
+  name: string;
+  aliases: string[];
+  usage: string;
+  example: string;
+  description: string;
+  parse(args: string[]): Command | string;
+}
+
+const ALL_KINDS_WORD = 'all';
+const kindWords = [...KINDS.map((k) => k.aliases[0]), ALL_KINDS_WORD].join('|');
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'help',
+    aliases: ['?'],
+    usage: 'help',
+    example: 'help',
+    description: 'List every command with an example',
+    parse: () => ({ type: 'help' }),
+  },
+  {
+    name: 'deleted',
+    aliases: ['list', 'ls'],
+    usage: `deleted [${kindWords}] [search text]`,
+    example: 'deleted ca block',
+    description: 'List soft-deleted policies, newest deletion first, with days left before purge',
+    parse: (args) => {
+      const kind = args[0] === undefined ? undefined : kindByAlias(args[0]);
+      const isAll = args[0]?.toLowerCase() === ALL_KINDS_WORD;
+      const rest = kind || isAll ? args.slice(1) : args;
+      return {
+        type: 'deleted',
+        kinds: kind ? [kind.id] : KINDS.map((k) => k.id),
+        search: rest.join(' '),
+      };
+    },
+  },
+  {
+    name: 'show',
+    aliases: ['details', 'get'],
+    usage: `show [${KINDS.map((k) => k.aliases[0]).join('|')}] <id>`,
+    example: 'show 6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10',
+    description: 'Show one deleted item in plain words',
+    parse: (args) => {
+      const kind = args.length > 1 ? kindByAlias(args[0]) : undefined;
+      const idArgs = kind ? args.slice(1) : args;
+      if (idArgs.length === 0) return 'Which item? Give its id, as shown on the `deleted` list.';
+      if (idArgs.length > 1) return 'Give one id at a time.';
+      const id = idArgs[0].replace(/^\{|\}$/g, '');
+      if (!GUID_PATTERN.test(id)) {
+        return `"${idArgs[0]}" is not an object id. Ids look like 6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10 (partners use the partner's tenant id).`;
+      }
+      return { type: 'show', id: id.toLowerCase(), kind: kind?.id };
+    },
+  },
+  {
+    name: 'status',
+    aliases: [],
+    usage: 'status',
+    example: 'status',
+    description: 'Mode, tenant, Graph health and the permissions the bot holds',
+    parse: () => ({ type: 'status' }),
+  },
+];
+
+/** Normalises what Teams delivers: entities, non-breaking spaces, line breaks, markup. */
+export function normaliseText(text: string): string {
+  return text
+    .replace(/<at>[^<]*<\/at>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;|\u00a0/gi, ' ')
+    .replace(/&amp;/gi, '&')
+    .replace(/&lt;/gi, '<')
+    .replace(/&gt;/gi, '>')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export function parseCommand(text: string): ParseResult {
+  const words = normaliseText(text).replace(/^\//, '').split(' ').filter(Boolean);
+  if (words.length === 0) return { ok: false, problem: 'empty' };
+  const [first, ...args] = words;
+  const word = first.toLowerCase();
+  const spec = COMMANDS.find((c) => c.name === word || c.aliases.includes(word));
+  if (!spec) return { ok: false, problem: 'unknown', word: first, suggestion: nearestCommand(word) };
+  const parsed = spec.parse(args);
+  if (typeof parsed === 'string') return { ok: false, problem: 'invalid', message: parsed, usage: spec.usage };
+  return { ok: true, command: parsed };
+}
+
+/** The command name closest to a mistyped word, when it is close enough to be a typo. */
+export function nearestCommand(word: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const spec of COMMANDS) {
+    for (const candidate of [spec.name, ...spec.aliases]) {
+      const distance = editDistance(word, candidate);
+      if (!best || distance < best.distance) best = { name: spec.name, distance };
+    }
+  }
+  if (!best) return undefined;
+  const tolerance = word.length <= 3 ? 1 : 2;
+  return best.distance <= tolerance ? best.name : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}

@@ -1,0 +1,116 @@
+import type { DetailSection, GraphObject, ItemRef, KindId } from './model';
+import {
+  namedLocationsReferencedBy,
+  summariseConditionalAccessPolicy,
+  summariseNamedLocation,
+  summarisePartner,
+  summariseSyncPartner,
+} from './summaries';
+
+/**
+ * The registry of resource kinds. Listing, details, restore, help text and the app
+ * manifest are all driven from these entries: adding a kind is adding one entry.
+ */
+export interface ResourceKind {
+  id: KindId;
+  /** Singular, as an admin says it: "Conditional Access policy". */
+  label: string;
+  /** Plural heading for lists. */
+  plural: string;
+  /** Words accepted in commands; the first is the canonical one shown in help. */
+  aliases: string[];
+  graphVersion: 'beta' | 'v1.0';
+  /** Collection of soft-deleted items, relative to the version root. */
+  deletedItemsPath: string;
+  /** Property that identifies an item (partners are keyed by tenant id). */
+  key: 'id' | 'tenantId';
+  permissions: { read: string; restore: string };
+  /** What the list row shows as the item's name. */
+  displayName(raw: GraphObject): string;
+  summarise(raw: GraphObject): DetailSection[];
+  /** Other deleted-items this one depends on (a CA policy's named locations). */
+  references(raw: GraphObject): ItemRef[];
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const noReferences = (): ItemRef[] => [];
+
+export const KINDS: readonly ResourceKind[] = [
+  {
+    id: 'ca',
+    label: 'Conditional Access policy',
+    plural: 'Conditional Access policies',
+    aliases: ['ca', 'policies', 'policy'],
+    graphVersion: 'beta',
+    deletedItemsPath: '/identity/conditionalAccess/deletedItems/policies',
+    key: 'id',
+    permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.ConditionalAccess' },
+    displayName: (raw) => text(raw.displayName) || text(raw.id),
+    summarise: summariseConditionalAccessPolicy,
+    references: namedLocationsReferencedBy,
+  },
+  {
+    id: 'locations',
+    label: 'named location',
+    plural: 'Named locations',
+    aliases: ['locations', 'nl', 'named-locations'],
+    graphVersion: 'beta',
+    deletedItemsPath: '/identity/conditionalAccess/deletedItems/namedLocations',
+    key: 'id',
+    permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.ConditionalAccess' },
+    displayName: (raw) => text(raw.displayName) || text(raw.id),
+    summarise: summariseNamedLocation,
+    references: noReferences,
+  },
+  {
+    id: 'partners',
+    label: 'cross-tenant partner',
+    plural: 'Cross-tenant access partners',
+    aliases: ['partners', 'xtap'],
+    graphVersion: 'beta',
+    deletedItemsPath: '/policies/deletedItems/crossTenantPartners',
+    key: 'tenantId',
+    permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.CrossTenantAccess' },
+    // Partners have no name in the metadata; some responses carry one anyway (API.md §7).
+    displayName: (raw) => text(raw.displayName) || text(raw.tenantId),
+    summarise: summarisePartner,
+    references: noReferences,
+  },
+  {
+    id: 'sync',
+    label: 'identity-sync policy',
+    plural: 'Cross-tenant identity-sync policies',
+    aliases: ['sync'],
+    graphVersion: 'beta',
+    deletedItemsPath: '/policies/deletedItems/crossTenantSyncPolicyPartners',
+    key: 'tenantId',
+    permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.CrossTenantAccess' },
+    displayName: (raw) => text(raw.displayName) || text(raw.tenantId),
+    summarise: summariseSyncPartner,
+    references: noReferences,
+  },
+];
+
+export function kindById(id: KindId): ResourceKind {
+  const kind = KINDS.find((k) => k.id === id);
+  if (!kind) throw new Error(`unknown resource kind ${id}`);
+  return kind;
+}
+
+/** Resolves a word typed by a user ("nl", "Policies") to a kind, or undefined. */
+export function kindByAlias(word: string): ResourceKind | undefined {
+  const lower = word.toLowerCase();
+  return KINDS.find((k) => k.aliases.includes(lower));
+}
+
+export function itemKey(kind: ResourceKind, raw: GraphObject): string {
+  return text(raw[kind.key]);
+}
+
+/** Every application permission some feature needs, with what it is for. */
+export const REQUIRED_PERMISSIONS: readonly { permission: string; purpose: string }[] = [
+  { permission: 'Policy.Read.All', purpose: 'list and show deleted policies and partners' },
+  { permission: 'Policy.ReadWrite.ConditionalAccess', purpose: 'restore CA policies and named locations' },
+  { permission: 'Policy.ReadWrite.CrossTenantAccess', purpose: 'restore and change cross-tenant partners' },
+  { permission: 'AuditLog.Read.All', purpose: 'say who deleted an item in alerts' },
+];

@@ -1,0 +1,44 @@
+/** Shapes shared by the whole domain. Graph objects are kept as loose records because
+ *  real responses carry properties the metadata does not declare (API.md §7). */
+
+export type GraphObject = Record<string, unknown>;
+
+export type KindId = 'ca' | 'locations' | 'partners' | 'sync';
+
+export interface ItemRef {
+  kind: KindId;
+  id: string;
+}
+
+export interface DetailFact {
+  label: string;
+  value: string;
+}
+
+export interface DetailSection {
+  title: string;
+  facts: DetailFact[];
+}
+
+/** A soft-deleted object as the rest of the bot sees it. */
+export interface DeletedItem extends ItemRef {
+  name: string;
+  deletedAt: Date;
+  /** Whole days before the service purges it for good (0 on the last day). */
+  daysLeft: number;
+  raw: GraphObject;
+}
+
+export const RETENTION_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function purgeDate(deletedAt: Date): Date {
+  return new Date(deletedAt.getTime() + RETENTION_DAYS * DAY_MS);
+}
+
+export function daysLeft(deletedAt: Date, now: Date): number {
+  const remaining = purgeDate(deletedAt).getTime() - now.getTime();
+  return Math.max(0, Math.floor(remaining / DAY_MS));
+}
+
+export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

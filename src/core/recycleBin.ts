@@ -1,0 +1,123 @@
+import { KINDS, itemKey, kindById, type ResourceKind } from './kinds';
+import { daysLeft, type DeletedItem, type DetailSection, type GraphObject, type ItemRef, type KindId } from './model';
+
+/** The port through which the domain reads the recycle bins; src/graph implements it. */
+export interface RecycleBin {
+  listDeleted(kind: ResourceKind): Promise<GraphObject[]>;
+  /** Undefined when no deleted item of that kind has the id. */
+  getDeleted(kind: ResourceKind, id: string): Promise<GraphObject | undefined>;
+}
+
+export interface KindFailure {
+  kind: KindId;
+  error: unknown;
+}
+
+export interface DeletedListing {
+  items: DeletedItem[];
+  /** Kinds that could not be listed; the others are still shown. */
+  failures: KindFailure[];
+}
+
+export const PAGE_SIZE = 10;
+
+export function toDeletedItem(kind: ResourceKind, raw: GraphObject, now: Date): DeletedItem {
+  const deletedAt = new Date(typeof raw.deletedDateTime === 'string' ? raw.deletedDateTime : 0);
+  return {
+    kind: kind.id,
+    id: itemKey(kind, raw),
+    name: kind.displayName(raw),
+    deletedAt,
+    daysLeft: daysLeft(deletedAt, now),
+    raw,
+  };
+}
+
+/** Deleted items of the given kinds, newest deletion first, filtered by free text. */
+export async function listDeleted(bin: RecycleBin, kinds: KindId[], search: string, now: Date): Promise<DeletedListing> {
+  const results = await Promise.allSettled(kinds.map((id) => bin.listDeleted(kindById(id))));
+  const items: DeletedItem[] = [];
+  const failures: KindFailure[] = [];
+  results.forEach((result, index) => {
+    const kind = kindById(kinds[index]);
+    if (result.status === 'rejected') failures.push({ kind: kind.id, error: result.reason });
+    else for (const raw of result.value) items.push(toDeletedItem(kind, raw, now));
+  });
+  const needle = search.trim().toLowerCase();
+  const matching = needle ? items.filter((item) => matchesSearch(item, needle)) : items;
+  matching.sort((a, b) => b.deletedAt.getTime() - a.deletedAt.getTime() || a.name.localeCompare(b.name));
+  return { items: matching, failures };
+}
+
+function matchesSearch(item: DeletedItem, needle: string): boolean {
+  return [item.name, item.id, kindById(item.kind).label].some((field) => field.toLowerCase().includes(needle));
+}
+
+export interface Page<T> {
+  rows: T[];
+  index: number;
+  count: number;
+  total: number;
+}
+
+export function pageOf<T>(items: T[], requested: number, size = PAGE_SIZE): Page<T> {
+  const count = Math.max(1, Math.ceil(items.length / size));
+  const index = Math.min(Math.max(0, Math.floor(requested) || 0), count - 1);
+  return { rows: items.slice(index * size, (index + 1) * size), index, count, total: items.length };
+}
+
+export type Lookup =
+  | { found: 'none'; failures: KindFailure[] }
+  | { found: 'one'; item: DeletedItem }
+  | { found: 'several'; items: DeletedItem[] };
+
+/**
+ * Finds a deleted item by id. Partners and their sync policies share the tenant id,
+ * so without a kind the same id can match more than one item.
+ */
+export async function findDeleted(bin: RecycleBin, id: string, kind: KindId | undefined, now: Date): Promise<Lookup> {
+  const candidates = kind ? [kindById(kind)] : [...KINDS];
+  const results = await Promise.allSettled(candidates.map((k) => bin.getDeleted(k, id)));
+  const items: DeletedItem[] = [];
+  const failures: KindFailure[] = [];
+  results.forEach((result, index) => {
+    const k = candidates[index];
+    if (result.status === 'rejected') failures.push({ kind: k.id, error: result.reason });
+    else if (result.value) items.push(toDeletedItem(k, result.value, now));
+  });
+  if (items.length === 1) return { found: 'one', item: items[0] };
+  if (items.length > 1) return { found: 'several', items };
+  return { found: 'none', failures };
+}
+
+export interface ReferenceStatus extends ItemRef {
+  /** Days left when the referenced item is itself in the recycle bin. */
+  deleted: { name: string; daysLeft: number } | undefined;
+}
+
+export interface ItemDetails {
+  item: DeletedItem;
+  sections: DetailSection[];
+  references: ReferenceStatus[];
+  /** References whose state could not be read. */
+  failures: KindFailure[];
+}
+
+/** Everything the details card says about one item, including its dependencies' state. */
+export async function describe(bin: RecycleBin, item: DeletedItem, now: Date): Promise<ItemDetails> {
+  const kind = kindById(item.kind);
+  const refs = kind.references(item.raw);
+  const results = await Promise.allSettled(refs.map((ref) => bin.getDeleted(kindById(ref.kind), ref.id)));
+  const references: ReferenceStatus[] = [];
+  const failures: KindFailure[] = [];
+  results.forEach((result, index) => {
+    const ref = refs[index];
+    if (result.status === 'rejected') {
+      failures.push({ kind: ref.kind, error: result.reason });
+      return;
+    }
+    const deleted = result.value ? toDeletedItem(kindById(ref.kind), result.value, now) : undefined;
+    references.push({ ...ref, deleted: deleted && { name: deleted.name, daysLeft: deleted.daysLeft } });
+  });
+  return { item, sections: kind.summarise(item.raw), references, failures };
+}

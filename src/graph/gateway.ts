@@ -1,0 +1,129 @@
+import type { TokenCredential } from '@azure/identity';
+import { AuthenticationHandler, Client, PageIterator, RetryHandler, RetryHandlerOptions, type PageCollection } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import type { GraphSettings } from '../config';
+import type { ResourceKind } from '../core/kinds';
+import type { RecycleBin } from '../core/recycleBin';
+import type { GraphObject } from '../core/model';
+import type { Logger } from '../log';
+import { readTokenClaims, type TokenClaims } from './credential';
+import { toGraphFailure, type GraphFailure } from './errors';
+import { CallBudget, HttpsTransport, remainingBudget } from './transport';
+
+/**
+ * The only module that knows Graph URLs. The rest of the bot asks for "deleted items of
+ * kind K" or "item K/id" and gets plain objects or a GraphFailure.
+ */
+export interface GraphProbe {
+  endpoint: string;
+  reachable: boolean;
+  /** Set when Graph could not be reached or refused the bot. */
+  failure?: GraphFailure;
+  claims?: TokenClaims;
+}
+
+export interface GraphGatewayOptions {
+  settings: GraphSettings;
+  credential: TokenCredential;
+  logger: Logger;
+  trustedCaPem?: string;
+}
+
+export class GraphGateway implements RecycleBin {
+  private readonly client: Client;
+  private readonly transport: HttpsTransport;
+  private readonly scope: string;
+
+  constructor(private readonly options: GraphGatewayOptions) {
+    const { settings, credential, logger } = options;
+    this.scope = `${settings.baseUrl}/.default`;
+    this.transport = new HttpsTransport({
+      timeoutMs: settings.timeoutMs,
+      caMinIntervalMs: settings.caMinIntervalMs,
+      trustedCaPem: options.trustedCaPem,
+      logger,
+    });
+    const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [this.scope] });
+    // RetryHandler honours Retry-After and otherwise backs off exponentially with jitter;
+    // the call budget stops it once the caller would rather hear "try again later".
+    const retry = new RetryHandlerOptions(1, settings.maxRetries, (delaySeconds, _attempt, _request, fetchOptions) =>
+      remainingBudget(fetchOptions as object) > delaySeconds * 1000,
+    );
+    const budget = new CallBudget(settings.retryBudgetMs);
+    const authentication = new AuthenticationHandler(authProvider);
+    const retryHandler = new RetryHandler(retry);
+    budget.setNext(authentication);
+    authentication.setNext(retryHandler);
+    retryHandler.setNext(this.transport);
+    this.client = Client.initWithMiddleware({
+      middleware: budget,
+      baseUrl: settings.baseUrl,
+      defaultVersion: 'v1.0',
+      // Without this a non-default endpoint (national cloud, simulator) gets no token.
+      customHosts: new Set([new URL(settings.baseUrl).hostname]),
+    });
+  }
+
+  async listDeleted(kind: ResourceKind): Promise<GraphObject[]> {
+    return this.call({ operation: `list deleted ${kind.plural.toLowerCase()}`, permission: kind.permissions.read }, async () => {
+      const firstPage: PageCollection = await this.client.api(kind.deletedItemsPath).version(kind.graphVersion).get();
+      const items: GraphObject[] = [];
+      const pages = new PageIterator(this.client, firstPage, (item: GraphObject) => {
+        items.push(item);
+        return true;
+      });
+      await pages.iterate();
+      return items;
+    });
+  }
+
+  async getDeleted(kind: ResourceKind, id: string): Promise<GraphObject | undefined> {
+    return this.call({ operation: `read deleted ${kind.label} ${id}`, permission: kind.permissions.read }, async () => {
+      try {
+        return (await this.client.api(`${kind.deletedItemsPath}/${encodeURIComponent(id)}`).version(kind.graphVersion).get()) as GraphObject;
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  /** For `status`: does Graph answer, and which application permissions does our token carry? */
+  async probe(): Promise<GraphProbe> {
+    const endpoint = this.options.settings.baseUrl;
+    try {
+      const token = await this.options.credential.getToken(this.scope);
+      if (!token) throw new Error('the credential returned no token');
+      const claims = readTokenClaims(token.token);
+      try {
+        await this.client.api('/policies/crossTenantAccessPolicy/partners').top(1).get();
+        return { endpoint, reachable: true, claims };
+      } catch (error) {
+        const failure = toGraphFailure(error, { operation: 'read cross-tenant partners', permission: 'Policy.Read.All' });
+        // Any HTTP answer, even a refusal, proves Graph is reachable.
+        return { endpoint, reachable: failure.status > 0, failure, claims };
+      }
+    } catch (error) {
+      return { endpoint, reachable: false, failure: toGraphFailure(error, { operation: 'get a Graph token', permission: 'Policy.Read.All' }) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  private async call<T>(context: { operation: string; permission: string }, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const failure = toGraphFailure(error, context);
+      this.options.logger.warn('graph.failure', {
+        operation: failure.operation,
+        status: failure.status,
+        code: failure.code,
+        requestId: failure.requestId,
+      });
+      throw failure;
+    }
+  }
+}

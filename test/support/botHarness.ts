@@ -1,0 +1,219 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { loadConfig, type Config } from '../../src/config';
+import { memoryLogger } from '../../src/log';
+import { startProduct, type Product } from '../../src/product';
+import { startGraphSimulator, type GraphSimulator, type SimulatorOptions } from '../../src/simulator';
+
+/**
+ * Drives the bot the way Teams does: Bot Framework activities POSTed to /api/messages,
+ * replies captured by a fake Bot Connector at the activity's serviceUrl, and the bot
+ * talking HTTPS to the Graph simulator.
+ */
+
+export interface SentActivity {
+  method: string;
+  path: string;
+  body: {
+    type?: string;
+    text?: string;
+    attachments?: { contentType: string; content: Card }[];
+    [key: string]: unknown;
+  };
+}
+
+export type Card = Record<string, any>;
+
+export class FakeConnector {
+  readonly activities: SentActivity[] = [];
+  private constructor(private readonly server: Server, readonly url: string) {}
+
+  static async start(): Promise<FakeConnector> {
+    let connector: FakeConnector | undefined;
+    const server = createServer(async (req, res) => {
+      const body = JSON.parse((await readBody(req)) || '{}');
+      connector!.activities.push({ method: req.method ?? '', path: req.url ?? '', body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: randomUUID() }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    connector = new FakeConnector(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return connector;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface TestUser {
+  id: string;
+  aadObjectId: string;
+  name: string;
+}
+
+export const ALEX: TestUser = { id: '29:alex', aadObjectId: '8f0b9c1e-3f6a-4a8d-9a51-0c5d2b7e4f11', name: 'Alex Wilber' };
+
+export interface HarnessOptions {
+  simulator?: SimulatorOptions;
+  /** Extra environment for loadConfig, e.g. GRAPH_RETRY_BUDGET_MS. */
+  env?: Record<string, string>;
+  configure?: (config: Config) => Config;
+}
+
+/** One running bot + simulator + fake connector. */
+export class BotHarness {
+  private constructor(
+    readonly product: Product,
+    readonly simulator: GraphSimulator,
+    readonly connector: FakeConnector,
+    readonly logs: ReturnType<typeof memoryLogger>,
+  ) {}
+
+  static async start(options: HarnessOptions = {}): Promise<BotHarness> {
+    const simulator = await startGraphSimulator(options.simulator);
+    const connector = await FakeConnector.start();
+    const logs = memoryLogger();
+    const base = loadConfig({
+      PORT: '0',
+      DEMO_PLAYGROUND: 'false',
+      GRAPH_TIMEOUT_MS: '2000',
+      GRAPH_RETRY_BUDGET_MS: '3000',
+      GRAPH_CA_MIN_INTERVAL_MS: '0',
+      ...options.env,
+    });
+    const config = options.configure ? options.configure(base) : base;
+    const product = await startProduct(config, logs, { simulator });
+    return new BotHarness(product, simulator, connector, logs);
+  }
+
+  async stop(): Promise<void> {
+    await this.product.stop();
+    await this.connector.close();
+    await this.simulator.close();
+  }
+
+  /** A conversation of the given Teams type, between one user and the bot. */
+  conversation(type: 'personal' | 'groupChat' | 'channel' = 'personal', user: TestUser = ALEX): Conversation {
+    return new Conversation(this, type, user);
+  }
+}
+
+export interface Reply {
+  text?: string;
+  card?: Card;
+}
+
+export class Conversation {
+  readonly id: string;
+  tenantId: string;
+
+  constructor(private readonly harness: BotHarness, readonly type: 'personal' | 'groupChat' | 'channel', readonly user: TestUser) {
+    this.id = type === 'channel' ? `19:${randomUUID()}@thread.tacv2` : type === 'groupChat' ? `19:${randomUUID()}@thread.v2` : `a:${randomUUID()}`;
+    this.tenantId = harness.simulator.tenantId;
+  }
+
+  private activity(extra: Record<string, unknown>): Record<string, unknown> {
+    return {
+      id: randomUUID(),
+      channelId: 'msteams',
+      serviceUrl: this.harness.connector.url,
+      timestamp: new Date().toISOString(),
+      from: { id: this.user.id, name: this.user.name, aadObjectId: this.user.aadObjectId },
+      recipient: { id: '28:bot', name: 'Recycle Bin' },
+      conversation: { id: this.id, conversationType: this.type, tenantId: this.tenantId, isGroup: this.type !== 'personal' },
+      channelData: {
+        tenant: { id: this.tenantId },
+        ...(this.type === 'channel' ? { team: { id: '19:team@thread.tacv2' }, channel: { id: this.id } } : {}),
+      },
+      ...extra,
+    };
+  }
+
+  /** Sends a message (in a channel, as an @mention) and returns the bot's replies. */
+  async say(text: string): Promise<Reply[]> {
+    const mention = this.type === 'personal' ? {} : {
+      entities: [{ type: 'mention', text: '<at>Recycle Bin</at>', mentioned: { id: '28:bot', name: 'Recycle Bin' } }],
+    };
+    const body = this.activity({ type: 'message', text: this.type === 'personal' ? text : `<at>Recycle Bin</at> ${text}`, ...mention });
+    return this.post(body).then((r) => r.replies);
+  }
+
+  /** Clicks an Action.Execute button (found by title) and returns the invoke answer and any new messages. */
+  async click(card: Card, title: string): Promise<{ status: number; response: any; replies: Reply[] }> {
+    const action = findAction(card, title);
+    if (!action) throw new Error(`no button "${title}" on the card; buttons: ${listActions(card).map((a) => a.title).join(', ')}`);
+    return this.invoke(action.verb, action.data ?? {});
+  }
+
+  async invoke(verb: string, data: Record<string, unknown>): Promise<{ status: number; response: any; replies: Reply[] }> {
+    const body = this.activity({
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      value: { action: { type: 'Action.Execute', verb, data } },
+    });
+    return this.post(body);
+  }
+
+  /** Raw POST of an activity, for malformed-input tests. */
+  async post(activity: Record<string, unknown>): Promise<{ status: number; response: any; replies: Reply[] }> {
+    const before = this.harness.connector.activities.length;
+    const res = await fetch(`${this.harness.product.bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(activity),
+    });
+    const text = await res.text();
+    const replies = this.harness.connector.activities
+      .slice(before)
+      .filter((a) => a.body.type === 'message')
+      .map((a) => toReply(a.body));
+    return { status: res.status, response: text ? JSON.parse(text) : undefined, replies };
+  }
+}
+
+function toReply(body: SentActivity['body']): Reply {
+  const card = body.attachments?.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive')?.content;
+  return { text: body.text, card };
+}
+
+/** Every Action.* on a card, in body ActionSets and in the card's actions. */
+export function listActions(card: Card): { type: string; title: string; verb?: string; data?: Record<string, unknown> }[] {
+  const found: any[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const obj = node as Record<string, unknown>;
+    if (typeof obj.type === 'string' && obj.type.startsWith('Action.')) found.push(obj);
+    for (const value of Object.values(obj)) walk(value);
+  };
+  walk(card);
+  return found;
+}
+
+function findAction(card: Card, title: string) {
+  return listActions(card).find((a) => a.title === title);
+}
+
+/** All text a person would read on the card (TextBlocks and facts), one string. */
+export function cardText(card: Card | undefined): string {
+  if (!card) return '';
+  const parts: string[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const obj = node as Record<string, unknown>;
+    if (obj.type === 'TextBlock' && typeof obj.text === 'string') parts.push(obj.text);
+    if (typeof obj.title === 'string' && typeof obj.value === 'string') parts.push(`${obj.title}: ${obj.value}`);
+    for (const [key, value] of Object.entries(obj)) if (key !== 'actions') walk(value);
+  };
+  walk(card);
+  return parts.join('\n');
+}

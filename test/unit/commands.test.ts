@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { COMMANDS, nearestCommand, normaliseText, parseCommand, type Command } from '../../src/core/commands';
+import { KINDS, kindByAlias } from '../../src/core/kinds';
+
+const ID = '6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10';
+
+function command(text: string): Command {
+  const result = parseCommand(text);
+  assert.ok(result.ok, `expected "${text}" to parse, got ${JSON.stringify(result)}`);
+  return result.command;
+}
+
+describe('command grammar', () => {
+  describe('what Teams delivers', () => {
+    it('strips a channel mention, &nbsp; and line breaks', () => {
+      assert.deepEqual(command('<at>Recycle Bin</at>&nbsp;deleted\r\nca  block'), { type: 'deleted', kinds: ['ca'], search: 'block' });
+    });
+
+    it('ignores case and a leading slash', () => {
+      assert.deepEqual(command('/HELP'), { type: 'help' });
+      assert.equal(command('Deleted NL').type, 'deleted');
+    });
+
+    it('keeps the search text a user typed after the kind', () => {
+      assert.deepEqual(command('ls partners fabrikam corp'), { type: 'deleted', kinds: ['partners'], search: 'fabrikam corp' });
+    });
+
+    it('treats markup around the text as noise', () => {
+      assert.equal(normaliseText('<p>show&nbsp;&amp; tell</p>'), 'show & tell');
+    });
+
+    it('reports an empty message (just a mention) as empty', () => {
+      assert.deepEqual(parseCommand('<at>Recycle Bin</at>&nbsp;'), { ok: false, problem: 'empty' });
+    });
+  });
+
+  describe('deleted', () => {
+    it('lists every kind by default and with "all"', () => {
+      const everyKind = KINDS.map((k) => k.id);
+      assert.deepEqual(command('deleted'), { type: 'deleted', kinds: everyKind, search: '' });
+      assert.deepEqual(command('list all mfa'), { type: 'deleted', kinds: everyKind, search: 'mfa' });
+    });
+
+    for (const [alias, kind] of [
+      ['ca', 'ca'], ['policies', 'ca'], ['policy', 'ca'],
+      ['locations', 'locations'], ['nl', 'locations'], ['named-locations', 'locations'],
+      ['partners', 'partners'], ['xtap', 'partners'], ['sync', 'sync'],
+    ] as const) {
+      it(`understands "${alias}" as ${kind}`, () => {
+        assert.deepEqual(command(`deleted ${alias}`), { type: 'deleted', kinds: [kind], search: '' });
+      });
+    }
+
+    it('treats an unknown first word as search text, not a kind', () => {
+      assert.deepEqual(command('deleted blocked'), { type: 'deleted', kinds: KINDS.map((k) => k.id), search: 'blocked' });
+    });
+  });
+
+  describe('show', () => {
+    it('takes an id, normalised to lower case', () => {
+      assert.deepEqual(command(`show ${ID.toUpperCase()}`), { type: 'show', id: ID, kind: undefined });
+    });
+
+    it('accepts a kind before the id and braces around it', () => {
+      assert.deepEqual(command(`show sync {${ID}}`), { type: 'show', id: ID, kind: 'sync' });
+    });
+
+    it('explains a malformed id with an example of a good one', () => {
+      const result = parseCommand('show 12345');
+      assert.equal(result.ok, false);
+      assert.ok(!result.ok && result.problem === 'invalid');
+      assert.match(result.message, /"12345" is not an object id/);
+      assert.match(result.usage, /^show /);
+    });
+
+    it('asks for the id when it is missing', () => {
+      const result = parseCommand('show');
+      assert.ok(!result.ok && result.problem === 'invalid' && /Which item/.test(result.message));
+    });
+  });
+
+  describe('did you mean', () => {
+    for (const [typo, expected] of [['delted', 'deleted'], ['stauts', 'status'], ['hlep', 'help'], ['shwo', 'show'], ['lst', 'deleted']] as const) {
+      it(`suggests ${expected} for "${typo}"`, () => {
+        const result = parseCommand(`${typo} ca`);
+        assert.deepEqual(result, { ok: false, problem: 'unknown', word: typo, suggestion: expected });
+      });
+    }
+
+    it('suggests nothing for text that is not close to a command', () => {
+      assert.equal(nearestCommand('restore-everything-now'), undefined);
+      const result = parseCommand('what is the weather');
+      assert.ok(!result.ok && result.problem === 'unknown' && result.suggestion === undefined);
+    });
+  });
+
+  describe('registry', () => {
+    it('gives every command a usage, a description and an example that parses', () => {
+      for (const spec of COMMANDS) {
+        assert.ok(spec.usage && spec.description, spec.name);
+        assert.ok(parseCommand(spec.example).ok, `example of ${spec.name} must parse: ${spec.example}`);
+      }
+    });
+
+    it('has no alias shared by two kinds or two commands', () => {
+      const kindWords = KINDS.flatMap((k) => k.aliases);
+      assert.equal(new Set(kindWords).size, kindWords.length);
+      const commandWords = COMMANDS.flatMap((c) => [c.name, ...c.aliases]);
+      assert.equal(new Set(commandWords).size, commandWords.length);
+      assert.equal(kindByAlias('NL')?.id, 'locations');
+    });
+  });
+});
