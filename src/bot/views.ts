@@ -1,10 +1,11 @@
 import { COMMANDS } from '../core/commands';
 import { KINDS, REQUIRED_PERMISSIONS, kindById } from '../core/kinds';
 import type { DeletedItem, KindId } from '../core/model';
+import { clip, formatDate as formatDateOrUndefined } from '../core/summaries';
 import { pageOf, type DeletedListing, type ItemDetails, type KindFailure } from '../core/recycleBin';
 import { GraphFailure } from '../graph/errors';
 import type { GraphProbe } from '../graph/gateway';
-import { renderCard, type AdaptiveCardJson } from './cards';
+import { cardBytes, MAX_CARD_BYTES, renderCard, type AdaptiveCardJson } from './cards';
 
 /**
  * Turns domain results into the data the card templates bind to. Every string that
@@ -19,15 +20,7 @@ export interface ViewContext {
 const NAME_MAX = 160;
 const VALUE_MAX = 400;
 
-export function clip(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…';
-}
-
-export function formatDate(date: Date): string {
-  if (Number.isNaN(date.getTime())) return 'unknown date';
-  return date.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
-}
+const formatDate = (date: Date): string => formatDateOrUndefined(date) ?? 'unknown date';
 
 function daysLeftText(days: number): string {
   if (days <= 0) return 'last day';
@@ -58,7 +51,7 @@ export function helpCard(ctx: ViewContext): AdaptiveCardJson {
     footer: ctx.footer,
     commands: COMMANDS.map((c) => ({ usage: c.usage, description: c.description, example: c.example })),
     kinds: [
-      ...KINDS.map((k) => ({ words: k.aliases.join(', '), label: k.plural })),
+      ...KINDS.map((k) => ({ words: k.aliases.join(', '), label: capitalise(k.plural) })),
       { words: 'all', label: 'Every kind above (the default)' },
     ],
   });
@@ -71,7 +64,7 @@ export interface ListQuery {
 
 export function listCard(listing: DeletedListing, query: ListQuery, requestedPage: number, ctx: ViewContext): AdaptiveCardJson {
   const page = pageOf(listing.items, requestedPage);
-  const what = query.kind === 'all' ? 'Deleted policies and partners' : `Deleted ${kindById(query.kind).plural.toLowerCase()}`;
+  const what = query.kind === 'all' ? 'Deleted policies and partners' : `Deleted ${kindById(query.kind).plural}`;
   const search = clip(query.search, 100);
   const shown = page.total === 0 ? 'nothing' : `${page.index * 10 + 1}–${page.index * 10 + page.rows.length} of ${page.total}`;
   return renderCard('deletedList', {
@@ -92,7 +85,24 @@ export function listCard(listing: DeletedListing, query: ListQuery, requestedPag
   });
 }
 
+/** Value length and fact-count limits, tried in order until the card fits Teams' limit. */
+const DETAIL_BUDGETS = [
+  { valueMax: VALUE_MAX, factsPerSection: 60 },
+  { valueMax: 200, factsPerSection: 30 },
+  { valueMax: 100, factsPerSection: 15 },
+  { valueMax: 60, factsPerSection: 8 },
+];
+
 export function detailsCard(details: ItemDetails, ctx: ViewContext): AdaptiveCardJson {
+  let card: AdaptiveCardJson | undefined;
+  for (const budget of DETAIL_BUDGETS) {
+    card = renderDetails(details, ctx, budget.valueMax, budget.factsPerSection);
+    if (cardBytes(card) < MAX_CARD_BYTES) break;
+  }
+  return card!;
+}
+
+function renderDetails(details: ItemDetails, ctx: ViewContext, valueMax: number, factsPerSection: number): AdaptiveCardJson {
   const { item } = details;
   const kind = kindById(item.kind);
   return renderCard('details', {
@@ -100,10 +110,12 @@ export function detailsCard(details: ItemDetails, ctx: ViewContext): AdaptiveCar
     ...itemSummary(item),
     idLabel: kind.key === 'tenantId' ? 'Tenant id' : 'Object id',
     warnings: details.failures.map(describeKindFailure),
-    sections: details.sections.map((section) => ({
-      title: clip(section.title, NAME_MAX),
-      facts: section.facts.map((fact) => ({ label: clip(fact.label, 60), value: clip(fact.value, VALUE_MAX) })),
-    })),
+    sections: details.sections.slice(0, 12).map((section) => {
+      const facts = section.facts.slice(0, factsPerSection).map((fact) => ({ label: clip(fact.label, 60), value: clip(fact.value, valueMax) }));
+      const hidden = section.facts.length - facts.length;
+      if (hidden > 0) facts.push({ label: 'More', value: `${hidden} more not shown here; see the Entra admin center` });
+      return { title: clip(section.title, NAME_MAX), facts };
+    }),
     references: details.references.map((ref) => ({
       label: clip(ref.deleted?.name ?? ref.id, 60),
       value: ref.deleted

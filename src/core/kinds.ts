@@ -15,7 +15,7 @@ export interface ResourceKind {
   id: KindId;
   /** Singular, as an admin says it: "Conditional Access policy". */
   label: string;
-  /** Plural heading for lists. */
+  /** Plural, mid-sentence form ("named locations"). */
   plural: string;
   /** Words accepted in commands; the first is the canonical one shown in help. */
   aliases: string[];
@@ -52,7 +52,7 @@ export const KINDS: readonly ResourceKind[] = [
   {
     id: 'locations',
     label: 'named location',
-    plural: 'Named locations',
+    plural: 'named locations',
     aliases: ['locations', 'nl', 'named-locations'],
     graphVersion: 'beta',
     deletedItemsPath: '/identity/conditionalAccess/deletedItems/namedLocations',
@@ -65,7 +65,7 @@ export const KINDS: readonly ResourceKind[] = [
   {
     id: 'partners',
     label: 'cross-tenant partner',
-    plural: 'Cross-tenant access partners',
+    plural: 'cross-tenant access partners',
     aliases: ['partners', 'xtap'],
     graphVersion: 'beta',
     deletedItemsPath: '/policies/deletedItems/crossTenantPartners',
@@ -79,7 +79,7 @@ export const KINDS: readonly ResourceKind[] = [
   {
     id: 'sync',
     label: 'identity-sync policy',
-    plural: 'Cross-tenant identity-sync policies',
+    plural: 'cross-tenant identity-sync policies',
     aliases: ['sync'],
     graphVersion: 'beta',
     deletedItemsPath: '/policies/deletedItems/crossTenantSyncPolicyPartners',

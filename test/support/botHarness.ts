@@ -150,7 +150,7 @@ export class Conversation {
   async click(card: Card, title: string): Promise<{ status: number; response: any; replies: Reply[] }> {
     const action = findAction(card, title);
     if (!action) throw new Error(`no button "${title}" on the card; buttons: ${listActions(card).map((a) => a.title).join(', ')}`);
-    return this.invoke(action.verb, action.data ?? {});
+    return this.invoke(action.verb ?? "", action.data ?? {});
   }
 
   async invoke(verb: string, data: Record<string, unknown>): Promise<{ status: number; response: any; replies: Reply[] }> {

@@ -11,4 +11,4 @@
 export { namedLocationsReferencedBy, summariseConditionalAccessPolicy } from './conditionalAccess';
 export { summariseNamedLocation } from './namedLocation';
 export { summarisePartner, summariseSyncPartner } from './crossTenant';
-export { formatDate, summariseList } from './format';
+export { clip, formatDate, summariseList } from './format';

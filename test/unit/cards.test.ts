@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { cardBytes, MAX_CARD_BYTES, type AdaptiveCardJson } from '../../src/bot/cards';
+import { chooseKindCard, detailsCard, failureCard, helpCard, listCard, statusCard, type ViewContext } from '../../src/bot/views';
+import { DEMO_FOOTER } from '../../src/bot/app';
+import type { DeletedItem, KindId } from '../../src/core/model';
+import type { DeletedListing, ItemDetails } from '../../src/core/recycleBin';
+import { GraphFailure } from '../../src/graph/errors';
+
+// The UMD bundle loads without a DOM; the package's main entry does not (NOTES.md).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const AC = require('adaptivecards/dist/adaptivecards.js');
+
+/** Renders every card the bot sends, with realistic and extreme data, and checks what Teams would choke on. */
+
+const demo: ViewContext = { footer: DEMO_FOOTER };
+const tenant: ViewContext = { footer: '' };
+const KINDS: KindId[] = ['ca', 'locations', 'partners', 'sync'];
+const LONG = 'Block legacy authentication for every user except break-glass accounts '.repeat(12);
+const UNICODE = 'Richtlinie für Geräte — 東京オフィス 🚫🔐 ';
+
+function item(n: number, name: string): DeletedItem {
+  return {
+    kind: KINDS[n % 4],
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    name,
+    deletedAt: new Date(Date.UTC(2026, 10, 20) - n * 3_600_000),
+    daysLeft: n % 31,
+    raw: {},
+  };
+}
+
+function listing(count: number, name: (n: number) => string): DeletedListing {
+  return { items: Array.from({ length: count }, (_, n) => item(n, name(n))), failures: [] };
+}
+
+const failure = new GraphFailure(
+  'list deleted cross-tenant access partners',
+  403,
+  'Authorization_RequestDenied',
+  '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+  'Insufficient privileges to complete the operation.',
+  'The bot\'s app registration is missing the application permission Policy.Read.All.',
+);
+
+function details(sectionCount: number, factCount: number, value: string): ItemDetails {
+  return {
+    item: item(1, LONG + UNICODE),
+    sections: Array.from({ length: sectionCount }, (_, s) => ({
+      title: `Section ${s} ${UNICODE}`,
+      facts: Array.from({ length: factCount }, (_, f) => ({ label: `Fact ${f} ${UNICODE}`, value })),
+    })),
+    references: [
+      { kind: 'locations', id: '11111111-2222-4333-8444-555566667777', deleted: { name: 'Blocked countries', daysLeft: 3 } },
+      { kind: 'locations', id: '11111111-2222-4333-8444-555566667778', deleted: undefined },
+    ],
+    failures: [{ kind: 'locations', error: failure }],
+  };
+}
+
+const probeOk = { endpoint: 'https://graph.microsoft.com', reachable: true, claims: { tenantId: 't', appId: 'a', roles: ['Policy.Read.All'] } };
+
+const CASES: [string, () => AdaptiveCardJson][] = [
+  ['help', () => helpCard(demo)],
+  ['list: realistic page', () => listCard(listing(14, (n) => `CA00${n} - Require MFA`), { kind: 'all', search: '' }, 0, demo)],
+  ['list: empty', () => listCard(listing(0, String), { kind: 'ca', search: 'nothing' }, 0, tenant)],
+  ['list: one item', () => listCard(listing(1, () => UNICODE), { kind: 'sync', search: '' }, 0, demo)],
+  ['list: 1000 items, long unicode names, last page', () => listCard(listing(1000, (n) => `${n} ${LONG}${UNICODE}`), { kind: 'all', search: LONG }, 99, demo)],
+  ['list: page beyond the end', () => listCard(listing(25, String), { kind: 'all', search: '' }, 7, demo)],
+  ['list: with partial failures', () => listCard({ ...listing(3, String), failures: [{ kind: 'partners', error: failure }, { kind: 'sync', error: new Error('boom') }] }, { kind: 'all', search: '' }, 0, demo)],
+  ['details: realistic', () => detailsCard(details(5, 6, 'All users except 2 groups'), demo)],
+  ['details: extreme', () => detailsCard(details(8, 40, LONG.repeat(5) + UNICODE), demo)],
+  ['details: nothing to say', () => detailsCard({ item: item(2, ''), sections: [], references: [], failures: [] }, tenant)],
+  ['choose kind', () => chooseKindCard(item(2, 'x').id, [item(2, LONG), item(3, UNICODE)], demo)],
+  ['status: healthy', () => statusCard({ mode: 'demo', probe: probeOk }, demo)],
+  ['status: Graph unreachable', () => statusCard({ mode: 'tenant', configuredTenantId: 't', probe: { endpoint: 'https://graph.microsoft.us', reachable: false, failure } }, tenant)],
+  ['failure', () => failureCard(failure, demo)],
+  ['failure: no request id, long detail', () => failureCard(new GraphFailure('read deleted named location x', 0, 'Timeout', undefined, LONG, undefined), tenant)],
+];
+
+function validate(card: AdaptiveCardJson): string[] {
+  const problems: string[] = [];
+  const parsed = new AC.AdaptiveCard();
+  const context = new AC.SerializationContext();
+  parsed.parse(card, context);
+  for (let i = 0; i < context.eventCount; i++) problems.push(context.getEventAt(i).message);
+  for (const event of parsed.validateProperties().validationEvents) problems.push(event.message);
+  if (typeof card.version !== 'string' || Number(card.version) > 1.5) problems.push(`version ${String(card.version)} (Teams renders up to 1.5)`);
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const obj = node as Record<string, unknown>;
+    if (obj.type === 'Action.Execute' && (typeof obj.verb !== 'string' || !obj.verb)) problems.push(`Action.Execute "${String(obj.title)}" has no verb`);
+    for (const [key, value] of Object.entries(obj)) {
+      if (typeof value === 'string' && value.includes('${')) problems.push(`unbound template expression in ${key}: ${value}`);
+      walk(value);
+    }
+  };
+  walk(card);
+  return problems;
+}
+
+describe('every card the bot can send', () => {
+  for (const [name, render] of CASES) {
+    it(`${name}: valid Adaptive Card ≤ 1.5, verbs on every Action.Execute, under 28 KB`, () => {
+      const card = render();
+      assert.deepEqual(validate(card), []);
+      assert.ok(cardBytes(card) < MAX_CARD_BYTES, `${cardBytes(card)} bytes`);
+    });
+  }
+
+  it('says on every card when the tenant is simulated, and never otherwise', () => {
+    assert.ok(JSON.stringify(helpCard(demo)).includes('Demo mode'));
+    assert.ok(!JSON.stringify(listCard(listing(2, String), { kind: 'all', search: '' }, 0, tenant)).includes('Demo mode'));
+  });
+
+  it('pages: ten rows, a Next button, and no Previous on the first page', () => {
+    const card = listCard(listing(25, (n) => `Policy ${n}`), { kind: 'all', search: '' }, 0, demo);
+    const json = JSON.stringify(card);
+    assert.equal((json.match(/"verb":"item.show"/g) ?? []).length, 10);
+    assert.ok(json.includes('Next ▶') && !json.includes('Previous'));
+  });
+
+  it('validation catches a broken card (the check itself can fail)', () => {
+    const broken = { type: 'AdaptiveCard', version: '1.6', body: [{ type: 'Fancy' }], actions: [{ type: 'Action.Execute', title: 'Go' }] } as AdaptiveCardJson;
+    const problems = validate(broken);
+    assert.ok(problems.some((p) => /Fancy/.test(p)));
+    assert.ok(problems.some((p) => /version 1.6/.test(p)));
+    assert.ok(problems.some((p) => /has no verb/.test(p)));
+  });
+});
