@@ -126,17 +126,18 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const botId = read('BOT_ID');
-  const botType = read('BOT_TYPE') ?? 'MultiTenant';
+  // Azure no longer creates multi-tenant bots, so single-tenant is the default.
+  const botType = read('BOT_TYPE') ?? 'SingleTenant';
   if (!['MultiTenant', 'SingleTenant', 'UserAssignedMsi'].includes(botType)) {
     throw new ConfigError('BOT_TYPE', `expected MultiTenant, SingleTenant or UserAssignedMsi, got "${botType}"`);
   }
   const bot: BotIdentity | undefined = botId
-    ? { appId: botId, password: read('BOT_PASSWORD'), tenantId: guid('BOT_TENANT_ID'), type: botType as BotIdentity['type'] }
+    ? { appId: botId, password: read('BOT_PASSWORD'), tenantId: guid('BOT_TENANT_ID') ?? tenantId, type: botType as BotIdentity['type'] }
     : undefined;
   if (bot && bot.type !== 'UserAssignedMsi' && !bot.password) {
     throw new ConfigError('BOT_PASSWORD', 'required with BOT_ID unless BOT_TYPE=UserAssignedMsi');
   }
-  if (bot?.type === 'SingleTenant' && !bot.tenantId) throw new ConfigError('BOT_TENANT_ID', 'required when BOT_TYPE=SingleTenant');
+  if (bot?.type === 'SingleTenant' && !bot.tenantId) throw new ConfigError('BOT_TENANT_ID', 'required when BOT_TYPE=SingleTenant (or set AZURE_TENANT_ID)');
 
   const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
