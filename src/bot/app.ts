@@ -103,6 +103,12 @@ export function createBotApplication(deps: BotDependencies): Application<TurnSta
 
   app.adaptiveCards.actionExecute('item.restore', async () => RESTORE_NOT_AVAILABLE);
 
+  // Registered last: buttons from an older build or a forged invoke get an answer, not an error.
+  app.adaptiveCards.actionExecute(/.*/, async (context) => {
+    logger.warn('invoke.unknown_verb', { verb: context.activity.value?.action?.verb });
+    return 'That button is out of date. Type `help` to see what I can do now.';
+  });
+
   app.error(async (context, error) => {
     const reference = randomUUID();
     logger.error('turn.error', { reference, error });

@@ -14,6 +14,20 @@ import { CallBudget, HttpsTransport, remainingBudget } from './transport';
  * The only module that knows Graph URLs. The rest of the bot asks for "deleted items of
  * kind K" or "item K/id" and gets plain objects or a GraphFailure.
  */
+const RETRY_DELAY_SECONDS = 1;
+
+/**
+ * The wait RetryHandler will choose before retry number `attempt`: Retry-After when Graph
+ * sends one, else its exponential schedule (1, 3, 5, 9, 17 … s, plus up to 1 s of jitter).
+ * Knowing it up front lets a call stop while it still has time to say why.
+ */
+export function expectedRetryDelayMs(attempt: number, response: { headers?: { get(name: string): string | null } } | undefined): number {
+  const retryAfter = Number(response?.headers?.get('Retry-After'));
+  if (Number.isFinite(retryAfter) && retryAfter > 0) return retryAfter * 1000;
+  const backoff = attempt >= 2 ? Math.round(0.5 * (2 ** attempt - 1)) : 0;
+  return (backoff + RETRY_DELAY_SECONDS + 1) * 1000;
+}
+
 export interface GraphProbe {
   endpoint: string;
   reachable: boolean;
@@ -46,8 +60,8 @@ export class GraphGateway implements RecycleBin {
     const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [this.scope] });
     // RetryHandler honours Retry-After and otherwise backs off exponentially with jitter;
     // the call budget stops it once the caller would rather hear "try again later".
-    const retry = new RetryHandlerOptions(1, settings.maxRetries, (delaySeconds, _attempt, _request, fetchOptions) =>
-      remainingBudget(fetchOptions as object) > delaySeconds * 1000,
+    const retry = new RetryHandlerOptions(RETRY_DELAY_SECONDS, settings.maxRetries, (_delay, attempts, _request, fetchOptions, response) =>
+      remainingBudget(fetchOptions as object) > expectedRetryDelayMs(attempts + 1, response),
     );
     const budget = new CallBudget(settings.retryBudgetMs);
     const authentication = new AuthenticationHandler(authProvider);
@@ -65,7 +79,7 @@ export class GraphGateway implements RecycleBin {
   }
 
   async listDeleted(kind: ResourceKind): Promise<GraphObject[]> {
-    return this.call({ operation: `list deleted ${kind.plural.toLowerCase()}`, permission: kind.permissions.read }, async () => {
+    return this.call({ operation: `list deleted ${kind.plural}`, permission: kind.permissions.read }, async () => {
       const firstPage: PageCollection = await this.client.api(kind.deletedItemsPath).version(kind.graphVersion).get();
       const items: GraphObject[] = [];
       const pages = new PageIterator(this.client, firstPage, (item: GraphObject) => {

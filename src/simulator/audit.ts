@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import type { GraphObject, KindId } from '../core/model';
+import { graphTimestamp } from './odata';
+
+/** directoryAudit records for deletions and restores, shaped like /auditLogs/directoryAudits. */
+
+export interface AuditUser {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+}
+
+export interface AuditApp {
+  appId: string;
+  displayName: string;
+  servicePrincipalId?: string;
+}
+
+export type AuditActor = { user: AuditUser } | { app: AuditApp };
+
+export type AuditAction = 'delete' | 'restore' | 'purge';
+
+interface KindAuditNames {
+  loggedByService: string;
+  category: string;
+  /** modifiedProperties name for CA objects (serialised JSON of the object). */
+  objectProperty?: string;
+  activities: Record<AuditAction, string>;
+}
+
+/**
+ * Real activity names (ENTRA reference-audit-activities, CA names in the lower case that
+ * the service actually emits). Restore and hard-delete activities are not documented:
+ * those marked "invented" are the simulator's guess.
+ */
+const AUDIT_NAMES: Record<KindId, KindAuditNames> = {
+  ca: {
+    loggedByService: 'Conditional Access',
+    category: 'Policy',
+    objectProperty: 'ConditionalAccessPolicy',
+    activities: {
+      delete: 'Delete conditional access policy',
+      restore: 'Restore conditional access policy', // invented
+      purge: 'Hard delete conditional access policy', // invented
+    },
+  },
+  locations: {
+    loggedByService: 'Conditional Access',
+    category: 'Policy',
+    objectProperty: 'NamedLocation',
+    activities: {
+      delete: 'Delete named location',
+      restore: 'Restore named location', // invented
+      purge: 'Hard delete named location', // invented
+    },
+  },
+  partners: {
+    loggedByService: 'Core Directory',
+    category: 'CrossTenantAccessSettings',
+    activities: {
+      delete: 'Delete partner specific cross-tenant access setting',
+      restore: 'Restore partner specific cross-tenant access setting', // invented
+      purge: 'Hard delete partner specific cross-tenant access setting', // invented
+    },
+  },
+  sync: {
+    loggedByService: 'Core Directory',
+    category: 'CrossTenantIdentitySyncSettings',
+    activities: {
+      delete: 'Delete a partner cross-tenant identity sync setting',
+      restore: 'Restore a partner cross-tenant identity sync setting', // invented
+      purge: 'Hard delete a partner cross-tenant identity sync setting', // invented
+    },
+  },
+};
+
+const OPERATION_TYPES: Record<AuditAction, string> = {
+  delete: 'Delete',
+  restore: 'Restore', // invented: no documented operationType for policy restores
+  purge: 'Delete',
+};
+
+export function activityName(kind: KindId, action: AuditAction): string {
+  return AUDIT_NAMES[kind].activities[action];
+}
+
+export function serviceFor(kind: KindId): string {
+  return AUDIT_NAMES[kind].loggedByService;
+}
+
+/** Real records list both initiator slots, the unused one as null. */
+function initiator(actor: AuditActor): GraphObject {
+  if ('user' in actor) {
+    return {
+      app: null,
+      user: { ...actor.user, ipAddress: '203.0.113.24', userType: 'member', homeTenantId: null, homeTenantName: null },
+    };
+  }
+  return {
+    user: null,
+    app: {
+      appId: actor.app.appId,
+      displayName: actor.app.displayName,
+      servicePrincipalId: actor.app.servicePrincipalId ?? null,
+      servicePrincipalName: null,
+    },
+  };
+}
+
+export interface AuditEventInput {
+  kind: KindId;
+  action: AuditAction;
+  /** The object as it was before (delete/purge) or after (restore) the action. */
+  object: GraphObject;
+  actor: AuditActor;
+  at: Date;
+  /** Object id of the tenant's crossTenantAccessPolicy: the audited target of partner changes. */
+  crossTenantPolicyId: string;
+  correlationId?: string;
+}
+
+export function createAuditEvent(input: AuditEventInput): GraphObject {
+  const names = AUDIT_NAMES[input.kind];
+  const correlationId = input.correlationId ?? randomUUID();
+  return {
+    id: `Directory_${correlationId}_${randomUUID().slice(0, 5).toUpperCase()}_${Math.floor(Math.random() * 1e9)}`,
+    category: names.category,
+    correlationId,
+    result: 'success',
+    resultReason: '',
+    activityDisplayName: names.activities[input.action],
+    activityDateTime: graphTimestamp(input.at),
+    loggedByService: names.loggedByService,
+    operationType: OPERATION_TYPES[input.action],
+    initiatedBy: initiator(input.actor),
+    targetResources: [targetResource(input, names)],
+    additionalDetails: [],
+  };
+}
+
+function targetResource(input: AuditEventInput, names: KindAuditNames): GraphObject {
+  const { object, action } = input;
+  const removing = action !== 'restore';
+  if (names.objectProperty) {
+    // CA records carry the whole policy/location as JSON in old/new value.
+    const { deletedDateTime: _ignored, ...snapshot } = object;
+    const serialised = JSON.stringify(snapshot);
+    return {
+      id: object.id,
+      displayName: object.displayName ?? null,
+      type: 'Policy',
+      userPrincipalName: null,
+      groupType: null,
+      modifiedProperties: [
+        {
+          displayName: names.objectProperty,
+          oldValue: removing ? serialised : null,
+          newValue: removing ? null : serialised,
+        },
+      ],
+    };
+  }
+  // Cross-tenant records target the tenant's cross-tenant access policy; the partner's
+  // tenant id is only visible in modifiedProperties (what Sentinel's rule reads).
+  const tenantValue = JSON.stringify(object.tenantId);
+  return {
+    id: input.crossTenantPolicyId,
+    displayName: null,
+    type: 'Policy',
+    userPrincipalName: null,
+    groupType: null,
+    modifiedProperties: [
+      {
+        displayName: 'tenantId',
+        oldValue: removing ? tenantValue : null,
+        newValue: removing ? null : tenantValue,
+      },
+    ],
+  };
+}

@@ -1,0 +1,25 @@
+/** A failure that maps onto a Graph error response (status + code + message). */
+export class GraphError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GraphError';
+  }
+}
+
+export const badRequest = (message: string): GraphError => new GraphError(400, 'BadRequest', message);
+
+export const notFound = (key: string): GraphError =>
+  new GraphError(
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
+  );
+
+export const conflict = (message: string): GraphError => new GraphError(409, 'Conflict', message);
+
+export const segmentNotFound = (segment: string): GraphError =>
+  badRequest(`Resource not found for the segment '${segment}'.`);

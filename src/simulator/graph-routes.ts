@@ -1,0 +1,395 @@
+import type { GraphObject, KindId } from '../core/model';
+import type { AuditActor } from './audit';
+import { GRAPH_VERSIONS, type GraphVersion } from './constants';
+import { badRequest, GraphError, notFound, segmentNotFound } from './errors';
+import { noContent, type HttpResult } from './http';
+import { isRecord, type JwtClaims } from './jwt';
+import { collectionResult, entityResult, type ODataTarget, type RequestIds } from './odata';
+import { keyPropertyOf, type ChangeContext, type SimTenant } from './tenant';
+
+/**
+ * The Graph resource paths the simulator serves, which versions have them, the roles
+ * each method needs, and the handlers that translate HTTP into SimTenant calls.
+ */
+
+export interface GraphCall {
+  method: string;
+  version: GraphVersion;
+  /** Path below the version root, without query string: /identity/conditionalAccess/policies */
+  path: string;
+  query: URLSearchParams;
+  /** Parsed JSON body, undefined when none was sent. */
+  body: unknown;
+  claims: JwtClaims;
+  ids: RequestIds;
+}
+
+interface HandlerInput {
+  call: GraphCall;
+  params: Record<string, string>;
+  tenant: SimTenant;
+  target: ODataTarget;
+}
+
+type Handler = (input: HandlerInput) => HttpResult;
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+interface Operation {
+  /** Any one of these application roles allows the call. */
+  roles: readonly string[];
+  handle: Handler;
+}
+
+interface Route {
+  segments: string[];
+  versions: readonly GraphVersion[];
+  operations: Partial<Record<Method, Operation>>;
+}
+
+const ROLES = {
+  caRead: ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess'],
+  caWrite: ['Policy.ReadWrite.ConditionalAccess'],
+  crossTenantRead: ['Policy.Read.All', 'Policy.ReadWrite.CrossTenantAccess'],
+  crossTenantWrite: ['Policy.ReadWrite.CrossTenantAccess'],
+  auditRead: ['AuditLog.Read.All', 'Directory.Read.All'],
+} as const;
+
+const BOTH = GRAPH_VERSIONS;
+const BETA_ONLY: readonly GraphVersion[] = ['beta'];
+
+// ---- helpers shared by handlers ------------------------------------------------------
+
+/** HTTP changes are made by the calling app, as the audit log then shows. */
+function changeContext(call: GraphCall): ChangeContext {
+  const actor: AuditActor = {
+    app: {
+      appId: String(call.claims.appid ?? ''),
+      displayName: String(call.claims.app_displayname ?? ''),
+      servicePrincipalId: typeof call.claims.oid === 'string' ? call.claims.oid : undefined,
+    },
+  };
+  return { actor, correlationId: call.ids.clientRequestId };
+}
+
+function requireObjectBody(call: GraphCall): GraphObject {
+  if (!isRecord(call.body)) throw badRequest('Empty Payload. JSON content expected.');
+  return call.body;
+}
+
+const contextPath = (path: string): string => path.replace(/^\//, '');
+
+// ---- live collections --------------------------------------------------------------
+
+interface LiveCollection {
+  kind: 'ca' | 'locations' | 'partners';
+  path: string;
+  read: readonly string[];
+  write: readonly string[];
+}
+
+const LIVE_COLLECTIONS: LiveCollection[] = [
+  { kind: 'ca', path: '/identity/conditionalAccess/policies', read: ROLES.caRead, write: ROLES.caWrite },
+  { kind: 'locations', path: '/identity/conditionalAccess/namedLocations', read: ROLES.caRead, write: ROLES.caWrite },
+  { kind: 'partners', path: '/policies/crossTenantAccessPolicy/partners', read: ROLES.crossTenantRead, write: ROLES.crossTenantWrite },
+];
+
+function liveCollectionRoutes(collection: LiveCollection): Route[] {
+  const { kind, path, read, write } = collection;
+  const fragment = contextPath(path);
+  const keyProperty = keyPropertyOf(kind);
+  return [
+    {
+      segments: split(path),
+      versions: BOTH,
+      operations: {
+        GET: {
+          roles: read,
+          handle: ({ call, tenant, target }) =>
+            collectionResult(target, call.path, fragment, tenant.live(kind), call.query, { keyProperty }),
+        },
+        POST: {
+          roles: write,
+          handle: ({ call, tenant, target }) => {
+            const created = tenant.create(kind, requireObjectBody(call));
+            const location = `${target.origin}/${target.version}${path}/${String(created[keyProperty])}`;
+            return entityResult(target, `${fragment}/$entity`, created, new URLSearchParams(), 201, { location });
+          },
+        },
+      },
+    },
+    {
+      segments: [...split(path), '{key}'],
+      versions: BOTH,
+      operations: {
+        GET: {
+          roles: read,
+          handle: ({ call, params, tenant, target }) => {
+            const item = tenant.findLive(kind, params.key);
+            if (!item) throw notFound(params.key);
+            return entityResult(target, `${fragment}/$entity`, item, call.query);
+          },
+        },
+        PATCH: {
+          roles: write,
+          handle: ({ call, params, tenant }) => {
+            tenant.update(kind, params.key, requireObjectBody(call));
+            return noContent();
+          },
+        },
+        DELETE: {
+          roles: write,
+          handle: ({ call, params, tenant }) => {
+            tenant.deleteLive(kind, params.key, changeContext(call));
+            return noContent();
+          },
+        },
+      },
+    },
+  ];
+}
+
+const IDENTITY_SYNC_ROUTE: Route = {
+  segments: ['policies', 'crossTenantAccessPolicy', 'partners', '{key}', 'identitySynchronization'],
+  versions: BOTH,
+  operations: {
+    GET: {
+      roles: ROLES.crossTenantRead,
+      handle: ({ call, params, tenant, target }) => {
+        if (!tenant.findLive('partners', params.key)) throw notFound(params.key);
+        const sync = tenant.findLive('sync', params.key);
+        if (!sync) throw notFound(params.key);
+        const fragment = `policies/crossTenantAccessPolicy/partners('${params.key}')/identitySynchronization/$entity`;
+        return entityResult(target, fragment, sync, call.query);
+      },
+    },
+    PUT: {
+      roles: ROLES.crossTenantWrite,
+      handle: ({ call, params, tenant }) => {
+        tenant.putSync(params.key, requireObjectBody(call));
+        return noContent();
+      },
+    },
+    PATCH: {
+      roles: ROLES.crossTenantWrite,
+      handle: ({ call, params, tenant }) => {
+        tenant.update('sync', params.key, requireObjectBody(call));
+        return noContent();
+      },
+    },
+    DELETE: {
+      roles: ROLES.crossTenantWrite,
+      handle: ({ call, params, tenant }) => {
+        tenant.deleteLive('sync', params.key, changeContext(call));
+        return noContent();
+      },
+    },
+  },
+};
+
+// ---- deleted items -----------------------------------------------------------------
+
+interface DeletedCollection {
+  kind: KindId;
+  path: string;
+  versions: readonly GraphVersion[];
+  /** Type named in the restore action's @odata.context. */
+  entityType: string;
+  read: readonly string[];
+  write: readonly string[];
+}
+
+/** Cross-tenant soft delete exists only in beta (API.md §2.3); CA's in both versions. */
+const DELETED_COLLECTIONS: DeletedCollection[] = [
+  {
+    kind: 'ca',
+    path: '/identity/conditionalAccess/deletedItems/policies',
+    versions: BOTH,
+    entityType: 'microsoft.graph.conditionalAccessPolicy',
+    read: ROLES.caRead,
+    write: ROLES.caWrite,
+  },
+  {
+    kind: 'locations',
+    path: '/identity/conditionalAccess/deletedItems/namedLocations',
+    versions: BOTH,
+    entityType: 'microsoft.graph.namedLocation',
+    read: ROLES.caRead,
+    write: ROLES.caWrite,
+  },
+  {
+    kind: 'partners',
+    path: '/policies/deletedItems/crossTenantPartners',
+    versions: BETA_ONLY,
+    entityType: 'microsoft.graph.crossTenantAccessPolicyConfigurationPartner',
+    read: ROLES.crossTenantRead,
+    write: ROLES.crossTenantWrite,
+  },
+  {
+    kind: 'sync',
+    path: '/policies/deletedItems/crossTenantSyncPolicyPartners',
+    versions: BETA_ONLY,
+    entityType: 'microsoft.graph.crossTenantIdentitySyncPolicyPartner',
+    read: ROLES.crossTenantRead,
+    write: ROLES.crossTenantWrite,
+  },
+];
+
+function deletedCollectionRoutes(collection: DeletedCollection): Route[] {
+  const { kind, path, versions, entityType, read, write } = collection;
+  const fragment = contextPath(path);
+  const keyProperty = keyPropertyOf(kind);
+  return [
+    {
+      segments: split(path),
+      versions,
+      operations: {
+        GET: {
+          roles: read,
+          handle: ({ call, tenant, target }) =>
+            collectionResult(target, call.path, fragment, tenant.deleted(kind), call.query, { keyProperty }),
+        },
+      },
+    },
+    {
+      segments: [...split(path), '{key}'],
+      versions,
+      operations: {
+        GET: {
+          roles: read,
+          handle: ({ call, params, tenant, target }) => {
+            const item = tenant.findDeleted(kind, params.key);
+            if (!item) throw notFound(params.key);
+            return entityResult(target, `${fragment}/$entity`, item, call.query);
+          },
+        },
+        DELETE: {
+          roles: write,
+          handle: ({ call, params, tenant }) => {
+            tenant.purgeDeleted(kind, params.key, changeContext(call));
+            return noContent();
+          },
+        },
+      },
+    },
+    {
+      segments: [...split(path), '{key}', 'restore'],
+      versions,
+      operations: {
+        POST: {
+          roles: write,
+          handle: ({ call, params, tenant, target }) => {
+            const restored = tenant.restore(kind, params.key, changeContext(call));
+            return entityResult(target, entityType, restored, new URLSearchParams());
+          },
+        },
+      },
+    },
+  ];
+}
+
+// ---- audit log ---------------------------------------------------------------------
+
+const newestFirst = (a: GraphObject, b: GraphObject): number =>
+  String(b.activityDateTime).localeCompare(String(a.activityDateTime));
+
+const AUDIT_ROUTES: Route[] = [
+  {
+    segments: ['auditLogs', 'directoryAudits'],
+    versions: BOTH,
+    operations: {
+      GET: {
+        roles: ROLES.auditRead,
+        handle: ({ call, tenant, target }) =>
+          collectionResult(target, call.path, 'auditLogs/directoryAudits', tenant.visibleAuditEvents(), call.query, {
+            defaultOrder: newestFirst,
+            keyProperty: 'id',
+          }),
+      },
+    },
+  },
+  {
+    segments: ['auditLogs', 'directoryAudits', '{key}'],
+    versions: BOTH,
+    operations: {
+      GET: {
+        roles: ROLES.auditRead,
+        handle: ({ call, params, tenant, target }) => {
+          const event = tenant.visibleAuditEvents().find((candidate) => candidate.id === params.key);
+          if (!event) throw notFound(params.key);
+          return entityResult(target, 'auditLogs/directoryAudits/$entity', event, call.query);
+        },
+      },
+    },
+  },
+];
+
+const ROUTES: Route[] = [
+  ...LIVE_COLLECTIONS.flatMap(liveCollectionRoutes),
+  IDENTITY_SYNC_ROUTE,
+  ...DELETED_COLLECTIONS.flatMap(deletedCollectionRoutes),
+  ...AUDIT_ROUTES,
+];
+
+// ---- routing -----------------------------------------------------------------------
+
+function split(path: string): string[] {
+  return path.split('/').filter(Boolean);
+}
+
+const segmentMatches = (pattern: string, actual: string): boolean =>
+  pattern.startsWith('{') || pattern.toLowerCase() === actual.toLowerCase();
+
+interface Match {
+  route: Route;
+  params: Record<string, string>;
+}
+
+/**
+ * Finds the route for a path, or throws the 400 Graph answers for an unknown path,
+ * naming the first segment no known path continues with.
+ */
+function matchRoute(version: GraphVersion, path: string): Match {
+  let segments: string[];
+  try {
+    segments = split(path).map(decodeURIComponent);
+  } catch {
+    throw badRequest('The request URI is not valid.');
+  }
+  let longestPrefix = 0;
+  for (const route of ROUTES) {
+    if (!route.versions.includes(version)) continue;
+    let matched = 0;
+    while (matched < segments.length && matched < route.segments.length && segmentMatches(route.segments[matched], segments[matched])) {
+      matched++;
+    }
+    if (matched === segments.length && matched === route.segments.length) {
+      const params: Record<string, string> = {};
+      route.segments.forEach((pattern, index) => {
+        if (pattern.startsWith('{')) params[pattern.slice(1, -1)] = segments[index];
+      });
+      return { route, params };
+    }
+    longestPrefix = Math.max(longestPrefix, matched);
+  }
+  const unknown = segments[Math.min(longestPrefix, segments.length - 1)] ?? '';
+  throw segmentNotFound(unknown);
+}
+
+/** Runs one call: routing, role check, handler. Failures are thrown as GraphError. */
+export function dispatchGraphCall(call: GraphCall, tenant: SimTenant, target: ODataTarget): HttpResult {
+  const { route, params } = matchRoute(call.version, call.path);
+  const operation = route.operations[call.method as Method];
+  if (!operation) {
+    throw new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
+  }
+  const roles = Array.isArray(call.claims.roles) ? call.claims.roles : [];
+  if (!operation.roles.some((role) => roles.includes(role))) {
+    throw new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+  }
+  return operation.handle({ call, params, tenant, target });
+}
+
+/** True for paths that share Conditional Access's per-tenant throttling budget. */
+export function isConditionalAccessPath(path: string): boolean {
+  return path.toLowerCase().startsWith('/identity/conditionalaccess/');
+}

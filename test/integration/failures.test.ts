@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { createCredential } from '../../src/graph/credential';
+import { GraphGateway } from '../../src/graph/gateway';
+import { loadConfig } from '../../src/config';
+import { memoryLogger } from '../../src/log';
+import { BotHarness, cardText, type Card, type Conversation } from '../support/botHarness';
+
+/** When Graph or the input misbehaves, the user gets a clear answer and the bot keeps serving. */
+
+function theCard(replies: { card?: Card; text?: string }[]): Card {
+  assert.equal(replies.length, 1, `one reply expected, got ${replies.length}`);
+  assert.ok(replies[0].card, `expected a card, got: ${replies[0].text}`);
+  return replies[0].card;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = Date.now();
+  const result = await work();
+  return { result, ms: Date.now() - started };
+}
+
+describe('when Graph fails', function () {
+  let bot: BotHarness;
+  let chat: Conversation;
+
+  before(async () => {
+    bot = await BotHarness.start();
+    chat = bot.conversation('channel');
+  });
+  after(async () => bot.stop());
+  afterEach(() => Object.assign(bot.simulator.faults, { fail503Next: 0, dropNext: 0, hangNext: 0, throttleNext: 0 }));
+
+  it('a 429 storm without Retry-After ends within the retry budget with a clear message', async () => {
+    bot.simulator.faults.throttleNext = 1000;
+    const { result, ms } = await timed(() => chat.say('deleted ca'));
+    const text = cardText(theCard(result));
+    assert.match(text, /Could not list deleted Conditional Access policies/);
+    assert.match(text, /Graph error: TooManyRequests/);
+    assert.match(text, /HTTP status: 429/);
+    assert.match(text, /Request id: [0-9a-f-]{36}/);
+    assert.match(text, /1 request per second per tenant/);
+    assert.ok(ms < 6000, `gave up after ${ms} ms (budget 3 s)`);
+    const throttled = bot.simulator.requests.filter((r) => r.status === 429).length;
+    assert.ok(throttled >= 2, `retried with backoff (${throttled} throttled attempts)`);
+  });
+
+  it('rides out a 503 by retrying', async () => {
+    bot.simulator.faults.fail503Next = 1;
+    const text = cardText(theCard(await chat.say('deleted xtap')));
+    assert.match(text, /Deleted cross-tenant access partners/);
+  });
+
+  it('reports a lasting 503 with the code and request id, then serves the next command', async () => {
+    bot.simulator.faults.fail503Next = 1000;
+    const text = cardText(theCard(await chat.say('deleted sync')));
+    assert.match(text, /Graph error: ServiceUnavailable/);
+    assert.match(text, /temporarily unavailable/);
+    assert.match(text, /Request id: [0-9a-f-]{36}/);
+    bot.simulator.faults.fail503Next = 0;
+    assert.match(cardText(theCard(await chat.say('deleted sync'))), /Deleted cross-tenant identity-sync policies/);
+  });
+
+  it('times out a request that never answers and says so', async () => {
+    bot.simulator.faults.hangNext = 1;
+    const { result, ms } = await timed(() => chat.say('deleted partners'));
+    const text = cardText(theCard(result));
+    assert.match(text, /Graph error: Timeout/);
+    assert.match(text, /did not answer within 2 s/);
+    assert.ok(ms < 5000, `${ms} ms`);
+    assert.match(cardText(theCard(await chat.say('deleted partners'))), /Deleted cross-tenant access partners/);
+  });
+
+  it('retries a read whose connection dropped', async () => {
+    bot.simulator.faults.dropNext = 1;
+    assert.match(cardText(theCard(await chat.say('deleted partners'))), /Deleted cross-tenant access partners/);
+  });
+
+  it('keeps listing the kinds that work when one kind fails, and says which failed', async () => {
+    bot.simulator.faults.hangNext = 1;
+    const text = cardText(theCard(await chat.say('deleted')));
+    assert.match(text, /Deleted policies and partners/);
+    assert.match(text, /⚠️ Could not list deleted .*: Timeout/);
+  });
+});
+
+describe('when the bot lacks permissions', () => {
+  let bot: BotHarness;
+  before(async () => {
+    bot = await BotHarness.start({ simulator: { grantedRoles: ['AuditLog.Read.All'] } });
+  });
+  after(async () => bot.stop());
+
+  it('a 403 names the missing permission and the request id', async () => {
+    const text = cardText(theCard(await bot.conversation().say('deleted ca')));
+    assert.match(text, /Graph error: Authorization_RequestDenied/);
+    assert.match(text, /HTTP status: 403/);
+    assert.match(text, /missing the application permission Policy\.Read\.All/);
+    assert.match(text, /Request id: [0-9a-f-]{36}/);
+  });
+
+  it('status marks each missing permission', async () => {
+    const text = cardText(theCard(await bot.conversation().say('status')));
+    assert.match(text, /Graph answers: Yes/);
+    assert.match(text, /Missing: needed to list and show deleted policies/);
+    assert.match(text, /Present: say who deleted an item/);
+  });
+});
+
+describe('refusing and tolerating bad input', () => {
+  let bot: BotHarness;
+  before(async () => {
+    bot = await BotHarness.start({ configure: (config) => ({ ...config, allowedTenantId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' }) });
+  });
+  after(async () => bot.stop());
+
+  it('politely refuses activities from another tenant and logs it', async () => {
+    const chat = bot.conversation();
+    const before = bot.simulator.requests.length;
+    const replies = await chat.say('deleted');
+    assert.match(replies[0].text ?? '', /only serves the administrators of the tenant it is configured for/);
+    assert.equal(bot.simulator.requests.length, before, 'no Graph call for a foreign tenant');
+    assert.ok(bot.logs.entries.some((e) => e.event === 'activity.refused.tenant'));
+  });
+
+  it('answers stale or forged button data without crashing', async () => {
+    const chat = bot.conversation();
+    chat.tenantId = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+    const forged = await chat.invoke('item.show', { kind: 'users', id: '../../me' });
+    assert.equal(forged.status, 200);
+    assert.match(forged.response.value, /out of date/);
+    const badPage = await chat.invoke('list.page', { kind: 'all', page: 'NaN', search: 42 });
+    assert.equal(badPage.response.type, 'application/vnd.microsoft.card.adaptive');
+    const unknownVerb = await chat.invoke('format.disk', {});
+    assert.match(unknownVerb.response.value, /out of date/);
+    const garbage = await fetch(`${bot.product.bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":' });
+    assert.ok(garbage.status >= 400 && garbage.status < 500, `malformed JSON answered ${garbage.status}`);
+    assert.match(cardText(theCard(await chat.say('help'))), /What I can do/);
+  });
+});
+
+describe('the production credential path', () => {
+  it('ClientSecretCredential against the authority: a wrong secret is reported with its AADSTS code', async () => {
+    const bot = await BotHarness.start();
+    try {
+      const sim = bot.simulator;
+      const settings = { ...loadConfig({}).graph, baseUrl: sim.url, retryBudgetMs: 2000 };
+      const credential = createCredential(
+        { type: 'secret', tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: 'not-the-secret' },
+        { authorityHost: sim.authorityHost, trustedCaPem: sim.caCertPem },
+      );
+      const gateway = new GraphGateway({ settings, credential, logger: memoryLogger(), trustedCaPem: sim.caCertPem });
+      const probe = await gateway.probe();
+      await gateway.close();
+      assert.equal(probe.reachable, false);
+      assert.equal(probe.failure?.code, 'AADSTS7000215');
+      assert.match(probe.failure?.hint ?? '', /check AZURE_TENANT_ID, AZURE_CLIENT_ID/);
+    } finally {
+      await bot.stop();
+    }
+  });
+});
