@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../../src/config';
+import { createLogger, redact } from '../../src/log';
+
+const TENANT = '11111111-2222-4333-8444-555555555555';
+const CLIENT = '66666666-7777-4888-9999-aaaaaaaaaaaa';
+
+function failsOn(variable: string, env: Record<string, string>, message?: RegExp): void {
+  assert.throws(
+    () => loadConfig(env),
+    (error: unknown) => error instanceof ConfigError && error.variable === variable && (!message || message.test(error.message)),
+  );
+}
+
+describe('configuration', () => {
+  it('with nothing set, runs demo mode against global Graph defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.mode, 'demo');
+    assert.equal(config.port, 3978);
+    assert.equal(config.graph.baseUrl, 'https://graph.microsoft.com');
+    assert.equal(config.playground.enabled, true);
+    assert.equal(config.bot, undefined);
+  });
+
+  it('AZURE_CLIENT_ID with a secret selects tenant mode and never the playground', () => {
+    const config = loadConfig({ AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 's3cret' });
+    assert.equal(config.mode, 'tenant');
+    assert.deepEqual(config.credential, { type: 'secret', tenantId: TENANT, clientId: CLIENT, clientSecret: 's3cret' });
+    assert.equal(config.allowedTenantId, TENANT);
+    assert.equal(config.playground.enabled, false);
+  });
+
+  it('supports certificates and managed identity', () => {
+    assert.equal(loadConfig({ AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_CERTIFICATE_PATH: '/k.pem' }).credential?.type, 'certificate');
+    const mi = loadConfig({ AZURE_USE_MANAGED_IDENTITY: 'true', AZURE_TENANT_ID: TENANT });
+    assert.deepEqual(mi.credential, { type: 'managedIdentity', tenantId: TENANT, clientId: undefined });
+  });
+
+  it('keeps only the origin of a national-cloud Graph endpoint', () => {
+    const config = loadConfig({ GRAPH_BASE_URL: 'https://graph.microsoft.us/v1.0/', AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' });
+    assert.equal(config.graph.baseUrl, 'https://graph.microsoft.us');
+    assert.equal(config.graph.authorityHost, 'https://login.microsoftonline.us');
+  });
+
+  describe('stops with a message naming the variable', () => {
+    it('tenant mode without a tenant', () => failsOn('AZURE_TENANT_ID', { AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 'x' }));
+    it('a client id that is not a GUID', () => failsOn('AZURE_CLIENT_ID', { AZURE_CLIENT_ID: 'my-app' }, /expected a GUID/));
+    it('a client id with no credential', () => failsOn('AZURE_CLIENT_SECRET', { AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT }, /no credential/));
+    it('both a secret and a certificate', () => failsOn('AZURE_CLIENT_SECRET', { AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 'x', AZURE_CLIENT_CERTIFICATE_PATH: '/k' }));
+    it('plain-http Graph (tokens must never travel unencrypted)', () => failsOn('GRAPH_BASE_URL', { GRAPH_BASE_URL: 'http://graph.example' }, /must be an https URL/));
+    it('a port out of range', () => failsOn('PORT', { PORT: '70000' }, /0 to 65535/));
+    it('a timeout that is not a number', () => failsOn('GRAPH_TIMEOUT_MS', { GRAPH_TIMEOUT_MS: 'soon' }));
+    it('a flag that is not true or false', () => failsOn('AZURE_USE_MANAGED_IDENTITY', { AZURE_USE_MANAGED_IDENTITY: 'maybe' }));
+    it('a bot id without its password', () => failsOn('BOT_PASSWORD', { BOT_ID: CLIENT }));
+    it('a single-tenant bot without a tenant', () => failsOn('BOT_TENANT_ID', { BOT_ID: CLIENT, BOT_PASSWORD: 'x' }));
+    it('an unknown bot type', () => failsOn('BOT_TYPE', { BOT_ID: CLIENT, BOT_PASSWORD: 'x', BOT_TYPE: 'Global' }));
+    it('an unknown log level', () => failsOn('LOG_LEVEL', { LOG_LEVEL: 'loud' }));
+  });
+});
+
+describe('structured logs', () => {
+  it('writes one JSON object per line with the event and fields', () => {
+    const lines: string[] = [];
+    createLogger({ write: (line) => lines.push(line) }).child({ conversationId: 'c1' }).info('graph.call', { status: 200, ms: 12 });
+    const entry = JSON.parse(lines[0]);
+    assert.equal(entry.event, 'graph.call');
+    assert.equal(entry.conversationId, 'c1');
+    assert.equal(entry.status, 200);
+  });
+
+  it('never writes secrets, bearer tokens or JWTs', () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJyb2xlcyI6W119.c2lnbmF0dXJl';
+    const lines: string[] = [];
+    createLogger({ write: (line) => lines.push(line) }).error('oops', {
+      clientSecret: 'hunter2',
+      headers: { Authorization: `Bearer ${jwt}` },
+      error: new Error(`request failed with token ${jwt}`),
+      nested: { BOT_PASSWORD: 'pw', note: `Bearer abc.def` },
+    });
+    const line = lines[0];
+    for (const secret of ['hunter2', jwt, 'pw"', 'abc.def']) assert.ok(!line.includes(secret), `leaked ${secret}: ${line}`);
+    assert.match(line, /\[redacted\]/);
+  });
+
+  it('drops entries below the configured level', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', write: (line) => lines.push(line) });
+    logger.info('chatty');
+    logger.warn('important');
+    assert.deepEqual(lines.map((l) => JSON.parse(l).event), ['important']);
+  });
+
+  it('keeps harmless values as they are', () => {
+    assert.deepEqual(redact({ tokenExpired: false, status: 403, text: 'deleted ca' }), { tokenExpired: false, status: 403, text: 'deleted ca' });
+  });
+});
