@@ -1,3 +1,6 @@
+import type { AccessPolicy } from './core/access';
+import type { ApprovalSettings } from './core/requests';
+
 /**
  * Configuration is read and validated once, at start-up. A bad value stops the bot with
  * a message naming the variable; nothing downstream reads process.env.
@@ -29,6 +32,11 @@ export interface GraphSettings {
 
 export interface Config {
   mode: 'demo' | 'tenant';
+  /** Who may request and approve; in demo mode the simulator's groups fill it in. */
+  access: AccessPolicy;
+  approvals: ApprovalSettings;
+  /** Where requests and the audit log are kept (embedded file store). */
+  stateDir: string;
   port: number;
   /** Activities from other tenants are refused when this is set. */
   allowedTenantId?: string;
@@ -139,6 +147,27 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (bot?.type === 'SingleTenant' && !bot.tenantId) throw new ConfigError('BOT_TENANT_ID', 'required when BOT_TYPE=SingleTenant (or set AZURE_TENANT_ID)');
 
+  const idList = (name: string): string[] => {
+    const ids = (read(name) ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+    for (const id of ids) if (!GUID.test(id)) throw new ConfigError(name, `expected comma-separated Entra object ids (GUIDs), got "${id}"`);
+    return ids;
+  };
+  const access: AccessPolicy = {
+    operatorIds: idList('OPERATOR_IDS'),
+    approverIds: idList('APPROVER_IDS'),
+    operatorGroupId: guid('OPERATOR_GROUP_ID'),
+    approverGroupId: guid('APPROVER_GROUP_ID'),
+  };
+  const nobodyCanApprove = access.approverIds.length === 0 && !access.approverGroupId;
+  if (tenantMode && nobodyCanApprove) {
+    throw new ConfigError('APPROVER_IDS', 'no approvers are configured: set APPROVER_IDS (comma-separated Entra object ids) and/or APPROVER_GROUP_ID, and optionally OPERATOR_IDS / OPERATOR_GROUP_ID for people who may only request');
+  }
+  const approvals: ApprovalSettings = {
+    ttlHours: integer('APPROVAL_TTL_HOURS', 24, 1, 24 * 14),
+    requiredApprovals: integer('REQUIRED_APPROVALS', 1, 1, 10),
+    allowSelfApproval: flag('ALLOW_SELF_APPROVAL', false),
+  };
+
   const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected debug, info, warn or error, got "${logLevel}"`);
@@ -146,6 +175,9 @@ export function loadConfig(env: Env = process.env): Config {
 
   return {
     mode: tenantMode ? 'tenant' : 'demo',
+    access,
+    approvals,
+    stateDir: read('STATE_DIR') ?? './data',
     port: integer('PORT', 3978, 0, 65535),
     allowedTenantId: tenantId,
     bot,

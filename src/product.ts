@@ -6,7 +6,11 @@ import { startBotServer, type BotServer } from './bot/server';
 import { createCredential } from './graph/credential';
 import { GraphGateway } from './graph/gateway';
 import type { Logger } from './log';
-import { startGraphSimulator, type GraphSimulator } from './simulator';
+import { DEMO_IDS, startGraphSimulator, type GraphSimulator } from './simulator';
+import { AccessControl, type AccessPolicy } from './core/access';
+import { RestoreRequests } from './core/requests';
+import { createFileStateStore, type StateStore } from './store';
+import type { RequestRoutes } from './bot/requestRoutes';
 
 /**
  * Wires the product together: Graph gateway, Teams adapter, routes and HTTP server.
@@ -18,6 +22,8 @@ export interface Product {
   bot: BotServer;
   gateway: GraphGateway;
   simulator?: GraphSimulator;
+  store: StateStore;
+  requestRoutes: RequestRoutes;
   stop(): Promise<void>;
 }
 
@@ -25,6 +31,8 @@ export interface ProductOverrides {
   /** Use this simulator instead of starting one (tests share a simulator with the bot). */
   simulator?: GraphSimulator;
   now?: () => Date;
+  /** Use this store instead of the file store under STATE_DIR. */
+  store?: StateStore;
 }
 
 export async function startProduct(config: Config, logger: Logger, overrides: ProductOverrides = {}): Promise<Product> {
@@ -62,27 +70,52 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     : new TeamsAdapter({});
   if (!config.bot) logger.warn('bot.anonymous', { message: 'BOT_ID is not set: inbound requests are not authenticated. Acceptable only for local demos and tests.' });
 
-  const app = createBotApplication({
+  const store = overrides.store ?? (await createFileStateStore(config.stateDir));
+  const access = new AccessControl(accessPolicy(config, simulator), gateway, overrides.now);
+  const requests = new RestoreRequests({ store, bin: gateway, writer: gateway, access, settings: config.approvals, now: overrides.now });
+  const { app, requestRoutes } = createBotApplication({
     adapter,
     botAppId: config.bot?.appId,
     recycleBin: gateway,
+    requests,
+    access,
     probeGraph: () => gateway.probe(),
     mode: config.mode,
     allowedTenantId: config.allowedTenantId,
     logger,
     now: overrides.now,
   });
+  // A restore that was running when the process stopped is closed from Graph's answer, never re-run.
+  for (const request of await requests.recoverInterrupted()) {
+    logger.warn('request.recovered', { requestId: request.id, state: request.state });
+    await requestRoutes.updateCard(request);
+  }
   const bot = await startBotServer({ app, adapter, port: config.port, logger });
-  logger.info('bot.listening', { url: `${bot.url}/api/messages`, mode: config.mode });
+  logger.info('bot.listening', { url: `${bot.url}/api/messages`, mode: config.mode, stateDir: overrides.store ? undefined : config.stateDir });
 
+  let stopped = false;
   return {
     bot,
     gateway,
     simulator,
+    store,
+    requestRoutes,
     async stop() {
+      if (stopped) return;
+      stopped = true;
       await bot.close();
+      await requestRoutes.idle();
+      await store.close();
       await gateway.close();
       if (ownsSimulator) await simulator?.close();
     },
   };
+}
+
+/** Demo mode without configured roles uses the simulated tenant's operator and approver groups. */
+function accessPolicy(config: Config, simulator: GraphSimulator | undefined): AccessPolicy {
+  const { access } = config;
+  const configured = access.approverIds.length > 0 || access.approverGroupId || access.operatorIds.length > 0 || access.operatorGroupId;
+  if (configured || !simulator) return access;
+  return { operatorIds: [], approverIds: [], operatorGroupId: DEMO_IDS.operatorsGroup, approverGroupId: DEMO_IDS.approversGroup };
 }

@@ -5,6 +5,11 @@ import { parseCommand, type Command } from '../core/commands';
 import { KINDS } from '../core/kinds';
 import type { KindId } from '../core/model';
 import { describe, findDeleted, listDeleted, type RecycleBin } from '../core/recycleBin';
+import type { AccessControl } from '../core/access';
+import type { RestoreRequests } from '../core/requests';
+import { StoreUnavailableError } from '../store';
+import { RequestRoutes } from './requestRoutes';
+import { answerSafely, STORE_UNAVAILABLE } from './guards';
 import { GraphFailure } from '../graph/errors';
 import type { GraphProbe } from '../graph/gateway';
 import type { Logger } from '../log';
@@ -20,6 +25,8 @@ export interface BotDependencies {
   adapter: TeamsAdapter;
   botAppId?: string;
   recycleBin: RecycleBin;
+  requests: RestoreRequests;
+  access: AccessControl;
   probeGraph: () => Promise<GraphProbe>;
   mode: 'demo' | 'tenant';
   /** When set, activities from any other tenant are refused. */
@@ -28,14 +35,11 @@ export interface BotDependencies {
   now?: () => Date;
 }
 
-export const RESTORE_NOT_AVAILABLE =
-  'Restoring needs the approval workflow (a second admin approves every restore), which is not enabled in this build yet. Nothing was restored.';
-
 export const DEMO_FOOTER = 'Demo mode: this tenant is simulated. Nothing here reads or changes a real tenant.';
 
 const KIND_IDS = new Set<string>(KINDS.map((k) => k.id));
 
-export function createBotApplication(deps: BotDependencies): Application<TurnState> {
+export function createBotApplication(deps: BotDependencies): { app: Application<TurnState>; requestRoutes: RequestRoutes } {
   const { logger } = deps;
   const now = deps.now ?? (() => new Date());
   const view: ViewContext = { footer: deps.mode === 'demo' ? DEMO_FOOTER : '' };
@@ -89,19 +93,29 @@ export function createBotApplication(deps: BotDependencies): Application<TurnSta
     const kind = data.kind === 'all' || !data.kind ? 'all' : asKind(data.kind);
     if (!kind) return 'That list button is out of date. Type `deleted` for a fresh list.';
     const query: ListQuery = { kind, search: typeof data.search === 'string' ? data.search : '' };
-    return invokeGuarded(() => buildList(query, Number(data.page) || 0));
+    return answerSafely(logger, () => buildList(query, Number(data.page) || 0));
   });
 
   app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.show', async (context, _state, data) => {
     const kind = asKind(data.kind);
     if (!kind || typeof data.id !== 'string') return 'That button is out of date. Type `deleted` for a fresh list.';
-    return invokeGuarded(async () => {
+    return answerSafely(logger, async () => {
       await send(context, await buildShow(data.id!, kind));
       return 'Details posted below.';
     });
   });
 
-  app.adaptiveCards.actionExecute('item.restore', async () => RESTORE_NOT_AVAILABLE);
+  const requestRoutes = new RequestRoutes({
+    adapter: deps.adapter,
+    botAppId: deps.botAppId,
+    requests: deps.requests,
+    access: deps.access,
+    recycleBin: deps.recycleBin,
+    logger,
+    view,
+    now,
+  });
+  requestRoutes.register(app);
 
   // Registered last: buttons from an older build or a forged invoke get an answer, not an error.
   app.adaptiveCards.actionExecute(/.*/, async (context) => {
@@ -129,6 +143,14 @@ export function createBotApplication(deps: BotDependencies): Application<TurnSta
         return send(context, await buildShow(command.id, command.kind));
       case 'status':
         return send(context, statusCard({ mode: deps.mode, configuredTenantId: deps.allowedTenantId, probe: await deps.probeGraph() }, view));
+      case 'restore':
+        return requestRoutes.restoreCommand(context, command);
+      case 'pending':
+        return requestRoutes.pendingCommand(context);
+      case 'audit':
+        return requestRoutes.auditCommand(context, command.count);
+      case 'cancel':
+        return requestRoutes.cancelCommand(context, command.requestId);
     }
   }
 
@@ -158,23 +180,14 @@ export function createBotApplication(deps: BotDependencies): Application<TurnSta
       await work();
     } catch (error) {
       if (error instanceof GraphFailure) return send(context, failureCard(error, view));
+      if (error instanceof StoreUnavailableError) return void (await context.sendActivity(STORE_UNAVAILABLE));
       throw error;
     }
   }
 
-  /** Invokes must always answer: on failure the clicker gets one line, the card stays. */
-  async function invokeGuarded(work: () => Promise<AdaptiveCardJson | string>): Promise<AdaptiveCardJson | string> {
-    try {
-      return await work();
-    } catch (error) {
-      const reference = randomUUID();
-      logger.error('invoke.error', { reference, error });
-      return error instanceof GraphFailure ? describeError(error) : `Something went wrong on my side (reference ${reference}). Nothing was changed.`;
-    }
-  }
-
-  return app;
+  return { app, requestRoutes };
 }
+
 
 function asKind(value: unknown): KindId | undefined {
   return typeof value === 'string' && KIND_IDS.has(value) ? (value as KindId) : undefined;

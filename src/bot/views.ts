@@ -20,7 +20,7 @@ export interface ViewContext {
 const NAME_MAX = 160;
 const VALUE_MAX = 400;
 
-const formatDate = (date: Date): string => formatDateOrUndefined(date) ?? 'unknown date';
+export const formatDate = (date: Date): string => formatDateOrUndefined(date) ?? 'unknown date';
 
 function daysLeftText(days: number): string {
   if (days <= 0) return 'last day';
@@ -44,7 +44,7 @@ function itemSummary(item: DeletedItem) {
   };
 }
 
-const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+export const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 export function helpCard(ctx: ViewContext): AdaptiveCardJson {
   return renderCard('help', {
@@ -117,7 +117,7 @@ function renderDetails(details: ItemDetails, ctx: ViewContext, valueMax: number,
       return { title: clip(section.title, NAME_MAX), facts };
     }),
     references: details.references.map((ref) => ({
-      label: clip(ref.deleted?.name ?? ref.id, 60),
+      label: clip(`${capitalise(kindById(ref.kind).label)}: ${ref.deleted?.name ?? ref.id}`, 80),
       value: ref.deleted
         ? `Deleted too (${daysLeftText(ref.deleted.daysLeft)}): it must be restored first · ${ref.id}`
         : `Not in the recycle bin · ${ref.id}`,
@@ -125,10 +125,12 @@ function renderDetails(details: ItemDetails, ctx: ViewContext, valueMax: number,
   });
 }
 
-export function chooseKindCard(id: string, items: DeletedItem[], ctx: ViewContext): AdaptiveCardJson {
+/** Asks which item an ambiguous id means; each button leads to `verb` (details or restore). */
+export function chooseKindCard(id: string, items: DeletedItem[], ctx: ViewContext, verb = 'item.show'): AdaptiveCardJson {
   return renderCard('chooseKind', {
     footer: ctx.footer,
     id,
+    verb,
     choices: items.map((item) => ({
       kind: item.kind,
       id: item.id,

@@ -10,7 +10,11 @@ export type Command =
   | { type: 'help' }
   | { type: 'deleted'; kinds: KindId[]; search: string }
   | { type: 'show'; id: string; kind?: KindId }
-  | { type: 'status' };
+  | { type: 'status' }
+  | { type: 'restore'; id: string; kind?: KindId; reportOnly: boolean; reason: string }
+  | { type: 'pending' }
+  | { type: 'audit'; count: number }
+  | { type: 'cancel'; requestId: string };
 
 export type ParseResult =
   | { ok: true; command: Command }
@@ -65,13 +69,60 @@ export const COMMANDS: readonly CommandSpec[] = [
     parse: (args) => {
       const kind = args.length > 1 ? kindByAlias(args[0]) : undefined;
       const idArgs = kind ? args.slice(1) : args;
-      if (idArgs.length === 0) return 'Which item? Give its id, as shown on the `deleted` list.';
       if (idArgs.length > 1) return 'Give one id at a time.';
-      const id = idArgs[0].replace(/^\{|\}$/g, '');
-      if (!GUID_PATTERN.test(id)) {
-        return `"${idArgs[0]}" is not an object id. Ids look like 6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10 (partners use the partner's tenant id).`;
-      }
-      return { type: 'show', id: id.toLowerCase(), kind: kind?.id };
+      const id = parseObjectId(idArgs[0]);
+      if (id === undefined) return 'Which item? Give its id, as shown on the `deleted` list.';
+      if (typeof id !== 'string') return id.problem;
+      return { type: 'show', id, kind: kind?.id };
+    },
+  },
+  {
+    name: 'restore',
+    aliases: [],
+    usage: `restore [${KINDS.map((k) => k.aliases[0]).join('|')}] <id> [report-only] [reason]`,
+    example: 'restore 6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10 report-only deleted by mistake',
+    description: 'Ask for a restore; a second admin approves it before anything changes',
+    parse: (args) => {
+      const kind = args.length > 1 ? kindByAlias(args[0]) : undefined;
+      const rest = kind ? args.slice(1) : args;
+      const id = parseObjectId(rest[0]);
+      if (id === undefined) return 'Which item? Give its id, as shown on the `deleted` list.';
+      if (typeof id !== 'string') return id.problem;
+      const reportOnly = /^-{0,2}report-?only$/i.test(rest[1] ?? '');
+      const reason = rest.slice(reportOnly ? 2 : 1).join(' ');
+      return { type: 'restore', id, kind: kind?.id, reportOnly, reason };
+    },
+  },
+  {
+    name: 'pending',
+    aliases: ['requests'],
+    usage: 'pending',
+    example: 'pending',
+    description: 'Restore requests waiting for approval',
+    parse: () => ({ type: 'pending' }),
+  },
+  {
+    name: 'cancel',
+    aliases: [],
+    usage: 'cancel <request id>',
+    example: 'cancel R-7K2QX9M',
+    description: 'Withdraw a restore request you made',
+    parse: (args) => {
+      const requestId = args[0]?.toUpperCase();
+      if (!requestId || !/^R-[2-9A-Z]{7}$/.test(requestId)) return 'Which request? Request ids look like R-7K2QX9M (see `pending`).';
+      return { type: 'cancel', requestId };
+    },
+  },
+  {
+    name: 'audit',
+    aliases: ['log'],
+    usage: 'audit [how many, up to 50]',
+    example: 'audit 20',
+    description: 'The latest entries of the audit log: requests, decisions and results',
+    parse: (args) => {
+      const count = args[0] === undefined ? 10 : Number(args[0]);
+      if (!Number.isInteger(count) || count < 1 || count > 50) return 'Give a number from 1 to 50, e.g. `audit 20`.';
+      return { type: 'audit', count };
     },
   },
   {
@@ -83,6 +134,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     parse: () => ({ type: 'status' }),
   },
 ];
+
+/** An object id as typed (braces and case tolerated), or why it is not one. */
+function parseObjectId(word: string | undefined): string | { problem: string } | undefined {
+  if (word === undefined) return undefined;
+  const id = word.replace(/^\{|\}$/g, '');
+  if (GUID_PATTERN.test(id)) return id.toLowerCase();
+  return { problem: `"${word}" is not an object id. Ids look like 6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10 (partners use the partner's tenant id).` };
+}
 
 /** Normalises what Teams delivers: entities, non-breaking spaces, line breaks, markup. */
 export function normaliseText(text: string): string {

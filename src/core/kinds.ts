@@ -22,13 +22,15 @@ export interface ResourceKind {
   graphVersion: 'beta' | 'v1.0';
   /** Collection of soft-deleted items, relative to the version root. */
   deletedItemsPath: string;
+  /** Where the live object with this key lives once restored. */
+  livePath(key: string): string;
   /** Property that identifies an item (partners are keyed by tenant id). */
   key: 'id' | 'tenantId';
   permissions: { read: string; restore: string };
   /** What the list row shows as the item's name. */
   displayName(raw: GraphObject): string;
   summarise(raw: GraphObject): DetailSection[];
-  /** Other deleted-items this one depends on (a CA policy's named locations). */
+  /** Items this one depends on, restored first when deleted (a CA policy's named locations, a sync policy's partner). */
   references(raw: GraphObject): ItemRef[];
 }
 
@@ -43,6 +45,7 @@ export const KINDS: readonly ResourceKind[] = [
     aliases: ['ca', 'policies', 'policy'],
     graphVersion: 'beta',
     deletedItemsPath: '/identity/conditionalAccess/deletedItems/policies',
+    livePath: (id) => `/identity/conditionalAccess/policies/${id}`,
     key: 'id',
     permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.ConditionalAccess' },
     displayName: (raw) => text(raw.displayName) || text(raw.id),
@@ -56,6 +59,7 @@ export const KINDS: readonly ResourceKind[] = [
     aliases: ['locations', 'nl', 'named-locations'],
     graphVersion: 'beta',
     deletedItemsPath: '/identity/conditionalAccess/deletedItems/namedLocations',
+    livePath: (id) => `/identity/conditionalAccess/namedLocations/${id}`,
     key: 'id',
     permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.ConditionalAccess' },
     displayName: (raw) => text(raw.displayName) || text(raw.id),
@@ -69,6 +73,7 @@ export const KINDS: readonly ResourceKind[] = [
     aliases: ['partners', 'xtap'],
     graphVersion: 'beta',
     deletedItemsPath: '/policies/deletedItems/crossTenantPartners',
+    livePath: (tenantId) => `/policies/crossTenantAccessPolicy/partners/${tenantId}`,
     key: 'tenantId',
     permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.CrossTenantAccess' },
     // Partners have no name in the metadata; some responses carry one anyway (API.md §7).
@@ -83,11 +88,13 @@ export const KINDS: readonly ResourceKind[] = [
     aliases: ['sync'],
     graphVersion: 'beta',
     deletedItemsPath: '/policies/deletedItems/crossTenantSyncPolicyPartners',
+    livePath: (tenantId) => `/policies/crossTenantAccessPolicy/partners/${tenantId}/identitySynchronization`,
     key: 'tenantId',
     permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.CrossTenantAccess' },
     displayName: (raw) => text(raw.displayName) || text(raw.tenantId),
     summarise: summariseSyncPartner,
-    references: noReferences,
+    // Graph keeps a sync policy under its partner configuration, so the partner comes back first.
+    references: (raw) => (text(raw.tenantId) ? [{ kind: 'partners', id: text(raw.tenantId) }] : []),
   },
 ];
 
@@ -113,4 +120,5 @@ export const REQUIRED_PERMISSIONS: readonly { permission: string; purpose: strin
   { permission: 'Policy.ReadWrite.ConditionalAccess', purpose: 'restore CA policies and named locations' },
   { permission: 'Policy.ReadWrite.CrossTenantAccess', purpose: 'restore and change cross-tenant partners' },
   { permission: 'AuditLog.Read.All', purpose: 'say who deleted an item in alerts' },
+  { permission: 'GroupMember.Read.All', purpose: 'check membership of OPERATOR_GROUP_ID and APPROVER_GROUP_ID' },
 ];

@@ -1,10 +1,12 @@
 import type { TokenCredential } from '@azure/identity';
-import { AuthenticationHandler, Client, PageIterator, RetryHandler, RetryHandlerOptions, type PageCollection } from '@microsoft/microsoft-graph-client';
+import { AuthenticationHandler, Client, GraphError, PageIterator, ResponseType, RetryHandler, RetryHandlerOptions, type PageCollection } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { GraphSettings } from '../config';
-import type { ResourceKind } from '../core/kinds';
+import { kindById, type ResourceKind } from '../core/kinds';
 import type { RecycleBin } from '../core/recycleBin';
-import type { GraphObject } from '../core/model';
+import type { GraphObject, ItemRef } from '../core/model';
+import type { MembershipDirectory } from '../core/access';
+import type { RecycleBinWriter } from '../core/requests';
 import type { Logger } from '../log';
 import { readTokenClaims, type TokenClaims } from './credential';
 import { toGraphFailure, type GraphFailure } from './errors';
@@ -43,7 +45,7 @@ export interface GraphGatewayOptions {
   trustedCaPem?: string;
 }
 
-export class GraphGateway implements RecycleBin {
+export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory {
   private readonly client: Client;
   private readonly transport: HttpsTransport;
   private readonly scope: string;
@@ -100,6 +102,57 @@ export class GraphGateway implements RecycleBin {
         throw error;
       }
     });
+  }
+
+  async restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }> {
+    const kind = kindById(ref.kind);
+    return this.call({ operation: `restore ${kind.label} ${ref.id}`, permission: kind.permissions.restore }, async () => {
+      const { body, requestId } = await this.send('POST', `${kind.deletedItemsPath}/${encodeURIComponent(ref.id)}/restore`, kind.graphVersion);
+      return { item: body ?? {}, requestId };
+    });
+  }
+
+  async setReportOnly(policyId: string): Promise<{ requestId?: string }> {
+    const kind = kindById('ca');
+    return this.call({ operation: `switch Conditional Access policy ${policyId} to report-only`, permission: kind.permissions.restore }, async () => {
+      const { requestId } = await this.send('PATCH', kind.livePath(encodeURIComponent(policyId)), 'v1.0', { state: 'enabledForReportingButNotEnforced' });
+      return { requestId };
+    });
+  }
+
+  async getLive(ref: ItemRef): Promise<GraphObject | undefined> {
+    const kind = kindById(ref.kind);
+    return this.call({ operation: `read ${kind.label} ${ref.id}`, permission: kind.permissions.read }, async () => {
+      try {
+        return (await this.client.api(kind.livePath(encodeURIComponent(ref.id))).version(kind.graphVersion).get()) as GraphObject;
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  async memberGroups(userId: string, groupIds: string[]): Promise<string[]> {
+    return this.call({ operation: 'check the group membership of the user', permission: 'GroupMember.Read.All' }, async () => {
+      const answer = (await this.client.api(`/users/${encodeURIComponent(userId)}/checkMemberGroups`).post({ groupIds })) as { value?: unknown };
+      return Array.isArray(answer.value) ? answer.value.filter((id): id is string => typeof id === 'string') : [];
+    });
+  }
+
+  /** A write whose Graph request-id we keep for the audit log, success or not. */
+  private async send(method: 'POST' | 'PATCH', path: string, version: string, body: unknown = undefined) {
+    const request = this.client.api(path).version(version).responseType(ResponseType.RAW);
+    const response = (await (method === 'POST' ? request.post(body ?? {}) : request.patch(body))) as Response;
+    const requestId = response.headers.get('request-id') ?? undefined;
+    const text = await response.text();
+    const parsed = text ? (JSON.parse(text) as GraphObject & { error?: { code?: string; message?: string } }) : undefined;
+    if (!response.ok) {
+      const error = new GraphError(response.status, parsed?.error?.message ?? response.statusText);
+      error.code = parsed?.error?.code ?? null;
+      error.requestId = requestId ?? null;
+      throw error;
+    }
+    return { body: parsed, requestId };
   }
 
   /** For `status`: does Graph answer, and which application permissions does our token carry? */

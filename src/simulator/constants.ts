@@ -18,6 +18,8 @@ export const DEFAULT_GRANTED_ROLES: readonly string[] = [
   'Policy.ReadWrite.ConditionalAccess',
   'Policy.ReadWrite.CrossTenantAccess',
   'AuditLog.Read.All',
+  // Group-membership checks that authorize operators and approvers.
+  'GroupMember.Read.All',
 ];
 
 export const GRAPH_VERSIONS = ['v1.0', 'beta'] as const;

@@ -23,3 +23,9 @@ export const conflict = (message: string): GraphError => new GraphError(409, 'Co
 
 export const segmentNotFound = (segment: string): GraphError =>
   badRequest(`Resource not found for the segment '${segment}'.`);
+
+/** The directory (users, groups) answers bad input with Request_BadRequest, not BadRequest. */
+export const directoryBadRequest = (message: string): GraphError => new GraphError(400, 'Request_BadRequest', message);
+
+/** What the directory answers for an object id that is not a GUID (e.g. GET /groups/{name}). */
+export const invalidObjectId = (id: string): GraphError => directoryBadRequest(`Invalid object identifier '${id}'.`);

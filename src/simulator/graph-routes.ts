@@ -1,10 +1,11 @@
 import type { GraphObject, KindId } from '../core/model';
 import type { AuditActor } from './audit';
 import { GRAPH_VERSIONS, type GraphVersion } from './constants';
-import { badRequest, GraphError, notFound, segmentNotFound } from './errors';
-import { noContent, type HttpResult } from './http';
+import { isGuid, MAX_CHECK_MEMBER_GROUPS } from './directory';
+import { badRequest, directoryBadRequest, GraphError, invalidObjectId, notFound, segmentNotFound } from './errors';
+import { json, noContent, type HttpResult } from './http';
 import { isRecord, type JwtClaims } from './jwt';
-import { collectionResult, entityResult, type ODataTarget, type RequestIds } from './odata';
+import { collectionResult, entityResult, metadataUrl, type ODataTarget, type RequestIds } from './odata';
 import { keyPropertyOf, type ChangeContext, type SimTenant } from './tenant';
 
 /**
@@ -35,7 +36,7 @@ type Handler = (input: HandlerInput) => HttpResult;
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 interface Operation {
-  /** Any one of these application roles allows the call. */
+  /** Any one of these application roles allows the call; empty: no role is needed. */
   roles: readonly string[];
   handle: Handler;
 }
@@ -52,6 +53,17 @@ const ROLES = {
   crossTenantRead: ['Policy.Read.All', 'Policy.ReadWrite.CrossTenantAccess'],
   crossTenantWrite: ['Policy.ReadWrite.CrossTenantAccess'],
   auditRead: ['AuditLog.Read.All', 'Directory.Read.All'],
+  // Directory reads (application permissions, from the Graph reference pages).
+  /** GET /users/{id}: GroupMember.Read.All and Group.Read.All do not allow it. */
+  userRead: ['User.ReadBasic.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  groupRead: ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  userMemberOf: ['User.Read.All', 'GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  /**
+   * checkMemberGroups. Simplified: real Graph wants User.Read.All *and* GroupMember.Read.All
+   * (or Group.Read.All) from an app, or Directory.Read.All; here either group role alone will do.
+   */
+  checkMemberGroups: ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  checkMemberObjects: ['User.Read.All', 'User.ReadWrite.All', 'GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
 } as const;
 
 const BOTH = GRAPH_VERSIONS;
@@ -323,11 +335,147 @@ const AUDIT_ROUTES: Route[] = [
   },
 ];
 
+// ---- directory: users, groups, membership checks --------------------------------------
+
+/** `/users/{id | userPrincipalName}`; anything else is Graph's 404. */
+function requireUser(tenant: SimTenant, idOrUpn: string): GraphObject {
+  const user = tenant.findUser(idOrUpn);
+  if (!user) throw notFound(idOrUpn);
+  return user;
+}
+
+/** Graph names the selected properties in @odata.context: `users(displayName,id)`. */
+function withSelect(fragment: string, query: URLSearchParams): string {
+  const select = query.get('$select');
+  if (!select) return fragment;
+  return `${fragment}(${select.split(',').map((name) => name.trim()).filter(Boolean).join(',')})`;
+}
+
+/** The `{groupIds: [...]}` / `{ids: [...]}` body of checkMemberGroups / checkMemberObjects. */
+function requireIdList(call: GraphCall, property: string, max?: number): string[] {
+  const body = requireObjectBody(call);
+  const ids = body[property];
+  if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) {
+    throw directoryBadRequest(`The request body needs '${property}', a collection of object ids.`);
+  }
+  // Message invented: Graph's documented limit is 20, its exact wording is not documented.
+  if (max !== undefined && ids.length > max) {
+    throw directoryBadRequest(`The number of ${property} (${ids.length}) exceeds the limit of ${max} per request.`);
+  }
+  const malformed = ids.find((id) => !isGuid(id));
+  if (malformed !== undefined) throw invalidObjectId(malformed);
+  return ids;
+}
+
+const asDirectoryObject = (group: GraphObject): GraphObject => ({ '@odata.type': '#microsoft.graph.group', ...group });
+
+const collectionOfStrings = (target: ODataTarget, value: string[]): HttpResult =>
+  json(200, { '@odata.context': metadataUrl(target, 'Collection(Edm.String)'), value });
+
+/** Tokens from the simulator's authority are app-only, so /me is always this 400. */
+const meIsDelegatedOnly: Operation = {
+  roles: [],
+  handle: () => {
+    throw badRequest('/me request is only valid with delegated authentication flow.');
+  },
+};
+
+const DIRECTORY_ROUTES: Route[] = [
+  {
+    segments: ['users', '{key}'],
+    versions: BOTH,
+    operations: {
+      GET: {
+        roles: ROLES.userRead,
+        handle: ({ call, params, tenant, target }) =>
+          entityResult(target, `${withSelect('users', call.query)}/$entity`, requireUser(tenant, params.key), call.query),
+      },
+    },
+  },
+  {
+    segments: ['users', '{key}', 'checkMemberGroups'],
+    versions: BOTH,
+    operations: {
+      POST: {
+        roles: ROLES.checkMemberGroups,
+        handle: ({ call, params, tenant, target }) => {
+          const groupIds = requireIdList(call, 'groupIds', MAX_CHECK_MEMBER_GROUPS);
+          const user = requireUser(tenant, params.key);
+          return collectionOfStrings(target, tenant.checkMemberGroups(String(user.id), groupIds));
+        },
+      },
+    },
+  },
+  {
+    // Groups only: the simulator has no directory roles or administrative units.
+    segments: ['users', '{key}', 'checkMemberObjects'],
+    versions: BOTH,
+    operations: {
+      POST: {
+        roles: ROLES.checkMemberObjects,
+        handle: ({ call, params, tenant, target }) => {
+          const ids = requireIdList(call, 'ids');
+          const user = requireUser(tenant, params.key);
+          return collectionOfStrings(target, tenant.checkMemberGroups(String(user.id), ids));
+        },
+      },
+    },
+  },
+  {
+    segments: ['users', '{key}', 'transitiveMemberOf'],
+    versions: BOTH,
+    operations: {
+      GET: {
+        roles: ROLES.userMemberOf,
+        handle: ({ call, params, tenant, target }) => {
+          const user = requireUser(tenant, params.key);
+          const rows = tenant.transitiveMemberOf(String(user.id)).map(asDirectoryObject);
+          return collectionResult(target, call.path, withSelect('directoryObjects', call.query), rows, call.query);
+        },
+      },
+    },
+  },
+  {
+    // OData cast: only the groups among the memberships.
+    segments: ['users', '{key}', 'transitiveMemberOf', 'microsoft.graph.group'],
+    versions: BOTH,
+    operations: {
+      GET: {
+        roles: ROLES.userMemberOf,
+        handle: ({ call, params, tenant, target }) => {
+          const user = requireUser(tenant, params.key);
+          const rows = tenant.transitiveMemberOf(String(user.id)).map(asDirectoryObject);
+          return collectionResult(target, call.path, withSelect('groups', call.query), rows, call.query);
+        },
+      },
+    },
+  },
+  {
+    segments: ['groups', '{key}'],
+    versions: BOTH,
+    operations: {
+      GET: {
+        roles: ROLES.groupRead,
+        handle: ({ call, params, tenant, target }) => {
+          if (!isGuid(params.key)) throw invalidObjectId(params.key);
+          const group = tenant.findGroup(params.key);
+          if (!group) throw notFound(params.key);
+          return entityResult(target, `${withSelect('groups', call.query)}/$entity`, group, call.query);
+        },
+      },
+    },
+  },
+  { segments: ['me'], versions: BOTH, operations: { GET: meIsDelegatedOnly } },
+  { segments: ['me', 'checkMemberGroups'], versions: BOTH, operations: { POST: meIsDelegatedOnly } },
+  { segments: ['me', 'transitiveMemberOf'], versions: BOTH, operations: { GET: meIsDelegatedOnly } },
+];
+
 const ROUTES: Route[] = [
   ...LIVE_COLLECTIONS.flatMap(liveCollectionRoutes),
   IDENTITY_SYNC_ROUTE,
   ...DELETED_COLLECTIONS.flatMap(deletedCollectionRoutes),
   ...AUDIT_ROUTES,
+  ...DIRECTORY_ROUTES,
 ];
 
 // ---- routing -----------------------------------------------------------------------
@@ -383,7 +531,7 @@ export function dispatchGraphCall(call: GraphCall, tenant: SimTenant, target: OD
     throw new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
   }
   const roles = Array.isArray(call.claims.roles) ? call.claims.roles : [];
-  if (!operation.roles.some((role) => roles.includes(role))) {
+  if (operation.roles.length > 0 && !operation.roles.some((role) => roles.includes(role))) {
     throw new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
   }
   return operation.handle({ call, params, tenant, target });

@@ -30,9 +30,11 @@ export {
   DEFAULT_GRANTED_ROLES,
 } from './constants';
 export type { GraphVersion } from './constants';
-export { DEMO_IDS } from './seed';
+export { DEMO_IDS, DEMO_USERS } from './seed';
 export { SimTenant, KIND_IDS } from './tenant';
 export type { ChangeContext } from './tenant';
+export { MAX_CHECK_MEMBER_GROUPS } from './directory';
+export type { SimGroupInput, SimUserInput } from './directory';
 export type { FaultSettings } from './faults';
 export type { RecordedRequest } from './graph-service';
 export type { AuditActor, AuditApp, AuditUser } from './audit';

@@ -45,7 +45,44 @@ export const DEMO_IDS = {
   liveMfaPolicy: '5a7c9e1b-3d5f-4a7c-9e1b-2d4f6a8c0e36',
   /** Live location used by live CA011; deleting it is blocked while CA011 exists. */
   liveSanctionedCountries: '6b8d0f2a-4e6a-4b8d-8f2a-3e5a7b9d1f47',
+  /** "Entra Policy Operators": the approvers group (nested) plus Isaiah. */
+  operatorsGroup: '13d630f8-a335-452d-a65d-8b78b489e09b',
+  /** "Entra Policy Approvers": Alex, Megan, and the Security Team group (nested, with Adele). */
+  approversGroup: 'b56358bf-2ab0-420f-9e32-0d92b9b5871a',
+  /** "Security Team": Adele; nested in the approvers group, so her membership is transitive only. */
+  securityTeamGroup: '27d256cf-1f4d-4eea-9657-7339e9d2c312',
 } as const;
+
+/**
+ * The Microsoft 365 Agents Playground's mock users (its default configuration), as
+ * directory users. Their aadObjectIds are the playground's own and are not valid GUIDs
+ * (13 hex digits in the last group); keep them verbatim. `teamsId` is the playground's
+ * Teams user id (activity.from.id), `upn` its userPrincipleName.
+ */
+export const DEMO_USERS = {
+  /** The playground's current user. Approver (and so operator). */
+  alex: { aadObjectId: '00000000-0000-0000-0000-0000000000020', name: 'Alex Wilber', upn: 'alexw@example.com', teamsId: 'user-id-0' },
+  /** Approver (and so operator). */
+  megan: { aadObjectId: '00000000-0000-0000-0000-0000000000021', name: 'Megan Bowen', upn: 'meganb@example.com', teamsId: 'user-id-1' },
+  /** Approver through the nested Security Team group only. */
+  adele: { aadObjectId: '00000000-0000-0000-0000-0000000000022', name: 'Adele Vance', upn: 'adelev@example.com', teamsId: 'user-id-2' },
+  /** Operator only. */
+  isaiah: { aadObjectId: '00000000-0000-0000-0000-0000000000023', name: 'Isaiah Langer', upn: 'isaiah@example.com', teamsId: 'user-id-3' },
+  /** In neither group. */
+  patti: { aadObjectId: '00000000-0000-0000-0000-0000000000024', name: 'Patti Fernandez', upn: 'pattif@example.com', teamsId: 'user-id-4' },
+  /** In neither group. */
+  lynne: { aadObjectId: '00000000-0000-0000-0000-0000000000025', name: 'Lynne Robbins', upn: 'lynner@example.com', teamsId: 'user-id-5' },
+} as const;
+
+/** Mail addresses from the playground's configuration (Isaiah's differs from his UPN there). */
+const DEMO_USER_MAIL: Record<keyof typeof DEMO_USERS, string> = {
+  alex: 'alexw@example.com',
+  megan: 'meganb@example.com',
+  adele: 'adelev@example.com',
+  isaiah: 'isaiahl@example.com',
+  patti: 'pattif@example.com',
+  lynne: 'lynner@example.com',
+};
 
 /** Directory ids that the seeded conditions reference. */
 const DIRECTORY = {
@@ -250,7 +287,41 @@ function syncPolicy(tenantId: string, displayName: string, users: boolean, group
 
 // ---- the demo tenant ---------------------------------------------------------------
 
+/** The playground's users and the operator / approver groups the bot authorizes with. */
+function seedDirectory(tenant: SimTenant): void {
+  for (const [handle, user] of Object.entries(DEMO_USERS) as [keyof typeof DEMO_USERS, (typeof DEMO_USERS)[keyof typeof DEMO_USERS]][]) {
+    const [givenName, surname] = user.name.split(' ');
+    tenant.addUser({
+      id: user.aadObjectId,
+      displayName: user.name,
+      userPrincipalName: user.upn,
+      givenName,
+      surname,
+      mail: DEMO_USER_MAIL[handle],
+    });
+  }
+  tenant.addGroup({
+    id: DEMO_IDS.securityTeamGroup,
+    displayName: 'Security Team',
+    description: 'Contoso security operations.',
+    members: [DEMO_USERS.adele.aadObjectId],
+  });
+  tenant.addGroup({
+    id: DEMO_IDS.approversGroup,
+    displayName: 'Entra Policy Approvers',
+    description: 'Approvers in the Entra recycle bin bot.',
+    members: [DEMO_USERS.alex.aadObjectId, DEMO_USERS.megan.aadObjectId, DEMO_IDS.securityTeamGroup],
+  });
+  tenant.addGroup({
+    id: DEMO_IDS.operatorsGroup,
+    displayName: 'Entra Policy Operators',
+    description: 'Operators of the Entra recycle bin bot.',
+    members: [DEMO_IDS.approversGroup, DEMO_USERS.isaiah.aadObjectId],
+  });
+}
+
 export function seedDemoTenant(tenant: SimTenant): void {
+  seedDirectory(tenant);
   const now = tenant.now().getTime();
   const ago = (days: number, hours = 0): Date => new Date(now - days * DAY_MS - hours * HOUR_MS);
 

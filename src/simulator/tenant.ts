@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { RETENTION_DAYS, type GraphObject, type KindId } from '../core/model';
 import { createAuditEvent, type AuditAction, type AuditActor } from './audit';
 import { DAY_MS, DEMO_ACTORS, DEMO_CROSS_TENANT_POLICY_ID } from './constants';
+import { SimDirectory, type SimGroupInput, type SimUserInput } from './directory';
 import { badRequest, conflict, notFound } from './errors';
 import { isRecord } from './jwt';
 import { graphTimestamp } from './odata';
 
 /**
  * State of one simulated tenant: live and soft-deleted objects of the four kinds, the
- * audit log and the clock. Domain rules (what blocks a delete or a restore) live here
+ * audit log, the clock, and a directory of users and groups (membership checks). Domain rules (what blocks a delete or a restore) live here
  * so HTTP calls and in-process calls behave the same. Methods throw GraphError.
  */
 
@@ -66,6 +67,7 @@ export class SimTenant {
   private readonly liveItems = newStores<GraphObject>();
   private readonly deletedItems = newStores<DeletedEntry>();
   private readonly auditLog: AuditEntry[] = [];
+  private readonly directory = new SimDirectory(() => this.now());
   private readonly baseNow: () => Date;
   private readonly auditLagMs: () => number;
   private readonly defaultActor: AuditActor;
@@ -166,6 +168,60 @@ export class SimTenant {
       raw.deletedDateTime = graphTimestamp(new Date(deletedAtMs));
       this.deletedItems[kind].set(normaliseKey(text(raw[KEY_PROPERTY[kind]])), { raw, deletedAtMs });
     }
+  }
+
+  // ---- directory: users, groups, membership --------------------------------------------
+
+  /** Adds a user; the id may be any string (the Agents Playground's are not GUIDs). */
+  addUser(user: SimUserInput): GraphObject {
+    return this.directory.addUser(user);
+  }
+
+  /** Adds a group (a security group unless securityEnabled is false) with optional direct members. */
+  addGroup(group: SimGroupInput): GraphObject {
+    return this.directory.addGroup(group);
+  }
+
+  /** Adds a user or a group (nesting) to a group; 400 if it is already a direct member. */
+  addGroupMember(groupId: string, memberId: string): void {
+    this.directory.addGroupMember(groupId, memberId);
+  }
+
+  /** Removes a direct member; 404 if it is not one. */
+  removeGroupMember(groupId: string, memberId: string): void {
+    this.directory.removeGroupMember(groupId, memberId);
+  }
+
+  /** By id, else by userPrincipalName, as `/users/{id | userPrincipalName}` resolves. */
+  findUser(idOrUpn: string): GraphObject | undefined {
+    return this.directory.findUser(idOrUpn);
+  }
+
+  findGroup(id: string): GraphObject | undefined {
+    return this.directory.findGroup(id);
+  }
+
+  users(): GraphObject[] {
+    return this.directory.listUsers();
+  }
+
+  groups(): GraphObject[] {
+    return this.directory.listGroups();
+  }
+
+  /** Ids of a group's direct members. */
+  groupMemberIds(groupId: string): string[] {
+    return this.directory.directMemberIds(groupId);
+  }
+
+  /** Groups a user or group belongs to, directly or through nesting. */
+  transitiveMemberOf(memberId: string): GraphObject[] {
+    return this.directory.transitiveGroups(memberId);
+  }
+
+  /** checkMemberGroups semantics: which of `groupIds` the object is a transitive member of. */
+  checkMemberGroups(memberId: string, groupIds: readonly string[]): string[] {
+    return this.directory.memberOfAmong(memberId, groupIds);
   }
 
   // ---- live changes (the HTTP API's rules) ---------------------------------------------

@@ -129,12 +129,16 @@ describe('browsing the recycle bin in Teams', function () {
     assert.match(onlyText(await chat.say('delted ca')), /Did you mean `deleted`\?/);
   });
 
-  it('Restore does not pretend: it says approval support is needed and calls no restore', async () => {
+  it('Restore opens a request form and changes nothing until someone approves', async () => {
     const list = onlyCard(await chat.say('deleted ca'));
     const before = bot.simulator.requests.length;
     const result = await chat.click(list, 'Restore');
-    assert.match(result.response.value, /needs the approval workflow[\s\S]*Nothing was restored/);
-    assert.ok(!bot.simulator.requests.slice(before).some((r) => r.method === 'POST'), 'no Graph write');
+    assert.equal(result.response.value, 'Fill in the form below to ask for approval.');
+    const form = onlyCard(result.replies);
+    assert.match(cardText(form), /Request a restore/);
+    assert.deepEqual(listActions(form).map((a) => a.title), ['Ask for approval']);
+    const writes = bot.simulator.requests.slice(before).filter((r) => r.path.endsWith('/restore') || ['PATCH', 'PUT', 'DELETE'].includes(r.method));
+    assert.deepEqual(writes, [], 'no Graph write');
   });
 
   it('status reports demo mode, the tenant, Graph health and every permission as present', async () => {

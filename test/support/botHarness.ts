@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config';
 import { memoryLogger } from '../../src/log';
 import { startProduct, type Product } from '../../src/product';
-import { startGraphSimulator, type GraphSimulator, type SimulatorOptions } from '../../src/simulator';
+import { DEMO_USERS, startGraphSimulator, type GraphSimulator, type SimulatorOptions } from '../../src/simulator';
 
 /**
  * Drives the bot the way Teams does: Bot Framework activities POSTed to /api/messages,
@@ -13,6 +16,8 @@ import { startGraphSimulator, type GraphSimulator, type SimulatorOptions } from 
  */
 
 export interface SentActivity {
+  /** The id the connector assigned (POST) or the id of the updated message (PUT). */
+  id: string;
   method: string;
   path: string;
   body: {
@@ -33,13 +38,23 @@ export class FakeConnector {
     let connector: FakeConnector | undefined;
     const server = createServer(async (req, res) => {
       const body = JSON.parse((await readBody(req)) || '{}');
-      connector!.activities.push({ method: req.method ?? '', path: req.url ?? '', body });
+      const path = decodeURIComponent(req.url ?? '');
+      const id = req.method === 'PUT' ? path.split('/').pop()! : randomUUID();
+      connector!.activities.push({ id, method: req.method ?? '', path, body });
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: randomUUID() }));
+      res.end(JSON.stringify({ id }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     connector = new FakeConnector(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return connector;
+  }
+
+  /** The cards a message was replaced with (updateActivity), oldest first. */
+  updatesOf(activityId: string): Card[] {
+    return this.activities
+      .filter((a) => a.method === 'PUT' && a.id === activityId)
+      .map((a) => a.body.attachments?.[0]?.content)
+      .filter((card): card is Card => Boolean(card));
   }
 
   close(): Promise<void> {
@@ -59,22 +74,35 @@ export interface TestUser {
   name: string;
 }
 
-export const ALEX: TestUser = { id: '29:alex', aadObjectId: '8f0b9c1e-3f6a-4a8d-9a51-0c5d2b7e4f11', name: 'Alex Wilber' };
+/** The Agents Playground's mock users, as seeded in the simulator's directory. */
+const user = (key: keyof typeof DEMO_USERS): TestUser => ({ id: DEMO_USERS[key].teamsId, aadObjectId: DEMO_USERS[key].aadObjectId, name: DEMO_USERS[key].name });
+/** Approver (and so operator). */
+export const ALEX = user('alex');
+/** Approver. */
+export const MEGAN = user('megan');
+/** Operator only: may request, may not approve. */
+export const ISAIAH = user('isaiah');
+/** Neither operator nor approver. */
+export const PATTI = user('patti');
 
 export interface HarnessOptions {
   simulator?: SimulatorOptions;
   /** Extra environment for loadConfig, e.g. GRAPH_RETRY_BUDGET_MS. */
   env?: Record<string, string>;
   configure?: (config: Config) => Config;
+  /** The bot's clock (the simulator keeps real time). */
+  now?: () => Date;
 }
 
-/** One running bot + simulator + fake connector. */
+/** One running bot + simulator + fake connector, with its own state directory. */
 export class BotHarness {
   private constructor(
-    readonly product: Product,
+    public product: Product,
     readonly simulator: GraphSimulator,
     readonly connector: FakeConnector,
     readonly logs: ReturnType<typeof memoryLogger>,
+    private readonly config: Config,
+    private readonly options: HarnessOptions,
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<BotHarness> {
@@ -87,17 +115,34 @@ export class BotHarness {
       GRAPH_TIMEOUT_MS: '2000',
       GRAPH_RETRY_BUDGET_MS: '3000',
       GRAPH_CA_MIN_INTERVAL_MS: '0',
+      STATE_DIR: mkdtempSync(join(tmpdir(), 'bot-state-')),
       ...options.env,
     });
     const config = options.configure ? options.configure(base) : base;
-    const product = await startProduct(config, logs, { simulator });
-    return new BotHarness(product, simulator, connector, logs);
+    const product = await startProduct(config, logs, { simulator, now: options.now });
+    return new BotHarness(product, simulator, connector, logs, config, options);
+  }
+
+  /** Stops the bot process state and starts it again on the same state directory and tenant. */
+  async restart(): Promise<void> {
+    await this.product.stop();
+    this.product = await startProduct(this.config, this.logs, { simulator: this.simulator, now: this.options.now });
+  }
+
+  /** Waits for approved restores that run after their invoke was answered. */
+  idle(): Promise<void> {
+    return this.product.requestRoutes.idle();
+  }
+
+  get stateDir(): string {
+    return this.config.stateDir;
   }
 
   async stop(): Promise<void> {
     await this.product.stop();
     await this.connector.close();
     await this.simulator.close();
+    rmSync(this.config.stateDir, { recursive: true, force: true });
   }
 
   /** A conversation of the given Teams type, between one user and the bot. */
@@ -107,17 +152,25 @@ export class BotHarness {
 }
 
 export interface Reply {
+  /** The id the fake connector gave the message (what Teams puts in replyToId). */
+  id?: string;
   text?: string;
   card?: Card;
+  entities?: unknown[];
 }
 
 export class Conversation {
   readonly id: string;
   tenantId: string;
 
-  constructor(private readonly harness: BotHarness, readonly type: 'personal' | 'groupChat' | 'channel', readonly user: TestUser) {
-    this.id = type === 'channel' ? `19:${randomUUID()}@thread.tacv2` : type === 'groupChat' ? `19:${randomUUID()}@thread.v2` : `a:${randomUUID()}`;
+  constructor(private readonly harness: BotHarness, readonly type: 'personal' | 'groupChat' | 'channel', readonly user: TestUser, id?: string) {
+    this.id = id ?? (type === 'channel' ? `19:${randomUUID()}@thread.tacv2` : type === 'groupChat' ? `19:${randomUUID()}@thread.v2` : `a:${randomUUID()}`);
     this.tenantId = harness.simulator.tenantId;
+  }
+
+  /** The same conversation, with another member speaking. */
+  as(user: TestUser): Conversation {
+    return new Conversation(this.harness, this.type, user, this.id);
   }
 
   private activity(extra: Record<string, unknown>): Record<string, unknown> {
@@ -147,16 +200,18 @@ export class Conversation {
   }
 
   /** Clicks an Action.Execute button (found by title) and returns the invoke answer and any new messages. */
-  async click(card: Card, title: string): Promise<{ status: number; response: any; replies: Reply[] }> {
+  async click(card: Card, title: string, inputs: Record<string, unknown> = {}, replyToId?: string): Promise<{ status: number; response: any; replies: Reply[] }> {
     const action = findAction(card, title);
     if (!action) throw new Error(`no button "${title}" on the card; buttons: ${listActions(card).map((a) => a.title).join(', ')}`);
-    return this.invoke(action.verb ?? "", action.data ?? {});
+    return this.invoke(action.verb ?? '', { ...(action.data ?? {}), ...inputs }, replyToId);
   }
 
-  async invoke(verb: string, data: Record<string, unknown>): Promise<{ status: number; response: any; replies: Reply[] }> {
+  async invoke(verb: string, data: Record<string, unknown>, replyToId?: string): Promise<{ status: number; response: any; replies: Reply[] }> {
     const body = this.activity({
       type: 'invoke',
       name: 'adaptiveCard/action',
+      // Teams always says which message the card is on.
+      replyToId: replyToId ?? 'card-message-id',
       value: { action: { type: 'Action.Execute', verb, data } },
     });
     return this.post(body);
@@ -173,15 +228,16 @@ export class Conversation {
     const text = await res.text();
     const replies = this.harness.connector.activities
       .slice(before)
-      .filter((a) => a.body.type === 'message')
-      .map((a) => toReply(a.body));
+      .filter((a) => a.method === 'POST' && a.body.type === 'message')
+      .map((a) => toReply(a));
     return { status: res.status, response: text ? JSON.parse(text) : undefined, replies };
   }
 }
 
-function toReply(body: SentActivity['body']): Reply {
+function toReply(activity: SentActivity): Reply {
+  const { body } = activity;
   const card = body.attachments?.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive')?.content;
-  return { text: body.text, card };
+  return { id: activity.id, text: body.text, card, entities: body.entities as unknown[] | undefined };
 }
 
 /** Every Action.* on a card, in body ActionSets and in the card's actions. */

@@ -4,6 +4,9 @@ import { createLogger, redact } from '../../src/log';
 
 const TENANT = '11111111-2222-4333-8444-555555555555';
 const CLIENT = '66666666-7777-4888-9999-aaaaaaaaaaaa';
+const APPROVER = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';
+/** Tenant mode needs someone who can approve. */
+const ROLES = { APPROVER_IDS: APPROVER };
 
 function failsOn(variable: string, env: Record<string, string>, message?: RegExp): void {
   assert.throws(
@@ -23,7 +26,7 @@ describe('configuration', () => {
   });
 
   it('AZURE_CLIENT_ID with a secret selects tenant mode and never the playground', () => {
-    const config = loadConfig({ AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 's3cret' });
+    const config = loadConfig({ ...ROLES, AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 's3cret' });
     assert.equal(config.mode, 'tenant');
     assert.deepEqual(config.credential, { type: 'secret', tenantId: TENANT, clientId: CLIENT, clientSecret: 's3cret' });
     assert.equal(config.allowedTenantId, TENANT);
@@ -31,8 +34,8 @@ describe('configuration', () => {
   });
 
   it('supports certificates and managed identity', () => {
-    assert.equal(loadConfig({ AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_CERTIFICATE_PATH: '/k.pem' }).credential?.type, 'certificate');
-    const mi = loadConfig({ AZURE_USE_MANAGED_IDENTITY: 'true', AZURE_TENANT_ID: TENANT });
+    assert.equal(loadConfig({ ...ROLES, AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_CERTIFICATE_PATH: '/k.pem' }).credential?.type, 'certificate');
+    const mi = loadConfig({ ...ROLES, AZURE_USE_MANAGED_IDENTITY: 'true', AZURE_TENANT_ID: TENANT });
     assert.deepEqual(mi.credential, { type: 'managedIdentity', tenantId: TENANT, clientId: undefined });
   });
 
@@ -43,10 +46,14 @@ describe('configuration', () => {
   });
 
   describe('stops with a message naming the variable', () => {
-    it('tenant mode without a tenant', () => failsOn('AZURE_TENANT_ID', { AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 'x' }));
+    it('tenant mode without a tenant', () => failsOn('AZURE_TENANT_ID', { ...ROLES, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 'x' }));
     it('a client id that is not a GUID', () => failsOn('AZURE_CLIENT_ID', { AZURE_CLIENT_ID: 'my-app' }, /expected a GUID/));
-    it('a client id with no credential', () => failsOn('AZURE_CLIENT_SECRET', { AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT }, /no credential/));
-    it('both a secret and a certificate', () => failsOn('AZURE_CLIENT_SECRET', { AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 'x', AZURE_CLIENT_CERTIFICATE_PATH: '/k' }));
+    it('a client id with no credential', () => failsOn('AZURE_CLIENT_SECRET', { ...ROLES, AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT }, /no credential/));
+    it('tenant mode with nobody who may approve', () =>
+      failsOn('APPROVER_IDS', { AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 'x' }, /set APPROVER_IDS .* and\/or APPROVER_GROUP_ID/));
+    it('an approver list with something that is not an object id', () => failsOn('APPROVER_IDS', { APPROVER_IDS: `${APPROVER}, alex@contoso.com` }, /alex@contoso.com/));
+    it('zero required approvals', () => failsOn('REQUIRED_APPROVALS', { REQUIRED_APPROVALS: '0' }));
+    it('both a secret and a certificate', () => failsOn('AZURE_CLIENT_SECRET', { ...ROLES, AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 'x', AZURE_CLIENT_CERTIFICATE_PATH: '/k' }));
     it('plain-http Graph (tokens must never travel unencrypted)', () => failsOn('GRAPH_BASE_URL', { GRAPH_BASE_URL: 'http://graph.example' }, /must be an https URL/));
     it('a port out of range', () => failsOn('PORT', { PORT: '70000' }, /0 to 65535/));
     it('a timeout that is not a number', () => failsOn('GRAPH_TIMEOUT_MS', { GRAPH_TIMEOUT_MS: 'soon' }));

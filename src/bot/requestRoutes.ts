@@ -1,0 +1,305 @@
+import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type ConversationReference } from 'botbuilder';
+import type { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
+import type { AccessControl, Actor } from '../core/access';
+import type { RestoreRequest } from '../core/approvals';
+import { KINDS } from '../core/kinds';
+import type { KindId } from '../core/model';
+import { findDeleted, type RecycleBin } from '../core/recycleBin';
+import type { RestoreRequests } from '../core/requests';
+import type { Logger } from '../log';
+import type { AdaptiveCardJson } from './cards';
+import { answerSafely } from './guards';
+import { auditCard, EVERYONE, pendingCard, requestCard, restoreFormCard, type RequestViewer } from './requestViews';
+import { chooseKindCard, type ViewContext } from './views';
+
+/**
+ * Teams routes for restore requests. Card data carries only a request id (or, before a
+ * request exists, the item to restore, which is re-read from Graph); who may do what is
+ * decided by RestoreRequests from stored state and the caller's Entra object id.
+ */
+
+export interface RequestRouteDependencies {
+  adapter: TeamsAdapter;
+  botAppId?: string;
+  requests: RestoreRequests;
+  access: AccessControl;
+  recycleBin: RecycleBin;
+  logger: Logger;
+  view: ViewContext;
+  now: () => Date;
+}
+
+const KIND_IDS = new Set<string>(KINDS.map((k) => k.id));
+
+export class RequestRoutes {
+  /** Teams ids of approvers seen, so their card views refresh automatically. */
+  private readonly approverTeamsIds = new Map<string, string>();
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly deps: RequestRouteDependencies) {}
+
+  /** Resolves when no approved restore is still running (tests, graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  register(app: Application<TurnState>): void {
+    app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.restore', (context, _state, data) =>
+      this.withActor(context, async (actor) => {
+        const kind = asKind(data.kind);
+        if (!kind || typeof data.id !== 'string') return 'That button is out of date. Type `deleted` for a fresh list.';
+        const allowed = await this.deps.requests.authorize(actor, 'operator', 'request a restore');
+        if (!allowed.ok) return allowed.message;
+        const plan = await this.deps.requests.plan({ kind, id: data.id }, true);
+        if (!plan.ok) return plan.message;
+        await send(context, restoreFormCard(plan.value, this.deps.view));
+        return 'Fill in the form below to ask for approval.';
+      }),
+    );
+
+    app.adaptiveCards.actionExecute<{ kind?: string; id?: string; reason?: string; reportOnly?: string }>('request.create', (context, _state, data) =>
+      this.withActor(context, async (actor) => {
+        const kind = asKind(data.kind);
+        if (!kind || typeof data.id !== 'string') return 'That button is out of date. Type `deleted` for a fresh list.';
+        const created = await this.deps.requests.create({
+          actor,
+          ref: { kind, id: data.id },
+          reason: typeof data.reason === 'string' ? data.reason : '',
+          reportOnly: data.reportOnly === 'true',
+          tenantId: tenantOf(context),
+          conversation: TurnContext.getConversationReference(context.activity),
+        });
+        if (!created.ok) return created.message;
+        // The form turns into the approval card for everyone in the conversation.
+        if (context.activity.replyToId) await this.deps.requests.rememberCard(created.value.id, context.activity.replyToId);
+        return this.cardFor(created.value, EVERYONE);
+      }),
+    );
+
+    app.adaptiveCards.actionExecute<{ requestId?: string }>('request.refresh', (context, _state, data) =>
+      this.withRequest(context, data, async (request, actor) => {
+        // A user-specific view: answer the invoke ourselves so it is not shown to everyone.
+        await answerInvoke(context, this.cardFor(request, await this.viewerOf(request, actor)));
+        return '';
+      }),
+    );
+
+    app.adaptiveCards.actionExecute<{ requestId?: string }>('request.approve', (context, _state, data) =>
+      this.withRequest(context, data, async (request, actor) => {
+        const result = await this.deps.requests.approve(request.id, actor, tenantOf(context));
+        if (!result.ok) return this.refusal(context, request.id, actor, result.message);
+        if (context.activity.replyToId && !result.value.card?.activityId) await this.deps.requests.rememberCard(request.id, context.activity.replyToId);
+        await this.updateCard(await this.current(result.value));
+        if (result.execute) this.execute(result.value);
+        return this.cardFor(result.value, EVERYONE);
+      }),
+    );
+
+    app.adaptiveCards.actionExecute<{ requestId?: string; rejectReason?: string }>('request.reject', (context, _state, data) =>
+      this.withRequest(context, data, async (request, actor) => {
+        const reason = typeof data.rejectReason === 'string' ? data.rejectReason : '';
+        const result = await this.deps.requests.reject(request.id, actor, tenantOf(context), reason);
+        if (!result.ok) return this.refusal(context, request.id, actor, result.message);
+        await this.updateCard(result.value);
+        await this.notifyRequester(result.value, `your restore request ${request.id} was rejected by ${actor.name}${reason ? `: "${reason.slice(0, 200)}"` : '.'}`);
+        return this.cardFor(result.value, EVERYONE);
+      }),
+    );
+
+    app.adaptiveCards.actionExecute<{ requestId?: string }>('request.cancel', (context, _state, data) =>
+      this.withRequest(context, data, async (request, actor) => {
+        const result = await this.deps.requests.cancel(request.id, actor, tenantOf(context));
+        if (!result.ok) return this.refusal(context, request.id, actor, result.message);
+        await this.updateCard(result.value);
+        return this.cardFor(result.value, EVERYONE);
+      }),
+    );
+  }
+
+  /** `restore <id> [report-only] [reason]` typed in chat. */
+  async restoreCommand(context: TurnContext, command: { id: string; kind?: KindId; reportOnly: boolean; reason: string }): Promise<void> {
+    const actor = actorOf(context);
+    if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
+    let kind = command.kind;
+    if (!kind) {
+      const lookup = await findDeleted(this.deps.recycleBin, command.id, undefined, this.deps.now());
+      if (lookup.found === 'several') {
+        return void (await send(context, chooseKindCard(command.id, lookup.items, this.deps.view, 'item.restore')));
+      }
+      if (lookup.found === 'none') {
+        const failure = lookup.failures[0]?.error;
+        if (failure) throw failure;
+        return void (await context.sendActivity(`No deleted item has the id ${command.id}. It may have been restored already or purged.`));
+      }
+      kind = lookup.item.kind;
+    }
+    const created = await this.deps.requests.create({
+      actor,
+      ref: { kind, id: command.id },
+      reason: command.reason,
+      reportOnly: command.reportOnly,
+      tenantId: tenantOf(context),
+      conversation: TurnContext.getConversationReference(context.activity),
+    });
+    if (!created.ok) return void (await context.sendActivity(created.message));
+    const sent = await send(context, this.cardFor(created.value, EVERYONE));
+    if (sent?.id) await this.deps.requests.rememberCard(created.value.id, sent.id);
+  }
+
+  async pendingCommand(context: TurnContext): Promise<void> {
+    const actor = actorOf(context);
+    if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
+    const allowed = await this.deps.requests.authorize(actor, 'operator', 'see restore requests');
+    if (!allowed.ok) return void (await context.sendActivity(allowed.message));
+    await send(context, pendingCard(await this.deps.requests.open(), this.deps.view));
+  }
+
+  async auditCommand(context: TurnContext, count: number): Promise<void> {
+    const actor = actorOf(context);
+    if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
+    const allowed = await this.deps.requests.authorize(actor, 'operator', 'read the audit log');
+    if (!allowed.ok) return void (await context.sendActivity(allowed.message));
+    await send(context, auditCard(await this.deps.requests.auditTail(count), this.deps.view));
+  }
+
+  async cancelCommand(context: TurnContext, requestId: string): Promise<void> {
+    const actor = actorOf(context);
+    if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
+    const result = await this.deps.requests.cancel(requestId, actor, tenantOf(context));
+    if (!result.ok) return void (await context.sendActivity(result.message));
+    await this.updateCard(result.value);
+    await context.sendActivity(`Request ${requestId} is cancelled. Nothing was restored.`);
+  }
+
+  /** Runs an approved restore after the invoke has been answered, then updates the card. */
+  private execute(request: RestoreRequest): void {
+    const run = (async () => {
+      try {
+        const finished = await this.deps.requests.execute(request);
+        await this.updateCard(finished);
+        const outcome = finished.state === 'succeeded' ? `restored ${finished.action.target.name} (${finished.action.target.id}).` : `failed: ${finished.execution?.failure ?? 'see the card'}`;
+        await this.notifyRequester(finished, `your restore request ${finished.id} ${outcome}`);
+      } catch (error) {
+        this.deps.logger.error('request.execute.error', { requestId: request.id, error });
+      }
+    })();
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
+  }
+
+  /** The stored version (it may know the card's message id by now). */
+  private async current(request: RestoreRequest): Promise<RestoreRequest> {
+    return (await this.deps.requests.get(request.id)) ?? request;
+  }
+
+  /** Updates the approval card in place for everyone (proactively, outside any turn). */
+  async updateCard(request: RestoreRequest): Promise<void> {
+    const reference = request.card?.conversation as Partial<ConversationReference> | undefined;
+    const activityId = request.card?.activityId;
+    if (!reference || !activityId) return;
+    try {
+      await this.deps.adapter.continueConversationAsync(this.deps.botAppId ?? '', reference, async (context) => {
+        await context.updateActivity({ id: activityId, type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(this.cardFor(request, EVERYONE))] });
+      });
+    } catch (error) {
+      this.deps.logger.warn('request.card.update_failed', { requestId: request.id, error });
+    }
+  }
+
+  /** A reply to the approval card (a thread in channels) that mentions the requester. */
+  private async notifyRequester(request: RestoreRequest, text: string): Promise<void> {
+    const reference = request.card?.conversation as Partial<ConversationReference> | undefined;
+    if (!reference?.conversation) return;
+    const activityId = request.card?.activityId;
+    const threaded = reference.conversation.conversationType === 'channel' && activityId
+      ? { ...reference, conversation: { ...reference.conversation, id: `${reference.conversation.id.split(';')[0]};messageid=${activityId}` } }
+      : reference;
+    const { requester } = request;
+    const mention = `<at>${requester.name}</at>`;
+    try {
+      await this.deps.adapter.continueConversationAsync(this.deps.botAppId ?? '', threaded, async (context) => {
+        await context.sendActivity({
+          type: ActivityTypes.Message,
+          text: `${mention} ${text}`,
+          entities: requester.teamsId ? [{ type: 'mention', text: mention, mentioned: { id: requester.teamsId, name: requester.name } }] : [],
+        });
+      });
+    } catch (error) {
+      this.deps.logger.warn('request.notify_failed', { requestId: request.id, error });
+    }
+  }
+
+  private cardFor(request: RestoreRequest, viewer: RequestViewer): AdaptiveCardJson {
+    const approvers = [...this.approverTeamsIds.entries()]
+      .filter(([aad]) => request.selfApprovalAllowed || aad !== request.requester.aadObjectId.toLowerCase())
+      .map(([, teamsId]) => teamsId);
+    // Without known approvers, leave userIds out: Teams then refreshes for everyone in small chats.
+    const refreshUserIds = approvers.length > 0 ? [...new Set([...approvers, ...(request.requester.teamsId ? [request.requester.teamsId] : [])])] : [];
+    return requestCard(request, viewer, { ...this.deps.view, refreshUserIds });
+  }
+
+  private async viewerOf(request: RestoreRequest, actor: Actor): Promise<RequestViewer> {
+    const roles = await this.deps.access.rolesOf(actor.aadObjectId);
+    if (roles.has('approver') && actor.teamsId) this.approverTeamsIds.set(actor.aadObjectId.toLowerCase(), actor.teamsId);
+    const isRequester = actor.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
+    return { canDecide: roles.has('approver') && (!isRequester || request.selfApprovalAllowed), canCancel: isRequester };
+  }
+
+  /** A refused decision: the clicker keeps seeing the request, with the reason on it. */
+  private async refusal(context: TurnContext, requestId: string, actor: Actor, message: string): Promise<AdaptiveCardJson | string> {
+    const request = await this.deps.requests.get(requestId);
+    if (!request) return message;
+    await answerInvoke(context, requestCard(request, await this.viewerOf(request, actor), { ...this.deps.view, note: message }));
+    return '';
+  }
+
+  private async withActor(context: TurnContext, work: (actor: Actor) => Promise<AdaptiveCardJson | string>): Promise<AdaptiveCardJson | string> {
+    const actor = actorOf(context);
+    if (!actor) return UNKNOWN_USER;
+    return answerSafely(this.deps.logger, () => work(actor));
+  }
+
+  private async withRequest(
+    context: TurnContext,
+    data: { requestId?: string },
+    work: (request: RestoreRequest, actor: Actor) => Promise<AdaptiveCardJson | string>,
+  ): Promise<AdaptiveCardJson | string> {
+    return this.withActor(context, async (actor) => {
+      const requestId = typeof data.requestId === 'string' ? data.requestId : '';
+      const request = /^R-[2-9A-Z]{7}$/i.test(requestId) ? await this.deps.requests.get(requestId) : undefined;
+      if (!request) return 'That request no longer exists or the button is out of date. Type `pending` to see open requests.';
+      if (request.tenantId.toLowerCase() !== tenantOf(context).toLowerCase()) {
+        this.deps.logger.warn('request.refused.tenant', { requestId, tenantId: tenantOf(context) });
+        return 'That request belongs to another tenant.';
+      }
+      return work(request, actor);
+    });
+  }
+}
+
+const UNKNOWN_USER = 'I cannot tell who you are (no Entra object id on your message), so I cannot act on requests for you.';
+
+function actorOf(context: TurnContext): Actor | undefined {
+  const from = context.activity.from;
+  if (!from?.aadObjectId) return undefined;
+  return { aadObjectId: from.aadObjectId, name: from.name || from.aadObjectId, teamsId: from.id };
+}
+
+export function tenantOf(context: TurnContext): string {
+  return context.activity.conversation?.tenantId ?? context.activity.channelData?.tenant?.id ?? '';
+}
+
+function asKind(value: unknown): KindId | undefined {
+  return typeof value === 'string' && KIND_IDS.has(value) ? (value as KindId) : undefined;
+}
+
+async function send(context: TurnContext, card: AdaptiveCardJson) {
+  return context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+}
+
+async function answerInvoke(context: TurnContext, card: AdaptiveCardJson): Promise<void> {
+  await context.sendActivity({
+    type: ActivityTypes.InvokeResponse,
+    value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } },
+  });
+}

@@ -1,0 +1,136 @@
+import { describeState, type RestoreAction, type RestoreRequest, type StepResult, type TargetItem } from '../core/approvals';
+import type { AuditEntry } from '../store';
+import { kindById } from '../core/kinds';
+import { daysLeft } from '../core/model';
+import { clip } from '../core/summaries';
+import { renderCard, type AdaptiveCardJson } from './cards';
+import { capitalise, formatDate, type ViewContext } from './views';
+
+/** Card data for restore requests. Only the request id ever travels in card data. */
+
+/** How one person should see a request card. */
+export interface RequestViewer {
+  canDecide: boolean;
+  canCancel: boolean;
+}
+
+export const EVERYONE: RequestViewer = { canDecide: false, canCancel: false };
+
+const MAX_REFRESH_USERS = 60;
+
+const describe = (item: TargetItem) => `${capitalise(kindById(item.kind).label)} "${clip(item.name, 120)}"`;
+const isoToText = (iso: string) => formatDate(new Date(iso));
+
+export function restoreFormCard(action: RestoreAction, ctx: ViewContext): AdaptiveCardJson {
+  const target = action.target;
+  return renderCard('restoreForm', {
+    footer: ctx.footer,
+    kind: target.kind,
+    id: target.id,
+    canReportOnly: target.kind === 'ca',
+    facts: [
+      { label: 'What', value: describe(target) },
+      { label: 'Id', value: target.id },
+      { label: 'Purged for good', value: `${isoToText(action.purgesAt)} (${daysText(action.purgesAt)})` },
+    ],
+    dependencies: action.dependencies.map(describe),
+    blockers: action.blockers,
+  });
+}
+
+function daysText(purgesAt: string): string {
+  const days = daysLeft(new Date(Date.parse(purgesAt) - 30 * 86_400_000), new Date());
+  return days === 1 ? '1 day left' : days === 0 ? 'last day' : `${days} days left`;
+}
+
+const STATUS: Record<RestoreRequest['state'], { text: (r: RestoreRequest) => string; color: string }> = {
+  pending: { text: (r) => `Waiting for approval (${r.approvals.length} of ${r.requiredApprovals})`, color: 'Warning' },
+  executing: { text: (r) => `Approved by ${names(r)}. Restoring…`, color: 'Accent' },
+  succeeded: { text: (r) => `Restored. Approved by ${names(r)}.`, color: 'Good' },
+  failed: { text: () => 'The restore failed.', color: 'Attention' },
+  rejected: { text: (r) => `Rejected by ${r.rejection?.by.name ?? 'an approver'}${r.rejection?.reason ? `: "${clip(r.rejection.reason, 200)}"` : '.'}`, color: 'Attention' },
+  cancelled: { text: (r) => `Cancelled by ${r.cancellation?.by.name ?? 'the requester'}.`, color: 'Default' },
+  expired: { text: () => 'Expired before anyone approved it. Nothing was restored.', color: 'Default' },
+};
+
+const names = (request: RestoreRequest) => request.approvals.map((a) => a.by.name).join(', ') || 'nobody';
+
+export function requestCard(request: RestoreRequest, viewer: RequestViewer, ctx: ViewContext & { refreshUserIds?: string[]; note?: string }): AdaptiveCardJson {
+  const { action } = request;
+  const pending = request.state === 'pending';
+  const facts = [
+    { label: 'What', value: describe(action.target) },
+    { label: 'Id', value: action.target.id },
+    { label: 'Requested by', value: `${request.requester.name} at ${isoToText(request.createdAt)}` },
+    { label: 'Why', value: request.reason ? clip(request.reason, 300) : '(no reason given)' },
+  ];
+  if (action.target.kind === 'ca') facts.push({ label: 'Restore into', value: action.reportOnly ? 'Report-only (nothing enforced until switched on)' : 'The state it was deleted in' });
+  if (pending) {
+    facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
+    facts.push({ label: 'Purged for good', value: `${isoToText(action.purgesAt)} (${daysText(action.purgesAt)})` });
+  }
+  if (request.approvals.length > 0) facts.push({ label: 'Approved by', value: names(request) });
+  const status = STATUS[request.state];
+  const card = renderCard('request', {
+    footer: ctx.footer,
+    requestId: request.id,
+    status: status.text(request),
+    statusColor: status.color,
+    selfApproval: request.selfApprovalAllowed,
+    facts,
+    dependencies: action.dependencies.map(describe),
+    blockers: pending ? action.blockers : [],
+    steps: (request.execution?.steps ?? []).map(stepFact),
+    failure: request.state === 'failed' ? clip(request.execution?.failure ?? 'The restore failed.', 500) : '',
+    hint: request.state === 'failed' ? clip(request.execution?.hint ?? 'Check the item in the Entra admin center, then ask for a new restore if it is still needed.', 400) : '',
+    note: ctx.note ?? '',
+    canDecide: pending && viewer.canDecide,
+    canCancel: pending && viewer.canCancel,
+  });
+  if (pending) {
+    // Teams asks the bot for each viewer's version of the card; the server decides who gets buttons.
+    const userIds = (ctx.refreshUserIds ?? []).slice(0, MAX_REFRESH_USERS);
+    card.refresh = {
+      action: { type: 'Action.Execute', title: 'Refresh', verb: 'request.refresh', data: { requestId: request.id } },
+      ...(userIds.length > 0 ? { userIds } : {}),
+    };
+  }
+  return card;
+}
+
+function stepFact(step: StepResult) {
+  const outcome = step.outcome === 'done' ? 'Done' : step.outcome === 'skipped' ? `Skipped (${step.message ?? 'not needed'})` : `Failed: ${step.message ?? step.code ?? 'error'}`;
+  const requestId = step.requestId ? ` · request-id ${step.requestId}` : '';
+  return { label: `${step.step === 'restore' ? 'Restore' : 'Report-only'} ${clip(step.item.name, 40)}`, value: clip(outcome + requestId, 400) };
+}
+
+export function pendingCard(requests: RestoreRequest[], ctx: ViewContext): AdaptiveCardJson {
+  const shown = requests.slice(0, 15);
+  return renderCard('pendingList', {
+    footer: ctx.footer,
+    rows: shown.map((r) => ({
+      requestId: r.id,
+      what: describe(r.action.target),
+      detail: `Asked by ${r.requester.name} at ${isoToText(r.createdAt)} · ${r.approvals.length} of ${r.requiredApprovals} approvals · expires ${isoToText(r.expiresAt)}`,
+    })),
+    more: requests.length - shown.length,
+  });
+}
+
+export function auditCard(entries: AuditEntry[], ctx: ViewContext): AdaptiveCardJson {
+  return renderCard('audit', {
+    footer: ctx.footer,
+    rows: entries.map((entry) => {
+      const actor = (entry.actor as { name?: string } | undefined)?.name;
+      const target = entry.target as TargetItem | undefined;
+      const headline = [isoToText(entry.at), entry.action, entry.requestId].filter(Boolean).join(' · ');
+      const parts = [actor && `by ${actor}`, target && describe(target), typeof entry.state === 'string' && `now ${entry.state}`, typeof entry.attempted === 'string' && `tried to ${entry.attempted}`];
+      const steps = Array.isArray(entry.steps) ? (entry.steps as StepResult[]).map((s) => `${s.step} ${s.outcome}${s.requestId ? ` (request-id ${s.requestId})` : ''}`) : [];
+      return { headline: clip(headline, 200), detail: clip([...parts.filter(Boolean), ...steps].join(' · ') || ' ', 400) };
+    }),
+  });
+}
+
+export function stateSentence(request: RestoreRequest): string {
+  return `Request ${request.id} is ${describeState(request)}.`;
+}

@@ -1,0 +1,64 @@
+/**
+ * Who may do what. Users are identified by their Entra object id (from.aadObjectId),
+ * never by display name. Approvers are operators too.
+ */
+
+export type Role = 'operator' | 'approver';
+
+export interface AccessPolicy {
+  operatorIds: readonly string[];
+  approverIds: readonly string[];
+  operatorGroupId?: string;
+  approverGroupId?: string;
+}
+
+/** Port: which of these groups the user is a transitive member of (Graph checkMemberGroups). */
+export interface MembershipDirectory {
+  memberGroups(userId: string, groupIds: string[]): Promise<string[]>;
+}
+
+export interface Actor {
+  aadObjectId: string;
+  name: string;
+  /** Teams user id (29:…), used for mentions and user-specific card views. */
+  teamsId?: string;
+}
+
+export const MEMBERSHIP_CACHE_MS = 5 * 60 * 1000;
+
+export class AccessControl {
+  private readonly cache = new Map<string, { roles: Set<Role>; until: number }>();
+
+  constructor(
+    private readonly policy: AccessPolicy,
+    private readonly directory: MembershipDirectory,
+    private readonly now: () => Date = () => new Date(),
+    private readonly cacheMs = MEMBERSHIP_CACHE_MS,
+  ) {}
+
+  /** Roles of a user; group answers are cached for at most five minutes. */
+  async rolesOf(aadObjectId: string | undefined): Promise<Set<Role>> {
+    if (!aadObjectId) return new Set();
+    const id = aadObjectId.toLowerCase();
+    const cached = this.cache.get(id);
+    if (cached && cached.until > this.now().getTime()) return cached.roles;
+
+    const roles = new Set<Role>();
+    const has = (list: readonly string[]) => list.some((entry) => entry.toLowerCase() === id);
+    if (has(this.policy.approverIds)) roles.add('approver');
+    if (has(this.policy.operatorIds)) roles.add('operator');
+    const groups = [this.policy.approverGroupId, this.policy.operatorGroupId].filter((g): g is string => Boolean(g));
+    if (groups.length > 0 && !(roles.has('approver'))) {
+      const memberOf = new Set((await this.directory.memberGroups(aadObjectId, groups)).map((g) => g.toLowerCase()));
+      if (this.policy.approverGroupId && memberOf.has(this.policy.approverGroupId.toLowerCase())) roles.add('approver');
+      if (this.policy.operatorGroupId && memberOf.has(this.policy.operatorGroupId.toLowerCase())) roles.add('operator');
+    }
+    if (roles.has('approver')) roles.add('operator');
+    this.cache.set(id, { roles, until: this.now().getTime() + this.cacheMs });
+    return roles;
+  }
+
+  async has(aadObjectId: string | undefined, role: Role): Promise<boolean> {
+    return (await this.rolesOf(aadObjectId)).has(role);
+  }
+}

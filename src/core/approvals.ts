@@ -1,0 +1,171 @@
+import { randomInt } from 'node:crypto';
+import type { Actor } from './access';
+import type { ItemRef } from './model';
+
+/**
+ * The approval state machine. Pure: each transition takes a stored request and returns
+ * either the next version of it or the reason it is refused. The service applies the
+ * result with compare-and-set, so two concurrent transitions can never both win.
+ *
+ *   pending ──approve (enough approvers)──▶ executing ──▶ succeeded | failed
+ *      │ └─approve (more needed)─▶ pending
+ *      ├──reject──▶ rejected
+ *      ├──cancel (requester)──▶ cancelled
+ *      └──(time passes)──▶ expired
+ */
+
+export type RequestState = 'pending' | 'rejected' | 'cancelled' | 'expired' | 'executing' | 'succeeded' | 'failed';
+
+export const OPEN_STATES: readonly RequestState[] = ['pending'];
+export const FINAL_STATES: readonly RequestState[] = ['rejected', 'cancelled', 'expired', 'succeeded', 'failed'];
+
+export interface TargetItem extends ItemRef {
+  name: string;
+}
+
+export interface RestoreAction {
+  type: 'restore';
+  target: TargetItem;
+  /** CA policies only: after restoring, set the state to report-only. */
+  reportOnly: boolean;
+  /** Deleted items restored first, in order (a CA policy's named locations). */
+  dependencies: TargetItem[];
+  /** Why the restore cannot succeed, known before anyone approves (a purged dependency). */
+  blockers: string[];
+  /** When Entra purges the target for good. */
+  purgesAt: string;
+}
+
+export interface StepResult {
+  item: TargetItem;
+  step: 'restore' | 'set report-only';
+  outcome: 'done' | 'skipped' | 'failed';
+  requestId?: string;
+  code?: string;
+  message?: string;
+}
+
+export interface Decision {
+  by: Actor;
+  at: string;
+  reason?: string;
+}
+
+export interface RestoreRequest {
+  id: string;
+  tenantId: string;
+  action: RestoreAction;
+  requester: Actor;
+  reason: string;
+  state: RequestState;
+  createdAt: string;
+  expiresAt: string;
+  /** When any approver may also be the requester (one-admin tenants); shown on every card. */
+  selfApprovalAllowed: boolean;
+  requiredApprovals: number;
+  approvals: Decision[];
+  rejection?: Decision;
+  cancellation?: Decision;
+  execution?: {
+    startedAt: string;
+    finishedAt?: string;
+    steps: StepResult[];
+    /** What to tell the user when it failed; Graph code and request-id are in the steps. */
+    failure?: string;
+    hint?: string;
+  };
+  /** Where the approval card lives, so it can be updated in place (opaque to the core). */
+  card?: { conversation: unknown; activityId?: string };
+}
+
+export type Transition = { ok: true; request: RestoreRequest } | { ok: false; refusal: string };
+
+const refuse = (refusal: string): Transition => ({ ok: false, refusal });
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+const ID_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+
+/** Short, typable, unambiguous ids ("R-7K2QX9M"); uniqueness is enforced by create-only writes. */
+export function newRequestId(): string {
+  let id = 'R-';
+  for (let i = 0; i < 7; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+  return id;
+}
+
+export function isExpired(request: RestoreRequest, now: Date): boolean {
+  return request.state === 'pending' && Date.parse(request.expiresAt) <= now.getTime();
+}
+
+function stillPending(request: RestoreRequest, now: Date): string | undefined {
+  if (isExpired(request, now)) return `Request ${request.id} expired at ${request.expiresAt.slice(0, 16).replace('T', ' ')} UTC. Ask for a new one.`;
+  if (request.state !== 'pending') return `Request ${request.id} is already ${describeState(request)}.`;
+  return undefined;
+}
+
+export function expire(request: RestoreRequest, now: Date): Transition {
+  if (!isExpired(request, now)) return refuse('not expired');
+  return { ok: true, request: { ...request, state: 'expired' } };
+}
+
+export function approve(request: RestoreRequest, approver: Actor, tenantId: string, now: Date): Transition {
+  const closed = stillPending(request, now);
+  if (closed) return refuse(closed);
+  if (!same(request.tenantId, tenantId)) return refuse('This request belongs to another tenant.');
+  if (!request.selfApprovalAllowed && same(request.requester.aadObjectId, approver.aadObjectId)) {
+    return refuse('You asked for this restore, so someone else must approve it (four-eyes rule).');
+  }
+  if (request.approvals.some((a) => same(a.by.aadObjectId, approver.aadObjectId))) {
+    return refuse(`You already approved ${request.id}; it needs ${request.requiredApprovals - request.approvals.length} more approver(s).`);
+  }
+  const approvals = [...request.approvals, { by: approver, at: now.toISOString() }];
+  if (approvals.length < request.requiredApprovals) return { ok: true, request: { ...request, approvals } };
+  if (request.action.blockers.length > 0) {
+    return refuse(`This restore cannot succeed: ${request.action.blockers.join(' ')}`);
+  }
+  return {
+    ok: true,
+    request: { ...request, approvals, state: 'executing', execution: { startedAt: now.toISOString(), steps: [] } },
+  };
+}
+
+export function reject(request: RestoreRequest, approver: Actor, tenantId: string, reason: string, now: Date): Transition {
+  const closed = stillPending(request, now);
+  if (closed) return refuse(closed);
+  if (!same(request.tenantId, tenantId)) return refuse('This request belongs to another tenant.');
+  return { ok: true, request: { ...request, state: 'rejected', rejection: { by: approver, at: now.toISOString(), reason: reason || undefined } } };
+}
+
+export function cancel(request: RestoreRequest, by: Actor, tenantId: string, now: Date): Transition {
+  const closed = stillPending(request, now);
+  if (closed) return refuse(closed);
+  if (!same(request.tenantId, tenantId)) return refuse('This request belongs to another tenant.');
+  if (!same(request.requester.aadObjectId, by.aadObjectId)) return refuse(`Only ${request.requester.name}, who asked for it, can cancel ${request.id}.`);
+  return { ok: true, request: { ...request, state: 'cancelled', cancellation: { by, at: now.toISOString() } } };
+}
+
+export function finish(request: RestoreRequest, steps: StepResult[], now: Date, failure?: { message: string; hint?: string }): Transition {
+  if (request.state !== 'executing') return refuse(`Request ${request.id} is not executing.`);
+  return {
+    ok: true,
+    request: {
+      ...request,
+      state: failure ? 'failed' : 'succeeded',
+      execution: { startedAt: request.execution?.startedAt ?? now.toISOString(), finishedAt: now.toISOString(), steps, failure: failure?.message, hint: failure?.hint },
+    },
+  };
+}
+
+export function describeState(request: RestoreRequest): string {
+  switch (request.state) {
+    case 'pending':
+      return 'waiting for approval';
+    case 'executing':
+      return 'approved and being restored';
+    case 'succeeded':
+      return 'done (restored)';
+    case 'failed':
+      return 'finished (the restore failed)';
+    default:
+      return request.state;
+  }
+}

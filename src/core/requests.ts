@@ -1,0 +1,309 @@
+import { ETagConflictError, type StateStore, type StoredRecord } from '../store';
+import { AccessControl, type Actor, type Role } from './access';
+import {
+  approve,
+  cancel,
+  expire,
+  finish,
+  isExpired,
+  newRequestId,
+  reject,
+  type RestoreAction,
+  type RestoreRequest,
+  type StepResult,
+  type TargetItem,
+  type Transition,
+} from './approvals';
+import { kindById } from './kinds';
+import { purgeDate, type GraphObject, type ItemRef } from './model';
+import { findDeleted, toDeletedItem, type RecycleBin } from './recycleBin';
+
+/**
+ * Restore requests: creation, decisions, execution and recovery. Authorization is
+ * decided here from stored state and the caller's Entra object id, never from card data.
+ * Every transition is a compare-and-set on the stored record and is audited.
+ */
+
+/** Port: the writes a restore needs (src/graph implements it). */
+export interface RecycleBinWriter {
+  restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }>;
+  setReportOnly(policyId: string): Promise<{ requestId?: string }>;
+  /** The live object, or undefined when it does not exist. */
+  getLive(ref: ItemRef): Promise<GraphObject | undefined>;
+}
+
+/** What a Graph failure looks like to the core (src/graph's GraphFailure has this shape). */
+interface FailureLike {
+  code?: string;
+  status?: number;
+  requestId?: string;
+  detail?: string;
+  hint?: string;
+  message: string;
+}
+
+export interface ApprovalSettings {
+  ttlHours: number;
+  requiredApprovals: number;
+  allowSelfApproval: boolean;
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; message: string };
+
+export class RequestConflictError extends Error {}
+
+const KEY_PREFIX = 'requests/';
+const CAS_ATTEMPTS = 8;
+
+export class RestoreRequests {
+  constructor(
+    private readonly deps: {
+      store: StateStore;
+      bin: RecycleBin;
+      writer: RecycleBinWriter;
+      access: AccessControl;
+      settings: ApprovalSettings;
+      now?: () => Date;
+    },
+  ) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** Refuses (and audits) an actor without the role. */
+  async authorize(actor: Actor, role: Role, attempted: string, requestId?: string): Promise<Outcome<true>> {
+    if (await this.deps.access.has(actor.aadObjectId, role)) return { ok: true, value: true };
+    await this.audit('access.denied', { actor, attempted, role, requestId });
+    return { ok: false, message: `You are not allowed to ${attempted}: it needs the ${role} role. Ask an admin to add you to the ${role}s.` };
+  }
+
+  /** Works out what a restore of this item involves, without storing anything. */
+  async plan(ref: ItemRef, reportOnly: boolean): Promise<Outcome<RestoreAction>> {
+    const now = this.now();
+    const lookup = await findDeleted(this.deps.bin, ref.id, ref.kind, now);
+    if (lookup.found === 'none') {
+      const failure = lookup.failures[0]?.error;
+      if (failure) throw failure;
+      return { ok: false, message: `No deleted ${kindById(ref.kind).label} has the id ${ref.id}. It may have been restored already or purged.` };
+    }
+    if (lookup.found !== 'one') return { ok: false, message: 'That id matches several items; say which kind.' };
+    const item = lookup.item;
+    const kind = kindById(item.kind);
+    const dependencies: TargetItem[] = [];
+    const blockers: string[] = [];
+    for (const dependency of kind.references(item.raw)) {
+      const depKind = kindById(dependency.kind);
+      const deleted = await this.deps.bin.getDeleted(depKind, dependency.id);
+      if (deleted) {
+        dependencies.push({ ...dependency, name: toDeletedItem(depKind, deleted, now).name });
+      } else if (!(await this.deps.writer.getLive(dependency))) {
+        blockers.push(`The ${depKind.label} ${dependency.id} it depends on no longer exists (purged), so Entra will refuse the restore.`);
+      }
+    }
+    return {
+      ok: true,
+      value: {
+        type: 'restore',
+        target: { kind: item.kind, id: item.id, name: item.name },
+        reportOnly: reportOnly && item.kind === 'ca',
+        dependencies,
+        blockers,
+        purgesAt: purgeDate(item.deletedAt).toISOString(),
+      },
+    };
+  }
+
+  async create(input: { actor: Actor; ref: ItemRef; reason: string; reportOnly: boolean; tenantId: string; conversation: unknown }): Promise<Outcome<RestoreRequest>> {
+    const allowed = await this.authorize(input.actor, 'operator', 'request a restore');
+    if (!allowed.ok) return allowed;
+    const plan = await this.plan(input.ref, input.reportOnly);
+    if (!plan.ok) return plan;
+    const now = this.now();
+    const { settings } = this.deps;
+    const request: RestoreRequest = {
+      id: newRequestId(),
+      tenantId: input.tenantId,
+      action: plan.value,
+      requester: input.actor,
+      reason: input.reason.trim().slice(0, 500),
+      state: 'pending',
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + settings.ttlHours * 3_600_000).toISOString(),
+      selfApprovalAllowed: settings.allowSelfApproval,
+      requiredApprovals: settings.requiredApprovals,
+      approvals: [],
+      card: { conversation: input.conversation },
+    };
+    await this.deps.store.put(KEY_PREFIX + request.id, request, { ifNoneMatch: '*' });
+    await this.audit('request.created', { requestId: request.id, actor: input.actor, target: request.action.target, reason: request.reason, reportOnly: request.action.reportOnly, dependencies: request.action.dependencies, blockers: request.action.blockers });
+    return { ok: true, value: request };
+  }
+
+  /** The stored request; a pending one past its deadline is expired on the way. */
+  async get(id: string): Promise<RestoreRequest | undefined> {
+    const record = await this.deps.store.get<RestoreRequest>(KEY_PREFIX + id.toUpperCase());
+    if (!record) return undefined;
+    if (!isExpired(record.value, this.now())) return record.value;
+    const expired = await this.transition(id, (request) => expire(request, this.now()), 'request.expired');
+    return expired.ok ? expired.value : (await this.deps.store.get<RestoreRequest>(KEY_PREFIX + id.toUpperCase()))?.value;
+  }
+
+  async open(): Promise<RestoreRequest[]> {
+    const records = await this.deps.store.list<RestoreRequest>(KEY_PREFIX);
+    const open: RestoreRequest[] = [];
+    for (const { value } of records) {
+      if (value.state !== 'pending') continue;
+      const current = await this.get(value.id);
+      if (current?.state === 'pending') open.push(current);
+    }
+    return open.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async rememberCard(id: string, activityId: string): Promise<void> {
+    await this.update(id, (request) => (request.card?.activityId === activityId ? undefined : { ...request, card: { ...request.card, conversation: request.card?.conversation, activityId } }));
+  }
+
+  async approve(id: string, actor: Actor, tenantId: string): Promise<Outcome<RestoreRequest> & { execute?: boolean }> {
+    const allowed = await this.authorize(actor, 'approver', 'approve restores', id);
+    if (!allowed.ok) return allowed;
+    const result = await this.transition(id, (request) => approve(request, actor, tenantId, this.now()), 'request.approved', { actor });
+    if (!result.ok) return result;
+    if (result.value.state !== 'executing') return result;
+    await this.audit('request.executing', { requestId: id, target: result.value.action.target });
+    return { ...result, execute: true };
+  }
+
+  async reject(id: string, actor: Actor, tenantId: string, reason: string): Promise<Outcome<RestoreRequest>> {
+    const allowed = await this.authorize(actor, 'approver', 'reject restores', id);
+    if (!allowed.ok) return allowed;
+    return this.transition(id, (request) => reject(request, actor, tenantId, reason.trim().slice(0, 500), this.now()), 'request.rejected', { actor, reason });
+  }
+
+  async cancel(id: string, actor: Actor, tenantId: string): Promise<Outcome<RestoreRequest>> {
+    return this.transition(id, (request) => cancel(request, actor, tenantId, this.now()), 'request.cancelled', { actor });
+  }
+
+  /**
+   * Runs an approved request: dependencies first, then the item, then the report-only
+   * switch. Only the caller that moved the request to `executing` calls this.
+   */
+  async execute(request: RestoreRequest): Promise<RestoreRequest> {
+    const steps: StepResult[] = [];
+    let failure: { message: string; hint?: string } | undefined;
+    try {
+      for (const dependency of request.action.dependencies) {
+        const step = await this.restoreStep(dependency, true);
+        steps.push(step);
+        if (step.outcome === 'failed') {
+          failure = { message: `Restoring the ${kindById(dependency.kind).label} "${dependency.name}" it depends on failed: ${step.message}`, hint: step.hint };
+          break;
+        }
+      }
+      if (!failure) {
+        const step = await this.restoreStep(request.action.target, false);
+        steps.push(step);
+        if (step.outcome === 'failed') failure = { message: step.message ?? 'the restore failed', hint: step.hint };
+      }
+      if (!failure && request.action.reportOnly) {
+        try {
+          const { requestId } = await this.deps.writer.setReportOnly(request.action.target.id);
+          steps.push({ item: request.action.target, step: 'set report-only', outcome: 'done', requestId });
+        } catch (error) {
+          const f = error as FailureLike;
+          steps.push({ item: request.action.target, step: 'set report-only', outcome: 'failed', requestId: f.requestId, code: f.code, message: f.detail ?? f.message });
+          failure = { message: `The policy was restored, but switching it to report-only failed (${f.code ?? 'error'}). It is back in the state it was deleted in: check it now.`, hint: f.hint };
+        }
+      }
+    } catch (error) {
+      failure = { message: `Unexpected error while restoring: ${(error as Error).message}` };
+    }
+    const finished = await this.transition(request.id, (current) => finish(current, steps, this.now(), failure), failure ? 'request.failed' : 'request.succeeded', { steps, failure });
+    if (!finished.ok) throw new RequestConflictError(finished.message);
+    return finished.value;
+  }
+
+  /**
+   * After a crash, a request may be stuck in `executing`. It is never run again: Graph
+   * tells whether the restore happened, and the request is closed accordingly.
+   */
+  async recoverInterrupted(): Promise<RestoreRequest[]> {
+    const records = await this.deps.store.list<RestoreRequest>(KEY_PREFIX);
+    const recovered: RestoreRequest[] = [];
+    for (const { value: request } of records) {
+      if (request.state !== 'executing') continue;
+      const target = request.action.target;
+      let restored = false;
+      try {
+        restored = (await this.deps.bin.getDeleted(kindById(target.kind), target.id)) === undefined && (await this.deps.writer.getLive(target)) !== undefined;
+      } catch {
+        restored = false;
+      }
+      const steps: StepResult[] = [...(request.execution?.steps ?? []), { item: target, step: 'restore', outcome: restored ? 'done' : 'failed', message: 'checked after a restart' }];
+      const failure = restored
+        ? undefined
+        : { message: 'The bot restarted while this restore was running, and the item is still deleted. It was not retried automatically: request it again if it is still needed.' };
+      const result = await this.transition(request.id, (current) => finish(current, steps, this.now(), failure), 'request.recovered', { restored });
+      if (result.ok) recovered.push(result.value);
+    }
+    return recovered;
+  }
+
+  async auditTail(limit: number) {
+    return this.deps.store.readAudit({ limit });
+  }
+
+  private async restoreStep(item: TargetItem, isDependency: boolean): Promise<StepResult & { hint?: string }> {
+    try {
+      if (isDependency && !(await this.deps.bin.getDeleted(kindById(item.kind), item.id)) && (await this.deps.writer.getLive(item))) {
+        return { item, step: 'restore', outcome: 'skipped', message: 'already restored' };
+      }
+      const { requestId } = await this.deps.writer.restore(item);
+      return { item, step: 'restore', outcome: 'done', requestId };
+    } catch (error) {
+      const f = error as FailureLike;
+      if (f.status === 404 && (await this.deps.writer.getLive(item).catch(() => undefined))) {
+        return { item, step: 'restore', outcome: 'skipped', requestId: f.requestId, message: 'someone else restored it already' };
+      }
+      const why = f.status === 404 ? 'it is no longer in the recycle bin (purged or restored elsewhere)' : (f.detail ?? f.message);
+      return { item, step: 'restore', outcome: 'failed', requestId: f.requestId, code: f.code, message: `${f.code ?? 'error'}: ${why}`, hint: f.hint };
+    }
+  }
+
+  /** Applies a transition with compare-and-set, re-reading on conflict; audits the winner. */
+  private async transition(id: string, apply: (request: RestoreRequest) => Transition, action: string, details: Record<string, unknown> = {}): Promise<Outcome<RestoreRequest>> {
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const record = await this.deps.store.get<RestoreRequest>(KEY_PREFIX + id.toUpperCase());
+      if (!record) return { ok: false, message: `There is no request ${id}. Type \`pending\` to see open requests.` };
+      const result = apply(record.value);
+      if (!result.ok) return { ok: false, message: result.refusal };
+      if (await this.tryWrite(record, result.request)) {
+        await this.audit(action, { requestId: result.request.id, target: result.request.action.target, state: result.request.state, ...details });
+        return { ok: true, value: result.request };
+      }
+    }
+    return { ok: false, message: `Request ${id} is changing right now; try again in a moment.` };
+  }
+
+  private async update(id: string, change: (request: RestoreRequest) => RestoreRequest | undefined): Promise<void> {
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const record = await this.deps.store.get<RestoreRequest>(KEY_PREFIX + id.toUpperCase());
+      const next = record && change(record.value);
+      if (!record || !next || (await this.tryWrite(record, next))) return;
+    }
+  }
+
+  private async tryWrite(record: StoredRecord<RestoreRequest>, next: RestoreRequest): Promise<boolean> {
+    try {
+      await this.deps.store.put(record.key, next, { ifMatch: record.etag });
+      return true;
+    } catch (error) {
+      if (error instanceof ETagConflictError) return false;
+      throw error;
+    }
+  }
+
+  private async audit(action: string, fields: Record<string, unknown>): Promise<void> {
+    await this.deps.store.appendAudit({ at: this.now().toISOString(), action, ...fields });
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * The state store: approval requests, conversation references and the audit log.
+ * Domain code depends on the StateStore port only; adapters:
+ * - createFileStateStore: embedded files under STATE_DIR (src/store/file.ts)
+ * - createMemoryStateStore: in memory, for unit tests of the domain (src/store/memory.ts)
+ * A blob-storage adapter can implement the same port (eTags, prefix listing, append blobs).
+ */
+export { ETagConflictError, InvalidKeyError, StoreUnavailableError } from './port';
+export type { AuditEntry, PutCondition, StateStore, StoredRecord } from './port';
+export { createFileStateStore } from './file';
+export type { FileStateStoreOptions } from './file';
+export { createMemoryStateStore } from './memory';
+export { MAX_KEY_LENGTH, validateKey } from './shared';

@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import { createFileStateStore } from '../../src/store';
+import { DEMO_IDS } from '../../src/simulator';
+import { ALEX, BotHarness, cardText, ISAIAH, listActions, MEGAN, PATTI, type Card, type Conversation, type Reply } from '../support/botHarness';
+
+/**
+ * Four-eyes restores, as a channel would live them: one admin asks, another approves,
+ * the bot restores with app-only Graph calls and updates the card in place.
+ */
+
+function card(replies: Reply[]): { card: Card; id: string } {
+  const withCard = replies.filter((r) => r.card);
+  assert.equal(withCard.length, 1, `expected one card, got: ${JSON.stringify(replies.map((r) => r.text ?? 'card'))}`);
+  return { card: withCard[0].card!, id: withCard[0].id! };
+}
+
+function requestIdOf(approvalCard: Card): string {
+  const id = /Restore request (R-[2-9A-Z]{7})/.exec(cardText(approvalCard))?.[1];
+  assert.ok(id, 'the card names its request');
+  return id;
+}
+
+const writes = (bot: BotHarness, since: number) => bot.simulator.requests.slice(since).filter((r) => r.method !== 'GET');
+const restoreCalls = (bot: BotHarness, since = 0) => writes(bot, since).filter((r) => r.method === 'POST' && r.path.endsWith('/restore'));
+
+describe('restoring under four-eyes approval', function () {
+  let bot: BotHarness;
+  let channel: Conversation;
+
+  beforeEach(async () => {
+    bot = await BotHarness.start();
+    channel = bot.conversation('channel', ALEX);
+  });
+  afterEach(async () => bot.stop());
+
+  /** Alex asks, Megan approves; returns the final card as everyone sees it. */
+  async function askAndApprove(command: string): Promise<{ finalCard: Card; requestId: string; since: number }> {
+    const since = bot.simulator.requests.length;
+    const asked = card(await channel.say(command));
+    const requestId = requestIdOf(asked.card);
+    const approved = await channel.as(MEGAN).invoke('request.approve', { requestId }, asked.id);
+    assert.equal(approved.response.type, 'application/vnd.microsoft.card.adaptive');
+    assert.match(cardText(approved.response.value), /Approved by Megan Bowen\. Restoring…/);
+    await bot.idle();
+    const updates = bot.connector.updatesOf(asked.id);
+    assert.ok(updates.length > 0, 'the approval card was updated in place');
+    return { finalCard: updates[updates.length - 1], requestId, since };
+  }
+
+  it('restores a CA policy into report-only, its deleted named location first', async () => {
+    const asked = card(await channel.say(`restore ${DEMO_IDS.caPolicyWithDeletedLocation} report-only deleted by the clean-up script`));
+    const text = cardText(asked.card);
+    assert.match(text, /Waiting for approval \(0 of 1\)/);
+    assert.match(text, /Restored first: Named location/);
+    assert.match(text, /Restore into: Report-only/);
+    assert.match(text, /Why: deleted by the clean-up script/);
+    assert.match(text, /Requested by: Alex Wilber/);
+    for (const action of listActions(asked.card)) assert.deepEqual(Object.keys(action.data ?? {}), ['requestId'], 'only the request id travels in card data');
+
+    const requestId = requestIdOf(asked.card);
+    const since = bot.simulator.requests.length;
+    await channel.as(MEGAN).invoke('request.approve', { requestId }, asked.id);
+    await bot.idle();
+
+    const restores = restoreCalls(bot, since).map((r) => r.path);
+    assert.deepEqual(restores, [
+      `/identity/conditionalAccess/deletedItems/namedLocations/${DEMO_IDS.deletedLocationReferenced}/restore`,
+      `/identity/conditionalAccess/deletedItems/policies/${DEMO_IDS.caPolicyWithDeletedLocation}/restore`,
+    ]);
+    const patch = writes(bot, since).find((r) => r.method === 'PATCH');
+    assert.equal(patch?.path, `/identity/conditionalAccess/policies/${DEMO_IDS.caPolicyWithDeletedLocation}`);
+    const live = bot.simulator.tenant.live('ca').find((p) => p.id === DEMO_IDS.caPolicyWithDeletedLocation);
+    assert.equal(live?.state, 'enabledForReportingButNotEnforced');
+
+    const final = cardText(bot.connector.updatesOf(asked.id).at(-1));
+    assert.match(final, /Restored\. Approved by Megan Bowen/);
+    assert.match(final, /request-id [0-9a-f-]{36}/);
+    const notice = bot.connector.activities.find((a) => a.method === 'POST' && String(a.body.text).includes(`${requestId} restored`));
+    assert.ok(notice, 'the requester is told');
+    assert.match(String(notice.body.text), /<at>Alex Wilber<\/at> your restore request R-\w+ restored/);
+    assert.ok(notice.path.includes(';messageid='), 'as a reply in the card thread');
+  });
+
+  it('restores a named location, a partner, and a sync policy (partner first when it is deleted too)', async () => {
+    for (const [command, live] of [
+      [`restore nl ${DEMO_IDS.deletedIpLocation}`, () => bot.simulator.tenant.live('locations').some((l) => l.id === DEMO_IDS.deletedIpLocation)],
+      [`restore xtap ${DEMO_IDS.serviceProviderPartner}`, () => bot.simulator.tenant.live('partners').some((p) => p.tenantId === DEMO_IDS.serviceProviderPartner)],
+      [`restore sync ${DEMO_IDS.partnerWithDeletedSync}`, () => bot.simulator.tenant.live('sync').some((p) => p.tenantId === DEMO_IDS.partnerWithDeletedSync)],
+    ] as const) {
+      const { finalCard, since } = await askAndApprove(command);
+      assert.match(cardText(finalCard), /Restored\./, command);
+      assert.ok(live(), `${command}: live again in the tenant`);
+      if (command.startsWith('restore sync')) {
+        assert.deepEqual(restoreCalls(bot, since).map((r) => r.path.split('/')[3]), ['crossTenantPartners', 'crossTenantSyncPolicyPartners']);
+      }
+    }
+  });
+
+  it('the Restore button opens a form whose answer becomes the approval card', async () => {
+    const list = card(await channel.say('deleted nl'));
+    const opened = await channel.click(list.card, 'Restore');
+    const form = card(opened.replies);
+    const created = await channel.click(form.card, 'Ask for approval', { reason: 'needed for the VPN policy' }, form.id);
+    assert.match(cardText(created.response.value), /Waiting for approval[\s\S]*Why: needed for the VPN policy/);
+  });
+
+  it('refuses a request from someone who is not an operator, and audits it', async () => {
+    const replies = await bot.conversation('channel', PATTI).say(`restore ${DEMO_IDS.deletedIpLocation}`);
+    assert.match(replies[0].text ?? '', /You are not allowed to request a restore/);
+    const audit = cardText(card(await channel.say('audit 5')).card);
+    assert.match(audit, /access\.denied/);
+    assert.match(audit, /by Patti Fernandez/);
+  });
+
+  it('refuses approval by an operator who is not an approver, and by the requester', async () => {
+    const asked = card(await channel.as(ISAIAH).say(`restore ${DEMO_IDS.deletedIpLocation}`));
+    const requestId = requestIdOf(asked.card);
+    const byOperator = await channel.as(ISAIAH).invoke('request.approve', { requestId });
+    assert.match(cardText(byOperator.response.value), /You are not allowed to approve restores/);
+    const own = card(await channel.say(`restore ${DEMO_IDS.compliantDevicePolicy}`));
+    const selfApproval = await channel.invoke('request.approve', { requestId: requestIdOf(own.card) });
+    assert.match(cardText(selfApproval.response.value), /someone else must approve it \(four-eyes rule\)/);
+    assert.equal(restoreCalls(bot).length, 0);
+  });
+
+  it('shows Approve and Reject only to approvers who did not ask', async () => {
+    const asked = card(await channel.say(`restore ${DEMO_IDS.deletedIpLocation}`));
+    const requestId = requestIdOf(asked.card);
+    const view = async (who: typeof ALEX) =>
+      listActions((await channel.as(who).invoke('request.refresh', { requestId })).response.value)
+        .filter((a) => a.verb !== 'request.refresh')
+        .map((a) => a.title);
+    assert.deepEqual(await view(MEGAN), ['Approve', 'Reject', 'Reject restore']);
+    assert.deepEqual(await view(ALEX), ['Cancel request']);
+    assert.deepEqual(await view(PATTI), []);
+    assert.ok(asked.card.refresh, 'the card asks Teams for per-user views');
+  });
+
+  it('a rejection closes the request, tells the requester, and later approvals do nothing', async () => {
+    const asked = card(await channel.say(`restore ${DEMO_IDS.deletedIpLocation}`));
+    const requestId = requestIdOf(asked.card);
+    const rejected = await channel.as(MEGAN).invoke('request.reject', { requestId, rejectReason: 'it was deleted on purpose' });
+    assert.match(cardText(rejected.response.value), /Rejected by Megan Bowen: "it was deleted on purpose"/);
+    assert.ok(bot.connector.activities.some((a) => /<at>Alex Wilber<\/at> your restore request R-\w+ was rejected by Megan Bowen/.test(String(a.body.text))));
+    const late = await channel.as(MEGAN).invoke('request.approve', { requestId });
+    assert.match(cardText(late.response.value), /already rejected/);
+    assert.equal(restoreCalls(bot).length, 0);
+  });
+
+  it('the requester can cancel; a cancelled request cannot be approved', async () => {
+    const asked = card(await channel.say(`restore ${DEMO_IDS.deletedIpLocation}`));
+    const requestId = requestIdOf(asked.card);
+    assert.match((await bot.conversation('channel', MEGAN).say(`cancel ${requestId}`))[0].text ?? '', /Only Alex Wilber, who asked for it, can cancel/);
+    assert.match((await channel.say(`cancel ${requestId}`))[0].text ?? '', /is cancelled/);
+    assert.match(cardText(bot.connector.updatesOf(asked.id).at(-1)), /Cancelled by Alex Wilber/);
+    const late = await channel.as(MEGAN).invoke('request.approve', { requestId });
+    assert.match(cardText(late.response.value), /already cancelled/);
+  });
+
+  it('a purged dependency is shown before anyone approves, and the restore is not attempted', async () => {
+    const asked = card(await channel.say(`restore ${DEMO_IDS.caPolicyWithPurgedLocation}`));
+    assert.match(cardText(asked.card), /⛔ The named location .* no longer exists \(purged\)/);
+    const approved = await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) });
+    assert.match(cardText(approved.response.value), /cannot succeed/);
+    assert.equal(restoreCalls(bot).length, 0);
+  });
+
+  it('an item restored by someone else meanwhile ends as restored, not stuck', async () => {
+    const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    bot.simulator.tenant.restore('locations', DEMO_IDS.deletedIpLocation);
+    await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    assert.match(cardText(bot.connector.updatesOf(asked.id).at(-1)), /Restored\.[\s\S]*someone else restored it already/);
+  });
+
+  it('a Graph outage during the restore ends in a clear failure with the code and request id', async () => {
+    const asked = card(await channel.say(`restore xtap ${DEMO_IDS.serviceProviderPartner}`));
+    await channel.as(MEGAN).invoke('request.refresh', { requestId: requestIdOf(asked.card) }); // Megan's role is now known (cached)
+    bot.simulator.faults.fail503Next = 1000;
+    await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    bot.simulator.faults.fail503Next = 0;
+    const final = cardText(bot.connector.updatesOf(asked.id).at(-1));
+    assert.match(final, /The restore failed/);
+    assert.match(final, /ServiceUnavailable/);
+    assert.match(final, /request-id [0-9a-f-]{36}/);
+    assert.match(final, /What to do next:/);
+  });
+
+  it('50 simultaneous Approve clicks restore exactly once', async () => {
+    const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    const requestId = requestIdOf(asked.card);
+    const since = bot.simulator.requests.length;
+    const clicks = await Promise.all(Array.from({ length: 50 }, (_, i) => channel.as(i % 2 ? MEGAN : ISAIAH).invoke('request.approve', { requestId }, asked.id)));
+    await bot.idle();
+    assert.ok(clicks.every((c) => c.status === 200));
+    assert.equal(restoreCalls(bot, since).length, 1);
+  });
+
+  it('forged card data cannot change what gets restored', async () => {
+    const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    const requestId = requestIdOf(asked.card);
+    const since = bot.simulator.requests.length;
+    await channel.as(MEGAN).invoke('request.approve', { requestId, kind: 'ca', id: DEMO_IDS.compliantDevicePolicy, target: DEMO_IDS.compliantDevicePolicy }, asked.id);
+    await bot.idle();
+    assert.deepEqual(restoreCalls(bot, since).map((r) => r.path), [`/identity/conditionalAccess/deletedItems/namedLocations/${DEMO_IDS.deletedIpLocation}/restore`]);
+  });
+
+  it('answers unknown request ids, missing data and other tenants with a friendly line', async () => {
+    for (const data of [{}, { requestId: 'R-ZZZZZZZ' }, { requestId: 42 }]) {
+      const answer = await channel.as(MEGAN).invoke('request.approve', data);
+      assert.equal(answer.status, 200);
+      assert.match(answer.response.value, /no longer exists or the button is out of date/);
+    }
+    const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    const foreign = channel.as(MEGAN);
+    foreign.tenantId = '99999999-8888-4777-8666-555555555555';
+    assert.match((await foreign.invoke('request.approve', { requestId: requestIdOf(asked.card) })).response.value, /another tenant/);
+    assert.equal(restoreCalls(bot).length, 0);
+  });
+
+  it('a pending request survives a restart and can be approved after it', async () => {
+    const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    await bot.restart();
+    const pending = cardText(card(await channel.say('pending')).card);
+    assert.ok(pending.includes(requestIdOf(asked.card)));
+    await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    assert.match(cardText(bot.connector.updatesOf(asked.id).at(-1)), /Restored\./);
+  });
+
+  it('a restore interrupted by a crash is reported at start-up, never run twice', async () => {
+    const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    const requestId = requestIdOf(asked.card);
+    await bot.product.stop();
+    // The process "died" right after moving the request to executing, before calling Graph.
+    const store = await createFileStateStore(bot.stateDir);
+    const record = await store.get<Record<string, unknown>>(`requests/${requestId}`);
+    await store.put(`requests/${requestId}`, { ...record!.value, state: 'executing', execution: { startedAt: new Date().toISOString(), steps: [] } }, { ifMatch: record!.etag });
+    await store.close();
+    const since = bot.simulator.requests.length;
+    await bot.restart();
+    assert.equal(restoreCalls(bot, since).length, 0, 'not re-run');
+    const final = cardText(bot.connector.updatesOf(asked.id).at(-1));
+    assert.match(final, /The restore failed/);
+    assert.match(final, /restarted while this restore was running/);
+    assert.match(cardText(card(await channel.say('audit 3')).card), /request\.recovered/);
+  });
+});
+
+describe('approval policy settings', () => {
+  it('an expired request cannot be approved', async () => {
+    let now = Date.now();
+    const bot = await BotHarness.start({ now: () => new Date(now) });
+    try {
+      const channel = bot.conversation('channel', ALEX);
+      const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+      now += 25 * 3_600_000;
+      const late = await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) });
+      assert.match(cardText(late.response.value), /already expired|expired at/);
+      assert.equal(restoreCalls(bot).length, 0);
+    } finally {
+      await bot.stop();
+    }
+  });
+
+  it('ALLOW_SELF_APPROVAL lets the requester approve and says so on the card; REQUIRED_APPROVALS counts distinct approvers', async () => {
+    const bot = await BotHarness.start({ env: { ALLOW_SELF_APPROVAL: 'true', REQUIRED_APPROVALS: '2' } });
+    try {
+      const channel = bot.conversation('channel', ALEX);
+      const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+      assert.match(cardText(asked.card), /Self-approval is allowed/);
+      const requestId = requestIdOf(asked.card);
+      assert.match(cardText((await channel.invoke('request.approve', { requestId })).response.value), /Waiting for approval \(1 of 2\)/);
+      assert.match(cardText((await channel.invoke('request.approve', { requestId })).response.value), /already approved/);
+      assert.equal(restoreCalls(bot).length, 0);
+      await channel.as(MEGAN).invoke('request.approve', { requestId }, asked.id);
+      await bot.idle();
+      assert.equal(restoreCalls(bot).length, 1);
+    } finally {
+      await bot.stop();
+    }
+  });
+});
