@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { AccessControl, type Actor } from '../../src/core/access';
+import { approve, cancel, expire, finish, newRequestId, reject, type RestoreRequest } from '../../src/core/approvals';
+
+const TENANT = 'b5c3c6a1-7f2e-4d8a-9e1b-3c4d5e6f7a80';
+const ALEX: Actor = { aadObjectId: 'A1', name: 'Alex' };
+const MEGAN: Actor = { aadObjectId: 'M2', name: 'Megan' };
+const ADELE: Actor = { aadObjectId: 'D3', name: 'Adele' };
+const NOW = new Date('2026-11-22T10:00:00Z');
+
+function pending(overrides: Partial<RestoreRequest> = {}): RestoreRequest {
+  return {
+    id: 'R-ABCDEFG',
+    tenantId: TENANT,
+    action: { type: 'restore', target: { kind: 'ca', id: 'p1', name: 'CA001' }, reportOnly: false, dependencies: [], blockers: [], purgesAt: '2026-12-01T00:00:00Z' },
+    requester: ALEX,
+    reason: '',
+    state: 'pending',
+    createdAt: '2026-11-22T09:00:00Z',
+    expiresAt: '2026-11-23T09:00:00Z',
+    selfApprovalAllowed: false,
+    requiredApprovals: 1,
+    approvals: [],
+    ...overrides,
+  };
+}
+
+function refusal(result: ReturnType<typeof approve>): string {
+  assert.equal(result.ok, false);
+  return result.ok ? '' : result.refusal;
+}
+
+describe('approval state machine', () => {
+  it('one approval from someone else moves a pending request to executing', () => {
+    const result = approve(pending(), MEGAN, TENANT, NOW);
+    assert.ok(result.ok);
+    assert.equal(result.request.state, 'executing');
+    assert.deepEqual(result.request.approvals.map((a) => a.by.name), ['Megan']);
+  });
+
+  it('the requester cannot approve unless self-approval is allowed', () => {
+    assert.match(refusal(approve(pending(), ALEX, TENANT, NOW)), /four-eyes/);
+    const allowed = approve(pending({ selfApprovalAllowed: true }), ALEX, TENANT, NOW);
+    assert.ok(allowed.ok && allowed.request.state === 'executing');
+  });
+
+  it('counts distinct approvers up to REQUIRED_APPROVALS', () => {
+    const first = approve(pending({ requiredApprovals: 2 }), MEGAN, TENANT, NOW);
+    assert.ok(first.ok && first.request.state === 'pending');
+    assert.match(refusal(approve(first.request, MEGAN, TENANT, NOW)), /already approved/);
+    const second = approve(first.request, ADELE, TENANT, NOW);
+    assert.ok(second.ok && second.request.state === 'executing');
+  });
+
+  it('refuses decisions on closed, expired or foreign-tenant requests', () => {
+    assert.match(refusal(approve(pending({ state: 'executing' }), MEGAN, TENANT, NOW)), /already approved and being restored/);
+    assert.match(refusal(approve(pending({ expiresAt: '2026-11-22T09:59:59Z' }), MEGAN, TENANT, NOW)), /expired/);
+    assert.match(refusal(approve(pending(), MEGAN, 'another-tenant', NOW)), /another tenant/);
+    assert.match(refusal(reject(pending({ state: 'cancelled' }), MEGAN, TENANT, '', NOW)), /already cancelled/);
+  });
+
+  it('refuses to execute a restore that has a known blocker', () => {
+    const blocked = pending({ action: { ...pending().action, blockers: ['The named location x no longer exists.'] } });
+    assert.match(refusal(approve(blocked, MEGAN, TENANT, NOW)), /cannot succeed: The named location x/);
+  });
+
+  it('only the requester cancels', () => {
+    assert.match(refusal(cancel(pending(), MEGAN, TENANT, NOW)), /Only Alex, who asked for it, can cancel/);
+    const cancelled = cancel(pending(), ALEX, TENANT, NOW);
+    assert.ok(cancelled.ok && cancelled.request.state === 'cancelled');
+  });
+
+  it('expires only pending requests past their deadline', () => {
+    assert.equal(expire(pending(), NOW).ok, false);
+    const late = expire(pending(), new Date('2026-11-23T09:00:00Z'));
+    assert.ok(late.ok && late.request.state === 'expired');
+  });
+
+  it('finishes only an executing request, as succeeded or failed', () => {
+    const executing = approve(pending(), MEGAN, TENANT, NOW);
+    assert.ok(executing.ok);
+    const done = finish(executing.request, [], NOW);
+    assert.ok(done.ok && done.request.state === 'succeeded');
+    const failed = finish(executing.request, [], NOW, { message: 'boom' });
+    assert.ok(failed.ok && failed.request.state === 'failed' && failed.request.execution?.failure === 'boom');
+    assert.equal(finish(pending(), [], NOW).ok, false);
+  });
+
+  it('makes short, typable, unambiguous request ids', () => {
+    const ids = new Set(Array.from({ length: 1000 }, newRequestId));
+    assert.equal(ids.size, 1000);
+    for (const id of ids) assert.match(id, /^R-[2-9A-HJKMNP-Z]{7}$/);
+  });
+});
+
+describe('access control', () => {
+  function directory(groupsOf: Record<string, string[]>) {
+    const calls: string[] = [];
+    return {
+      calls,
+      memberGroups: async (userId: string, groupIds: string[]) => {
+        calls.push(userId);
+        return (groupsOf[userId] ?? []).filter((g) => groupIds.includes(g));
+      },
+    };
+  }
+
+  it('approvers are operators; listed ids need no Graph call', async () => {
+    const dir = directory({});
+    const access = new AccessControl({ operatorIds: [], approverIds: ['m2'] }, dir);
+    assert.deepEqual([...(await access.rolesOf('M2'))].sort(), ['approver', 'operator']);
+    assert.deepEqual(dir.calls, []);
+  });
+
+  it('asks Graph about group membership and caches the answer for five minutes at most', async () => {
+    let now = NOW.getTime();
+    const dir = directory({ I4: ['ops'] });
+    const access = new AccessControl({ operatorIds: [], approverIds: [], operatorGroupId: 'ops', approverGroupId: 'apr' }, dir, () => new Date(now));
+    assert.equal(await access.has('I4', 'operator'), true);
+    assert.equal(await access.has('I4', 'approver'), false);
+    assert.equal(dir.calls.length, 1);
+    now += 4 * 60_000;
+    await access.has('I4', 'operator');
+    assert.equal(dir.calls.length, 1, 'cached');
+    now += 61_000;
+    await access.has('I4', 'operator');
+    assert.equal(dir.calls.length, 2, 'asked again after five minutes');
+  });
+
+  it('gives nobody a role without an object id', async () => {
+    const access = new AccessControl({ operatorIds: [], approverIds: [] }, directory({}));
+    assert.equal((await access.rolesOf(undefined)).size, 0);
+  });
+});
