@@ -17,7 +17,7 @@
  *   writer (refcounted), so two handles cannot race each other either.
  * - Readers never need the lock: rename replaces a record in one step, so get and list
  *   always see a whole record.
- * - Audit appends are serialised through one queue and acknowledged only after fdatasync.
+ * - Audit appends are serialised through one queue and acknowledged only after fsync.
  *
  * What does not hold: two processes (or hosts sharing a volume) on the same directory. Their
  * mutexes do not see each other, so both could pass the same If-Match and the last rename
@@ -262,9 +262,12 @@ class FileStateStore implements StateStore {
         validateKey(key);
         validateDeleteCondition(condition);
         return this.engine.locks.run(key, async () => {
-          const current = await this.engine.read(key, `delete ${JSON.stringify(key)}`);
-          if (!current) return false;
-          if (condition && current.etag !== condition.ifMatch) throw new ETagConflictError(key);
+          // An unconditional delete does not read the record, so it also clears a corrupt one.
+          if (condition) {
+            const current = await this.engine.read(key, `delete ${JSON.stringify(key)}`);
+            if (!current) return false;
+            if (current.etag !== condition.ifMatch) throw new ETagConflictError(key);
+          }
           return this.engine.remove(key);
         });
       },

@@ -5,7 +5,7 @@
  * the newest entries touches the end of one or two files however long the log grows.
  *
  * Writes go through one queue: whatever is waiting is written with a single append and made
- * durable with one fdatasync (group commit) before any of those appendAudit calls resolves,
+ * durable with one fsync (group commit) before any of those appendAudit calls resolves,
  * so every acknowledged entry is on disk and lines never interleave.
  *
  * Crash safety: a crash mid-append can leave a torn last line. The reader skips any line
@@ -116,7 +116,7 @@ export class FileAuditLog {
       const handle = this.handle as FileHandle;
       const data = batch.length === 1 ? batch[0].data : Buffer.concat(batch.map((p) => p.data));
       await writeAll(handle, data);
-      await handle.datasync();
+      await handle.sync();
       this.committed += data.length;
       for (const pending of batch) pending.resolve();
     } catch (error) {
@@ -145,6 +145,11 @@ export class FileAuditLog {
     const previous = this.handle;
     this.handle = undefined;
     await previous?.close().catch(() => undefined);
+    if (this.seq === 0) {
+      // No segment was ever created: the next append starts the first one.
+      this.needsRecovery = false;
+      return;
+    }
     const handle = await open(join(this.directory, segmentName(this.seq)), 'a+', 0o600);
     try {
       let size = (await handle.stat()).size;
@@ -153,7 +158,7 @@ export class FileAuditLog {
         await handle.read(last, 0, 1, size - 1);
         if (last[0] !== NEWLINE) {
           await writeAll(handle, Buffer.from('\n'));
-          await handle.datasync();
+          await handle.sync();
           size += 1;
         }
       }
@@ -185,10 +190,7 @@ export class FileAuditLog {
         if (isMissing(error)) continue;
         throw error;
       }
-      const { readFile } = await import('node:fs/promises');
-      const naive = (await readFile(file)).subarray(0, size).toString('utf8').split('\n').reverse().map((l) => Buffer.from(l));
-      for (const line of naive) {
-        if (line.length === 0) continue;
+      for await (const line of linesBackwards(file, size)) {
         if (needle && !line.includes(needle)) continue;
         const entry = parseAuditLine(line.toString('utf8'));
         if (!entry) continue;
@@ -202,7 +204,7 @@ export class FileAuditLog {
 }
 
 /** The lines of the first `size` bytes of a file, last line first (a final line without '\n' included). */
-export async function* linesBackwards(file: string, size: number): AsyncGenerator<Buffer> {
+async function* linesBackwards(file: string, size: number): AsyncGenerator<Buffer> {
   if (size === 0) return;
   let handle: FileHandle;
   try {

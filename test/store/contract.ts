@@ -101,6 +101,17 @@ export function describeStateStoreContract(name: string, create: () => Promise<C
         await assert.rejects(store.put('requests/b', 3, { ifMatch: etagA }), isConflict('requests/b'));
       });
 
+      it('a condition with a missing etag is a TypeError, never an unconditional write', async () => {
+        await store.put('requests/r1', { n: 1 });
+        const noEtag = { ifMatch: undefined } as unknown as { ifMatch: string };
+        await assert.rejects(store.put('requests/r1', { n: 2 }, noEtag), TypeError);
+        await assert.rejects(store.put('requests/r1', { n: 2 }, { ifMatch: '' }), TypeError);
+        await assert.rejects(store.put('requests/r1', { n: 2 }, {} as { ifMatch: string }), TypeError);
+        await assert.rejects(store.put('requests/r1', { n: 2 }, { ifNoneMatch: 'x' } as unknown as { ifNoneMatch: '*' }), TypeError);
+        await assert.rejects(store.delete('requests/r1', noEtag), TypeError);
+        assert.deepEqual((await store.get('requests/r1'))?.value, { n: 1 });
+      });
+
       it('delete without a condition: true when present, false when absent', async () => {
         await store.put('requests/r1', { n: 1 });
         assert.equal(await store.delete('requests/r1'), true);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,7 +38,7 @@ const unavailable = (code: string | RegExp) => (error: unknown) => {
   return true;
 };
 
-async function runScenario(directory: string, parent: string, storeDir: string, etag: string): Promise<UnwritableResult> {
+async function runScenario(directory: string, parent: string, storeDir: string, etag: string): Promise<UnwritableResult | undefined> {
   if (process.getuid?.() !== 0) return runUnwritableScenario(parent, storeDir, etag);
   // Root ignores file permissions: run the scenario as `nobody`.
   await chmod(directory, 0o755);
@@ -49,6 +49,7 @@ async function runScenario(directory: string, parent: string, storeDir: string, 
     timeout: 15_000,
     cwd: process.cwd(),
   });
+  if ((child.error as NodeJS.ErrnoException | undefined)?.code === 'EPERM') return undefined; // may not switch users here
   assert.equal(child.status, 0, child.stderr || String(child.error));
   return JSON.parse(child.stdout) as UnwritableResult;
 }
@@ -138,6 +139,46 @@ describe('file state store', () => {
     });
   });
 
+  describe('crash', () => {
+    it('a process killed mid-write leaves whole records and every acknowledged audit entry', async function () {
+      if (process.platform === 'win32') this.skip();
+      this.timeout(20_000);
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'crashWriter.ts'), directory], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.split('\n').length > 100) resolve();
+        });
+        child.on('exit', () => reject(new Error(`writer exited early: ${stderr}`)));
+      });
+      child.kill('SIGKILL');
+      await exited;
+      const acked = stdout.split('\n').slice(0, -1).map(Number);
+      const lastAcked = acked[acked.length - 1];
+
+      const store = await openStore({ auditSegmentBytes: 16 * 1024 });
+      const records = await store.list<{ i: number; pad: string }>('requests/');
+      assert.deepEqual(records.map((r) => r.key), ['requests/r0', 'requests/r1', 'requests/r2', 'requests/r3', 'requests/r4']);
+      for (const record of records) {
+        assert.equal(record.value.i % 5, Number(record.key.slice(-1)));
+        assert.equal(record.value.pad, 'x'.repeat(2000 + (record.value.i % 7) * 500));
+        assert.ok(record.value.i >= lastAcked - 4, `${record.key} went back to ${record.value.i} (acked ${lastAcked})`);
+      }
+      const audit = await store.readAudit({ limit: Infinity });
+      const seen = new Set(audit.map((e) => e.i as number));
+      assert.equal(seen.size, audit.length, 'no duplicates');
+      for (const i of acked) assert.ok(seen.has(i), `acknowledged entry ${i} is missing`);
+      for (const e of audit) assert.equal(e.pad, 'y'.repeat((e.i as number) % 300));
+      assert.ok((await readdir(join(directory, 'records'))).every((name) => name.endsWith('.json')));
+      await store.appendAudit({ at: at(), action: 'after-crash' });
+      assert.equal((await store.readAudit({ limit: 1 }))[0].action, 'after-crash');
+    });
+  });
+
   describe('layout on disk', () => {
     it('file names are reversible, portable and distinct for keys differing only in case', async () => {
       const store = await openStore();
@@ -191,6 +232,10 @@ describe('file state store', () => {
       await assert.rejects(store.put('requests/r1', 2, { ifMatch: 'x' }), unavailable('ECORRUPT'));
       await writeFile(join(directory, 'records', recordFileName('requests/r1')), JSON.stringify({ key: 'requests/other', etag: 'e', value: 1 }));
       await assert.rejects(store.get('requests/r1'), unavailable('ECORRUPT'));
+      // An unconditional delete or put clears it.
+      assert.equal(await store.delete('requests/r1'), true);
+      await store.put('requests/r1', 3);
+      assert.equal((await store.get('requests/r1'))?.value, 3);
     });
   });
 
@@ -256,17 +301,23 @@ describe('file state store', () => {
       };
       const [all, fullMs] = await timed(() => store.readAudit({ limit: Infinity }));
       assert.equal(all.length, 100_000);
-      const [latest, latestMs] = await timed(() => store.readAudit({ limit: 50 }));
-      assert.deepEqual(latest.map((e) => e.i), Array.from({ length: 50 }, (_, k) => 99_999 - k));
+      let latestMs = Infinity;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const [latest, ms] = await timed(() => store.readAudit({ limit: 50 }));
+        assert.deepEqual(latest.map((e) => e.i), Array.from({ length: 50 }, (_, k) => 99_999 - k));
+        latestMs = Math.min(latestMs, ms);
+      }
       const [rare, rareMs] = await timed(() => store.readAudit({ limit: 100, requestId: 'rare' }));
       assert.deepEqual(rare.map((e) => e.i), [90_005, 80_005, 70_005, 60_005, 50_005, 40_005, 30_005, 20_005, 10_005, 5]);
-      assert.ok(latestMs < 500 && latestMs * 5 < fullMs, `latest 50: ${latestMs} ms, whole log: ${fullMs} ms`);
+      // Reading the newest 50 touches the end of one segment: far cheaper than the whole log.
+      assert.ok(latestMs < 200 && latestMs * 20 < fullMs, `latest 50: ${latestMs} ms, whole log: ${fullMs} ms`);
       assert.ok(rareMs < 5_000, `filtered scan of the whole log: ${rareMs} ms`);
     });
   });
 
   describe('I/O failures', () => {
     it('an unwritable directory is StoreUnavailableError (EACCES); reads still work', async function () {
+      if (process.platform === 'win32') this.skip(); // permissions are ACLs there
       this.timeout(20_000);
       const parent = join(directory, 'read-only-parent');
       await mkdir(parent);
@@ -277,12 +328,13 @@ describe('file state store', () => {
       for (const dir of [parent, storeDir, join(storeDir, 'records'), join(storeDir, 'audit')]) await chmod(dir, 0o555);
       await chmod(join(storeDir, 'records', recordFileName('requests/r1')), 0o444);
 
-      let result: UnwritableResult;
+      let result: UnwritableResult | undefined;
       try {
         result = await runScenario(directory, parent, storeDir, etag);
       } finally {
         for (const dir of [parent, storeDir, join(storeDir, 'records'), join(storeDir, 'audit')]) await chmod(dir, 0o755);
       }
+      if (!result) this.skip(); // running as root without the right to become `nobody`
       assert.deepEqual(result.get, { n: 1 });
       for (const outcome of [result.open, result.put, result.conditionalPut, result.delete, result.appendAudit]) {
         assert.notEqual(outcome, 'ok');
@@ -315,6 +367,19 @@ describe('file state store', () => {
       // The failure is specific: the audit log still works.
       await store.appendAudit({ at: at(), action: 'still-auditing' });
       assert.equal((await store.readAudit({ limit: 1 }))[0].action, 'still-auditing');
+    });
+
+    it('an audit append that failed does not break later appends', async () => {
+      const store = await openStore();
+      const blocker = join(directory, 'audit', '000000000001.jsonl');
+      await mkdir(blocker); // the first segment cannot be created
+      await assert.rejects(store.appendAudit({ at: at(1), action: 'lost' }), unavailable('EEXIST'));
+      await rm(blocker, { recursive: true });
+      await store.appendAudit({ at: at(2), action: 'kept' });
+      await store.appendAudit({ at: at(3), action: 'kept-too' });
+      assert.deepEqual((await store.readAudit({ limit: 10 })).map((e) => e.action), ['kept-too', 'kept']);
+      await store.close();
+      assert.deepEqual((await (await openStore()).readAudit({ limit: 10 })).map((e) => e.action), ['kept-too', 'kept']);
     });
 
     it('a full disk under the audit log is StoreUnavailableError (ENOSPC)', async function () {
