@@ -37,6 +37,8 @@ export interface Config {
   approvals: ApprovalSettings;
   /** Where requests and the audit log are kept (embedded file store). */
   stateDir: string;
+  /** Seconds between deletion polls; 0 turns alerts off. */
+  alertPollSeconds: number;
   port: number;
   /** Activities from other tenants are refused when this is set. */
   allowedTenantId?: string;
@@ -178,6 +180,7 @@ export function loadConfig(env: Env = process.env): Config {
     access,
     approvals,
     stateDir: read('STATE_DIR') ?? './data',
+    alertPollSeconds: integer('ALERT_POLL_SECONDS', 60, 0, 3600),
     port: integer('PORT', 3978, 0, 65535),
     allowedTenantId: tenantId,
     bot,

@@ -11,6 +11,9 @@ import { AccessControl, type AccessPolicy } from './core/access';
 import { RestoreRequests } from './core/requests';
 import { createFileStateStore, type StateStore } from './store';
 import type { RequestRoutes } from './bot/requestRoutes';
+import { AlertPoller } from './core/alertPoller';
+import { TeamsAlertNotifier } from './bot/alertRoutes';
+import { DEMO_FOOTER } from './bot/app';
 
 /**
  * Wires the product together: Graph gateway, Teams adapter, routes and HTTP server.
@@ -24,6 +27,7 @@ export interface Product {
   simulator?: GraphSimulator;
   store: StateStore;
   requestRoutes: RequestRoutes;
+  poller: AlertPoller;
   stop(): Promise<void>;
 }
 
@@ -73,7 +77,18 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const store = overrides.store ?? (await createFileStateStore(config.stateDir));
   const access = new AccessControl(accessPolicy(config, simulator), gateway, overrides.now);
   const requests = new RestoreRequests({ store, bin: gateway, writer: gateway, access, settings: config.approvals, now: overrides.now });
+  const poller = new AlertPoller({
+    store,
+    bin: gateway,
+    writer: gateway,
+    audit: gateway,
+    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, { footer: config.mode === 'demo' ? DEMO_FOOTER : '' }),
+    log: (event, fields) => logger.info(event, fields),
+    now: overrides.now,
+  });
   const { app, requestRoutes } = createBotApplication({
+    poller,
+    alertPollSeconds: config.alertPollSeconds,
     adapter,
     botAppId: config.bot?.appId,
     recycleBin: gateway,
@@ -93,6 +108,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const bot = await startBotServer({ app, adapter, port: config.port, logger });
   logger.info('bot.listening', { url: `${bot.url}/api/messages`, mode: config.mode, stateDir: overrides.store ? undefined : config.stateDir });
 
+  const pollTimer = config.alertPollSeconds > 0 ? startPolling(poller, config.alertPollSeconds * 1000, logger) : undefined;
   let stopped = false;
   return {
     bot,
@@ -100,9 +116,12 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     simulator,
     store,
     requestRoutes,
+    poller,
     async stop() {
       if (stopped) return;
       stopped = true;
+      pollTimer?.stop();
+      await poller.idle();
       await bot.close();
       await requestRoutes.idle();
       await store.close();
@@ -118,4 +137,26 @@ function accessPolicy(config: Config, simulator: GraphSimulator | undefined): Ac
   const configured = access.approverIds.length > 0 || access.approverGroupId || access.operatorIds.length > 0 || access.operatorGroupId;
   if (configured || !simulator) return access;
   return { operatorIds: [], approverIds: [], operatorGroupId: DEMO_IDS.operatorsGroup, approverGroupId: DEMO_IDS.approversGroup };
+}
+
+/** Polls on a fixed period; a failed cycle is logged and simply tried again next time. */
+function startPolling(poller: AlertPoller, periodMs: number, logger: Logger): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const tick = async () => {
+    try {
+      const report = await poller.runCycle();
+      if (report.baseline || report.appeared || report.sent || report.updated) logger.info('alerts.cycle', { ...report });
+    } catch (error) {
+      logger.warn('alerts.cycle_failed', { error });
+    }
+    if (!stopped) timer = setTimeout(tick, periodMs);
+  };
+  timer = setTimeout(tick, Math.min(periodMs, 2000));
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }

@@ -9,6 +9,8 @@ import type { AccessControl } from '../core/access';
 import type { RestoreRequests } from '../core/requests';
 import { StoreUnavailableError } from '../store';
 import { RequestRoutes } from './requestRoutes';
+import { AlertRoutes } from './alertRoutes';
+import type { AlertPoller } from '../core/alertPoller';
 import { answerSafely, STORE_UNAVAILABLE } from './guards';
 import { GraphFailure } from '../graph/errors';
 import type { GraphProbe } from '../graph/gateway';
@@ -27,6 +29,8 @@ export interface BotDependencies {
   recycleBin: RecycleBin;
   requests: RestoreRequests;
   access: AccessControl;
+  poller: AlertPoller;
+  alertPollSeconds: number;
   probeGraph: () => Promise<GraphProbe>;
   mode: 'demo' | 'tenant';
   /** When set, activities from any other tenant are refused. */
@@ -116,6 +120,8 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     now,
   });
   requestRoutes.register(app);
+  const alertRoutes = new AlertRoutes({ poller: deps.poller, requests: deps.requests, logger, pollSeconds: deps.alertPollSeconds });
+  alertRoutes.register(app);
 
   // Registered last: buttons from an older build or a forged invoke get an answer, not an error.
   app.adaptiveCards.actionExecute(/.*/, async (context) => {
@@ -142,7 +148,10 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
       case 'show':
         return send(context, await buildShow(command.id, command.kind));
       case 'status':
-        return send(context, statusCard({ mode: deps.mode, configuredTenantId: deps.allowedTenantId, probe: await deps.probeGraph() }, view));
+        return send(
+          context,
+          statusCard({ mode: deps.mode, configuredTenantId: deps.allowedTenantId, probe: await deps.probeGraph(), alerts: { pollSeconds: deps.alertPollSeconds, state: await deps.poller.state() } }, view),
+        );
       case 'restore':
         return requestRoutes.restoreCommand(context, command);
       case 'pending':
@@ -151,6 +160,8 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
         return requestRoutes.auditCommand(context, command.count);
       case 'cancel':
         return requestRoutes.cancelCommand(context, command.requestId);
+      case 'alerts':
+        return alertRoutes.alertsCommand(context, command);
     }
   }
 

@@ -9,6 +9,7 @@ import type { RestoreRequests } from '../core/requests';
 import type { Logger } from '../log';
 import type { AdaptiveCardJson } from './cards';
 import { answerSafely } from './guards';
+import { inConversation } from './proactive';
 import { auditCard, EVERYONE, pendingCard, requestCard, restoreFormCard, type RequestViewer } from './requestViews';
 import { chooseKindCard, type ViewContext } from './views';
 
@@ -198,9 +199,9 @@ export class RequestRoutes {
     const activityId = request.card?.activityId;
     if (!reference || !activityId) return;
     try {
-      await this.deps.adapter.continueConversationAsync(this.deps.botAppId ?? '', reference, async (context) => {
-        await context.updateActivity({ id: activityId, type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(this.cardFor(request, EVERYONE))] });
-      });
+      await inConversation(this.deps.adapter, this.deps.botAppId, reference, (context) =>
+        context.updateActivity({ id: activityId, type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(this.cardFor(request, EVERYONE))] }),
+      );
     } catch (error) {
       this.deps.logger.warn('request.card.update_failed', { requestId: request.id, error });
     }
@@ -217,13 +218,13 @@ export class RequestRoutes {
     const { requester } = request;
     const mention = `<at>${requester.name}</at>`;
     try {
-      await this.deps.adapter.continueConversationAsync(this.deps.botAppId ?? '', threaded, async (context) => {
-        await context.sendActivity({
+      await inConversation(this.deps.adapter, this.deps.botAppId, threaded, (context) =>
+        context.sendActivity({
           type: ActivityTypes.Message,
           text: `${mention} ${text}`,
           entities: requester.teamsId ? [{ type: 'mention', text: mention, mentioned: { id: requester.teamsId, name: requester.name } }] : [],
-        });
-      });
+        }),
+      );
     } catch (error) {
       this.deps.logger.warn('request.notify_failed', { requestId: request.id, error });
     }
@@ -277,9 +278,9 @@ export class RequestRoutes {
   }
 }
 
-const UNKNOWN_USER = 'I cannot tell who you are (no Entra object id on your message), so I cannot act on requests for you.';
+export const UNKNOWN_USER = 'I cannot tell who you are (no Entra object id on your message), so I cannot act on requests for you.';
 
-function actorOf(context: TurnContext): Actor | undefined {
+export function actorOf(context: TurnContext): Actor | undefined {
   const from = context.activity.from;
   if (!from?.aadObjectId) return undefined;
   return { aadObjectId: from.aadObjectId, name: from.name || from.aadObjectId, teamsId: from.id };

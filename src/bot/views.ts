@@ -5,6 +5,7 @@ import { clip, formatDate as formatDateOrUndefined } from '../core/summaries';
 import { pageOf, type DeletedListing, type ItemDetails, type KindFailure } from '../core/recycleBin';
 import { GraphFailure } from '../graph/errors';
 import type { GraphProbe } from '../graph/gateway';
+import type { PollerState } from '../core/alertPoller';
 import { cardBytes, MAX_CARD_BYTES, renderCard, type AdaptiveCardJson } from './cards';
 
 /**
@@ -143,6 +144,7 @@ export interface StatusFacts {
   mode: 'demo' | 'tenant';
   configuredTenantId?: string;
   probe: GraphProbe;
+  alerts: { pollSeconds: number; state: PollerState };
 }
 
 export function statusCard(status: StatusFacts, ctx: ViewContext): AdaptiveCardJson {
@@ -155,6 +157,10 @@ export function statusCard(status: StatusFacts, ctx: ViewContext): AdaptiveCardJ
     { label: 'Graph answers', value: probe.reachable ? 'Yes' : 'No' },
   ];
   if (probe.claims?.appId) facts.push({ label: 'App (client) id', value: probe.claims.appId });
+  const { pollSeconds, state } = status.alerts;
+  const lastCheck = state.lastCycleAt ? `last check ${formatDate(new Date(state.lastCycleAt))}` : 'no check yet';
+  facts.push({ label: 'Deletion alerts', value: pollSeconds === 0 ? 'Off (ALERT_POLL_SECONDS=0)' : `Every ${pollSeconds} s, ${lastCheck}${state.lastError ? `; last check failed: ${state.lastError}` : ''}` });
+  facts.push({ label: 'Who deleted it', value: state.auditAvailable ? 'From the directory audit log' : 'Unavailable: AuditLog.Read.All is missing, so alerts say "unknown"' });
   return renderCard('status', {
     footer: ctx.footer,
     facts,

@@ -14,7 +14,8 @@ export type Command =
   | { type: 'restore'; id: string; kind?: KindId; reportOnly: boolean; reason: string }
   | { type: 'pending' }
   | { type: 'audit'; count: number }
-  | { type: 'cancel'; requestId: string };
+  | { type: 'cancel'; requestId: string }
+  | { type: 'alerts'; change?: 'on' | 'off'; kinds: KindId[] };
 
 export type ParseResult =
   | { ok: true; command: Command }
@@ -123,6 +124,23 @@ export const COMMANDS: readonly CommandSpec[] = [
       const count = args[0] === undefined ? 10 : Number(args[0]);
       if (!Number.isInteger(count) || count < 1 || count > 50) return 'Give a number from 1 to 50, e.g. `audit 20`.';
       return { type: 'audit', count };
+    },
+  },
+  {
+    name: 'alerts',
+    aliases: [],
+    usage: `alerts [on [${KINDS.map((k) => k.aliases[0]).join(' ')}] | off]`,
+    example: 'alerts on ca nl',
+    description: 'Post an alert here when a policy is deleted (who did it, with a Restore button)',
+    parse: (args) => {
+      const change = args[0]?.toLowerCase();
+      if (change === undefined) return { type: 'alerts', kinds: [] };
+      if (change === 'off') return { type: 'alerts', change: 'off', kinds: [] };
+      if (change !== 'on') return 'Say `alerts on`, `alerts off`, or just `alerts` to see what this conversation gets.';
+      const kinds = args.slice(1).filter((word) => word.toLowerCase() !== ALL_KINDS_WORD).map((word) => kindByAlias(word));
+      if (kinds.some((k) => !k)) return `Kinds are ${kindWords.replace(/\|/g, ', ')}.`;
+      const chosen = kinds.length > 0 ? [...new Set(kinds.map((k) => k!.id))] : KINDS.map((k) => k.id);
+      return { type: 'alerts', change: 'on', kinds: chosen };
     },
   },
   {

@@ -27,6 +27,11 @@ export interface ResourceKind {
   /** Property that identifies an item (partners are keyed by tenant id). */
   key: 'id' | 'tenantId';
   permissions: { read: string; restore: string };
+  /**
+   * How its deletion shows in /auditLogs/directoryAudits. CA records target the object id;
+   * cross-tenant records target the tenant's policy and carry the partner in a tenantId property.
+   */
+  audit: { service: string; deleteActivity: string; match: 'targetId' | 'tenantIdProperty' };
   /** What the list row shows as the item's name. */
   displayName(raw: GraphObject): string;
   summarise(raw: GraphObject): DetailSection[];
@@ -48,6 +53,7 @@ export const KINDS: readonly ResourceKind[] = [
     livePath: (id) => `/identity/conditionalAccess/policies/${id}`,
     key: 'id',
     permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.ConditionalAccess' },
+    audit: { service: 'Conditional Access', deleteActivity: 'Delete conditional access policy', match: 'targetId' },
     displayName: (raw) => text(raw.displayName) || text(raw.id),
     summarise: summariseConditionalAccessPolicy,
     references: namedLocationsReferencedBy,
@@ -62,6 +68,7 @@ export const KINDS: readonly ResourceKind[] = [
     livePath: (id) => `/identity/conditionalAccess/namedLocations/${id}`,
     key: 'id',
     permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.ConditionalAccess' },
+    audit: { service: 'Conditional Access', deleteActivity: 'Delete named location', match: 'targetId' },
     displayName: (raw) => text(raw.displayName) || text(raw.id),
     summarise: summariseNamedLocation,
     references: noReferences,
@@ -76,6 +83,7 @@ export const KINDS: readonly ResourceKind[] = [
     livePath: (tenantId) => `/policies/crossTenantAccessPolicy/partners/${tenantId}`,
     key: 'tenantId',
     permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.CrossTenantAccess' },
+    audit: { service: 'Core Directory', deleteActivity: 'Delete partner specific cross-tenant access setting', match: 'tenantIdProperty' },
     // Partners have no name in the metadata; some responses carry one anyway (API.md §7).
     displayName: (raw) => text(raw.displayName) || text(raw.tenantId),
     summarise: summarisePartner,
@@ -91,6 +99,7 @@ export const KINDS: readonly ResourceKind[] = [
     livePath: (tenantId) => `/policies/crossTenantAccessPolicy/partners/${tenantId}/identitySynchronization`,
     key: 'tenantId',
     permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.CrossTenantAccess' },
+    audit: { service: 'Core Directory', deleteActivity: 'Delete a partner cross-tenant identity sync setting', match: 'tenantIdProperty' },
     displayName: (raw) => text(raw.displayName) || text(raw.tenantId),
     summarise: summariseSyncPartner,
     // Graph keeps a sync policy under its partner configuration, so the partner comes back first.

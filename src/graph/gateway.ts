@@ -7,6 +7,7 @@ import type { RecycleBin } from '../core/recycleBin';
 import type { GraphObject, ItemRef } from '../core/model';
 import type { MembershipDirectory } from '../core/access';
 import type { RecycleBinWriter } from '../core/requests';
+import type { AuditSource } from '../core/alertPoller';
 import type { Logger } from '../log';
 import { readTokenClaims, type TokenClaims } from './credential';
 import { toGraphFailure, type GraphFailure } from './errors';
@@ -45,7 +46,7 @@ export interface GraphGatewayOptions {
   trustedCaPem?: string;
 }
 
-export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory {
+export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory, AuditSource {
   private readonly client: Client;
   private readonly transport: HttpsTransport;
   private readonly scope: string;
@@ -82,14 +83,7 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
 
   async listDeleted(kind: ResourceKind): Promise<GraphObject[]> {
     return this.call({ operation: `list deleted ${kind.plural}`, permission: kind.permissions.read }, async () => {
-      const firstPage: PageCollection = await this.client.api(kind.deletedItemsPath).version(kind.graphVersion).get();
-      const items: GraphObject[] = [];
-      const pages = new PageIterator(this.client, firstPage, (item: GraphObject) => {
-        items.push(item);
-        return true;
-      });
-      await pages.iterate();
-      return items;
+      return this.allPages(await this.client.api(kind.deletedItemsPath).version(kind.graphVersion).get());
     });
   }
 
@@ -132,11 +126,29 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
     });
   }
 
+  /** Directory audit records of one service since a time (newest first), all pages. */
+  async directoryAudits(service: string, since: Date): Promise<GraphObject[]> {
+    return this.call({ operation: `read the ${service} audit log`, permission: 'AuditLog.Read.All' }, async () => {
+      const filter = `loggedByService eq '${service.replace(/'/g, "''")}' and activityDateTime ge ${since.toISOString()}`;
+      return this.allPages(await this.client.api('/auditLogs/directoryAudits').filter(filter).get());
+    });
+  }
+
   async memberGroups(userId: string, groupIds: string[]): Promise<string[]> {
     return this.call({ operation: 'check the group membership of the user', permission: 'GroupMember.Read.All' }, async () => {
       const answer = (await this.client.api(`/users/${encodeURIComponent(userId)}/checkMemberGroups`).post({ groupIds })) as { value?: unknown };
       return Array.isArray(answer.value) ? answer.value.filter((id): id is string => typeof id === 'string') : [];
     });
+  }
+
+  /** Follows @odata.nextLink (the library's PageIterator) and returns every item. */
+  private async allPages(firstPage: PageCollection): Promise<GraphObject[]> {
+    const items: GraphObject[] = [];
+    await new PageIterator(this.client, firstPage, (item: GraphObject) => {
+      items.push(item);
+      return true;
+    }).iterate();
+    return items;
   }
 
   /** A write whose Graph request-id we keep for the audit log, success or not. */

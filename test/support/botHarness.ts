@@ -32,6 +32,10 @@ export type Card = Record<string, any>;
 
 export class FakeConnector {
   readonly activities: SentActivity[] = [];
+  /** Requests answered with an injected failure. */
+  readonly refused: SentActivity[] = [];
+  /** Conversations (or '*') whose requests fail, e.g. 403 BotNotInConversationRoster. */
+  failures: { conversationId: string; status: number; code: string }[] = [];
   private constructor(private readonly server: Server, readonly url: string) {}
 
   static async start(): Promise<FakeConnector> {
@@ -39,6 +43,13 @@ export class FakeConnector {
     const server = createServer(async (req, res) => {
       const body = JSON.parse((await readBody(req)) || '{}');
       const path = decodeURIComponent(req.url ?? '');
+      const failure = connector!.failures.find((f) => path.startsWith(`/v3/conversations/${f.conversationId}`) || f.conversationId === '*');
+      if (failure) {
+        connector!.refused.push({ id: '', method: req.method ?? '', path, body });
+        res.writeHead(failure.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: failure.code, message: `simulated ${failure.code}` } }));
+        return;
+      }
       const id = req.method === 'PUT' ? path.split('/').pop()! : randomUUID();
       connector!.activities.push({ id, method: req.method ?? '', path, body });
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -47,6 +58,11 @@ export class FakeConnector {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     connector = new FakeConnector(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return connector;
+  }
+
+  /** New messages (not updates) posted to a conversation, with their cards. */
+  postsTo(conversationId: string): SentActivity[] {
+    return this.activities.filter((a) => a.method === 'POST' && a.path.startsWith(`/v3/conversations/${conversationId}/activities`));
   }
 
   /** The cards a message was replaced with (updateActivity), oldest first. */
@@ -115,6 +131,8 @@ export class BotHarness {
       GRAPH_TIMEOUT_MS: '2000',
       GRAPH_RETRY_BUDGET_MS: '3000',
       GRAPH_CA_MIN_INTERVAL_MS: '0',
+      // Tests run poll cycles themselves (product.poller.runCycle()).
+      ALERT_POLL_SECONDS: '0',
       STATE_DIR: mkdtempSync(join(tmpdir(), 'bot-state-')),
       ...options.env,
     });

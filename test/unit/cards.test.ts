@@ -5,6 +5,9 @@ import { DEMO_FOOTER } from '../../src/bot/app';
 import type { DeletedItem, KindId } from '../../src/core/model';
 import type { DeletedListing, ItemDetails } from '../../src/core/recycleBin';
 import { GraphFailure } from '../../src/graph/errors';
+import { alertCard } from '../../src/bot/alertViews';
+import type { AlertCard } from '../../src/core/alertPoller';
+import type { AlertItem } from '../../src/core/alerts';
 
 // The UMD bundle loads without a DOM; the package's main entry does not (NOTES.md).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -57,6 +60,18 @@ function details(sectionCount: number, factCount: number, value: string): ItemDe
   };
 }
 
+const alertsState = { pollSeconds: 60, state: { auditAvailable: true, seen: {}, pendingAudit: [], outbox: [], lastCycleAt: '2026-11-22T10:00:00Z' } };
+const alertsBroken = { pollSeconds: 0, state: { auditAvailable: false, seen: {}, pendingAudit: [], outbox: [], lastError: LONG } };
+
+function alert(count: number, name: (n: number) => string, outcome?: AlertItem['outcome']): AlertCard {
+  return {
+    id: 'a1',
+    conversationKey: '19:x@thread.tacv2',
+    createdAt: '2026-11-22T10:00:00Z',
+    items: Array.from({ length: count }, (_, n) => ({ kind: KINDS[n % 4], key: item(n, '').id, name: name(n), deletedAt: '2026-11-22T09:58:00Z', actor: n % 2 ? `admin${n}@contoso.com` : undefined, outcome })),
+  };
+}
+
 const probeOk = { endpoint: 'https://graph.microsoft.com', reachable: true, claims: { tenantId: 't', appId: 'a', roles: ['Policy.Read.All'] } };
 
 const CASES: [string, () => AdaptiveCardJson][] = [
@@ -71,8 +86,11 @@ const CASES: [string, () => AdaptiveCardJson][] = [
   ['details: extreme', () => detailsCard(details(8, 40, LONG.repeat(5) + UNICODE), demo)],
   ['details: nothing to say', () => detailsCard({ item: item(2, ''), sections: [], references: [], failures: [] }, tenant)],
   ['choose kind', () => chooseKindCard(item(2, 'x').id, [item(2, LONG), item(3, UNICODE)], demo)],
-  ['status: healthy', () => statusCard({ mode: 'demo', probe: probeOk }, demo)],
-  ['status: Graph unreachable', () => statusCard({ mode: 'tenant', configuredTenantId: 't', probe: { endpoint: 'https://graph.microsoft.us', reachable: false, failure } }, tenant)],
+  ['status: healthy', () => statusCard({ mode: 'demo', probe: probeOk, alerts: alertsState }, demo)],
+  ['status: Graph unreachable', () => statusCard({ mode: 'tenant', configuredTenantId: 't', probe: { endpoint: 'https://graph.microsoft.us', reachable: false, failure }, alerts: alertsBroken }, tenant)],
+  ['alert: one deletion', () => alertCard(alert(1, () => 'CA004 - Block access from untrusted countries'), demo)],
+  ['alert: a burst of 30 with long unicode names', () => alertCard(alert(30, (n) => `${n} ${LONG}${UNICODE}`), demo)],
+  ['alert: items since restored', () => alertCard(alert(3, String, 'restored'), tenant)],
   ['failure', () => failureCard(failure, demo)],
   ['failure: no request id, long detail', () => failureCard(new GraphFailure('read deleted named location x', 0, 'Timeout', undefined, LONG, undefined), tenant)],
 ];

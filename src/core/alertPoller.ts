@@ -1,0 +1,330 @@
+import { randomUUID } from 'node:crypto';
+import { ETagConflictError, type StateStore } from '../store';
+import type { Actor } from './access';
+import { auditServicesFor, deleterOf, diffSnapshots, sameItem, type AlertItem, type ItemKey, type Snapshot } from './alerts';
+import { KINDS, itemKey, kindById } from './kinds';
+import { RETENTION_DAYS, type GraphObject, type KindId } from './model';
+import type { RecycleBin } from './recycleBin';
+import type { RecycleBinWriter } from './requests';
+
+/**
+ * The deletion poller. One cycle: list every kind once, diff against the last cycle,
+ * write the new snapshot together with the alerts it implies (one per subscribed
+ * conversation) in a single compare-and-set, then deliver. Because detection and the
+ * outbox are stored together, a restart neither loses an alert nor detects it twice.
+ */
+
+/** Port: directory audit records (src/graph implements it). */
+export interface AuditSource {
+  directoryAudits(service: string, since: Date): Promise<GraphObject[]>;
+}
+
+export type Delivery = { ok: true; activityId?: string } | { ok: false; gone: boolean; reason: string };
+
+/** Port: posting and updating alert cards in Teams (src/bot implements it). */
+export interface AlertNotifier {
+  send(reference: unknown, alert: AlertCard): Promise<Delivery>;
+  update(reference: unknown, activityId: string, alert: AlertCard): Promise<Delivery>;
+}
+
+export interface Subscription {
+  conversationKey: string;
+  reference: unknown;
+  kinds: KindId[];
+  subscribedAt: string;
+  subscribedBy: Actor;
+  enabled: boolean;
+  disabledReason?: string;
+}
+
+export interface AlertCard {
+  id: string;
+  conversationKey: string;
+  activityId?: string;
+  items: AlertItem[];
+  createdAt: string;
+}
+
+interface PendingAudit extends ItemKey {
+  deletedAt: string;
+}
+
+export interface PollerState {
+  baselineAt?: string;
+  lastCycleAt?: string;
+  lastError?: string;
+  /** False once Graph refused the audit log (no AuditLog.Read.All). */
+  auditAvailable: boolean;
+  seen: Snapshot;
+  pendingAudit: PendingAudit[];
+  outbox: AlertCard[];
+}
+
+export interface CycleReport {
+  baseline: boolean;
+  appeared: number;
+  sent: number;
+  updated: number;
+}
+
+const STATE_KEY = 'alerts/state';
+const SUBSCRIPTIONS = 'alerts/subscriptions/';
+const INSTALLS = 'alerts/installs/';
+const CARDS = 'alerts/cards/';
+/** Audit events lag 2-5 minutes (API.md §5); after this long the actor is reported as unknown. */
+export const AUDIT_GIVE_UP_MS = 60 * 60 * 1000;
+const AUDIT_WINDOW_SLACK_MS = 10 * 60 * 1000;
+const DAY_MS = 86_400_000;
+
+const emptyState = (): PollerState => ({ auditAvailable: true, seen: {}, pendingAudit: [], outbox: [] });
+
+export class AlertPoller {
+  private running: Promise<CycleReport> | undefined;
+
+  constructor(
+    private readonly deps: {
+      store: StateStore;
+      bin: RecycleBin;
+      writer: Pick<RecycleBinWriter, 'getLive'>;
+      audit: AuditSource;
+      notifier: AlertNotifier;
+      log: (event: string, fields: Record<string, unknown>) => void;
+      now?: () => Date;
+    },
+  ) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  // ---- subscriptions ------------------------------------------------------------
+
+  async remember(conversationKey: string, reference: unknown): Promise<void> {
+    await this.deps.store.put(INSTALLS + conversationKey, { reference, installedAt: this.now().toISOString() });
+  }
+
+  async forget(conversationKey: string): Promise<void> {
+    await this.deps.store.delete(INSTALLS + conversationKey);
+    await this.deps.store.delete(SUBSCRIPTIONS + conversationKey);
+  }
+
+  async subscribe(conversationKey: string, reference: unknown, kinds: KindId[], by: Actor): Promise<Subscription> {
+    const subscription: Subscription = { conversationKey, reference, kinds, subscribedAt: this.now().toISOString(), subscribedBy: by, enabled: true };
+    await this.deps.store.put(SUBSCRIPTIONS + conversationKey, subscription);
+    this.deps.log('alerts.subscribed', { conversationKey, kinds, by: by.aadObjectId });
+    return subscription;
+  }
+
+  async unsubscribe(conversationKey: string): Promise<boolean> {
+    return this.deps.store.delete(SUBSCRIPTIONS + conversationKey);
+  }
+
+  async subscription(conversationKey: string): Promise<Subscription | undefined> {
+    return (await this.deps.store.get<Subscription>(SUBSCRIPTIONS + conversationKey))?.value;
+  }
+
+  async state(): Promise<PollerState> {
+    return (await this.deps.store.get<PollerState>(STATE_KEY))?.value ?? emptyState();
+  }
+
+  // ---- the cycle ----------------------------------------------------------------
+
+  /** Runs one cycle; a cycle already running is joined rather than overlapped. */
+  runCycle(): Promise<CycleReport> {
+    this.running ??= this.cycle().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Resolves when no cycle is running. */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
+  private async cycle(): Promise<CycleReport> {
+    let sent = await this.deliverOutbox();
+    let snapshot: Snapshot;
+    try {
+      snapshot = await this.snapshot();
+    } catch (error) {
+      // Nothing is recorded, so the next cycle sees the same changes: nothing lost, nothing doubled.
+      await this.patchState((state) => ({ ...state, lastError: describe(error) }));
+      throw error;
+    }
+    const now = this.now();
+    const subscriptions = (await this.deps.store.list<Subscription>(SUBSCRIPTIONS)).map((r) => r.value).filter((s) => s.enabled);
+    let report: CycleReport = { baseline: false, appeared: 0, sent: 0, updated: 0 };
+    let disappeared: ReturnType<typeof diffSnapshots>['disappeared'] = [];
+    await this.patchState((state) => {
+      if (!state.baselineAt) {
+        report = { baseline: true, appeared: 0, sent: 0, updated: 0 };
+        return { ...state, seen: snapshot, baselineAt: now.toISOString(), lastCycleAt: now.toISOString(), lastError: undefined };
+      }
+      const diff = diffSnapshots(state.seen, snapshot);
+      disappeared = diff.disappeared;
+      const outbox = [...state.outbox];
+      for (const subscription of subscriptions) {
+        // Alert only on what was deleted after this conversation subscribed.
+        const items = diff.appeared.filter((item) => subscription.kinds.includes(item.kind) && item.deletedAt >= subscription.subscribedAt);
+        if (items.length > 0) outbox.push({ id: randomUUID(), conversationKey: subscription.conversationKey, items, createdAt: now.toISOString() });
+      }
+      report = { baseline: false, appeared: diff.appeared.length, sent: 0, updated: 0 };
+      return {
+        ...state,
+        seen: snapshot,
+        outbox,
+        pendingAudit: [...state.pendingAudit, ...diff.appeared.map(({ kind, key, deletedAt }) => ({ kind, key, deletedAt }))],
+        lastCycleAt: now.toISOString(),
+        lastError: undefined,
+      };
+    });
+    // Actors first, so a first card can already say who did it when the audit log knows.
+    let updated = await this.resolveActors();
+    sent += await this.deliverOutbox();
+    updated += await this.resolveDisappeared(disappeared);
+    return { ...report, sent, updated };
+  }
+
+  private async snapshot(): Promise<Snapshot> {
+    const snapshot: Snapshot = {};
+    const now = this.now();
+    await Promise.all(
+      KINDS.map(async (kind) => {
+        const items: Record<string, { name: string; deletedAt: string }> = {};
+        for (const raw of await this.deps.bin.listDeleted(kind)) {
+          const key = itemKey(kind, raw);
+          if (key) items[key] = { name: kind.displayName(raw), deletedAt: typeof raw.deletedDateTime === 'string' ? raw.deletedDateTime : now.toISOString() };
+        }
+        snapshot[kind.id] = items;
+      }),
+    );
+    return snapshot;
+  }
+
+  /** Sends stored alerts; each leaves the outbox only once Teams accepted it (or the target is gone). */
+  private async deliverOutbox(): Promise<number> {
+    const { outbox } = await this.state();
+    let sent = 0;
+    for (const alert of outbox) {
+      const subscription = await this.subscription(alert.conversationKey);
+      let delivery: Delivery = { ok: false, gone: true, reason: 'the conversation unsubscribed' };
+      if (subscription?.enabled) delivery = await this.deps.notifier.send(subscription.reference, alert);
+      if (!delivery.ok && !delivery.gone) {
+        this.deps.log('alerts.send_failed', { conversationKey: alert.conversationKey, reason: delivery.reason });
+        continue;
+      }
+      if (delivery.ok) {
+        await this.deps.store.put(CARDS + alert.id, { ...alert, activityId: delivery.activityId });
+        sent++;
+      } else if (subscription?.enabled) {
+        await this.disable(subscription, delivery.reason);
+      }
+      await this.patchState((state) => ({ ...state, outbox: state.outbox.filter((a) => a.id !== alert.id) }));
+    }
+    return sent;
+  }
+
+  private async disable(subscription: Subscription, reason: string): Promise<void> {
+    this.deps.log('alerts.target_disabled', { conversationKey: subscription.conversationKey, reason });
+    await this.deps.store.put(SUBSCRIPTIONS + subscription.conversationKey, { ...subscription, enabled: false, disabledReason: reason });
+  }
+
+  /** One audit query per service for everything still waiting for its actor. */
+  private async resolveActors(): Promise<number> {
+    const state = await this.state();
+    if (state.pendingAudit.length === 0) return 0;
+    const now = this.now();
+    const actors = new Map<string, string>();
+    let available = state.auditAvailable;
+    if (available) {
+      try {
+        const since = new Date(Math.min(...state.pendingAudit.map((p) => Date.parse(p.deletedAt))) - AUDIT_WINDOW_SLACK_MS);
+        for (const service of auditServicesFor(state.pendingAudit)) {
+          const events = await this.deps.audit.directoryAudits(service, since);
+          for (const pending of state.pendingAudit.filter((p) => kindById(p.kind).audit.service === service)) {
+            const actor = deleterOf(pending, events);
+            if (actor) actors.set(keyOf(pending), actor);
+          }
+        }
+      } catch (error) {
+        if ((error as { status?: number }).status !== 403) {
+          this.deps.log('alerts.audit_failed', { error: describe(error) });
+          return 0;
+        }
+        this.deps.log('alerts.audit_unavailable', { error: describe(error) });
+        available = false;
+      }
+    }
+    const giveUp = (p: PendingAudit) => !available || now.getTime() - Date.parse(p.deletedAt) > AUDIT_GIVE_UP_MS;
+    const settled = state.pendingAudit.filter((p) => actors.has(keyOf(p)) || giveUp(p));
+    if (settled.length === 0) return 0;
+    const unknown = available ? 'not in the audit log' : 'unknown (the bot cannot read the audit log)';
+    const withActor = (item: AlertItem): AlertItem => (settled.some((p) => sameItem(p, item)) ? { ...item, actor: actors.get(keyOf(item)) ?? unknown } : item);
+    await this.patchState((s) => ({
+      ...s,
+      auditAvailable: available,
+      pendingAudit: s.pendingAudit.filter((p) => !settled.some((q) => sameItem(p, q))),
+      outbox: s.outbox.map((alert) => ({ ...alert, items: alert.items.map(withActor) })),
+    }));
+    return this.updateCards(settled, withActor);
+  }
+
+  /** Items that left the recycle bin: restored, purged early, or expired after 30 days. */
+  private async resolveDisappeared(gone: (ItemKey & { deletedAt: string })[]): Promise<number> {
+    if (gone.length === 0) return 0;
+    const outcomes = new Map<string, AlertItem['outcome']>();
+    for (const item of gone) {
+      let live: GraphObject | undefined;
+      try {
+        live = await this.deps.writer.getLive({ kind: item.kind, id: item.key });
+      } catch {
+        live = undefined;
+      }
+      const expired = Date.parse(item.deletedAt) + RETENTION_DAYS * DAY_MS <= this.now().getTime();
+      outcomes.set(keyOf(item), live ? 'restored' : expired ? 'expired' : 'purged');
+    }
+    await this.patchState((s) => ({ ...s, pendingAudit: s.pendingAudit.filter((p) => !gone.some((g) => sameItem(p, g))) }));
+    return this.updateCards(gone, (item) => ({ ...item, outcome: outcomes.get(keyOf(item)) }));
+  }
+
+  /** Rewrites every sent alert card that lists one of these items. */
+  private async updateCards(items: ItemKey[], change: (item: AlertItem) => AlertItem): Promise<number> {
+    let updated = 0;
+    for (const { value: card, etag } of await this.deps.store.list<AlertCard>(CARDS)) {
+      if (!card.items.some((item) => items.some((i) => sameItem(i, item)))) continue;
+      const next = { ...card, items: card.items.map((item) => (items.some((i) => sameItem(i, item)) ? change(item) : item)) };
+      try {
+        await this.deps.store.put(CARDS + card.id, next, { ifMatch: etag });
+      } catch (error) {
+        if (error instanceof ETagConflictError) continue;
+        throw error;
+      }
+      const subscription = await this.subscription(card.conversationKey);
+      if (!subscription?.enabled || !card.activityId) continue;
+      const delivery = await this.deps.notifier.update(subscription.reference, card.activityId, next);
+      if (delivery.ok) updated++;
+      else if (delivery.gone) await this.disable(subscription, delivery.reason);
+    }
+    return updated;
+  }
+
+  private async patchState(change: (state: PollerState) => PollerState): Promise<void> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const record = await this.deps.store.get<PollerState>(STATE_KEY);
+      const next = change(record?.value ?? emptyState());
+      try {
+        await this.deps.store.put(STATE_KEY, next, record ? { ifMatch: record.etag } : { ifNoneMatch: '*' });
+        return;
+      } catch (error) {
+        if (!(error instanceof ETagConflictError)) throw error;
+      }
+    }
+    throw new Error('the alert state kept changing under the poller');
+  }
+}
+
+const keyOf = (item: ItemKey) => `${item.kind}/${item.key.toLowerCase()}`;
+
+function describe(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  return [e.code, e.message].filter(Boolean).join(': ').slice(0, 300);
+}

@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { ALEX, BotHarness, cardText, listActions, PATTI, type Card, type Conversation } from '../support/botHarness';
+
+/**
+ * Deletion alerts: subscribe a conversation, delete things in the simulated tenant,
+ * run poll cycles, and read what Teams received.
+ */
+
+const ADMIN = { user: { id: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b', userPrincipalName: 'grady.archie@contoso.onmicrosoft.com', displayName: 'Grady Archie' } };
+
+function alertCards(bot: BotHarness, chat: Conversation): Card[] {
+  return bot.connector
+    .postsTo(chat.id)
+    .map((a) => a.body.attachments?.[0]?.content)
+    .filter((card): card is Card => Boolean(card) && /deleted/i.test(cardText(card)) && /Detected /.test(cardText(card)));
+}
+
+/** A live CA policy nobody depends on, created for the test. */
+function livePolicy(bot: BotHarness, name: string): string {
+  const created = bot.simulator.tenant.addLive('ca', {
+    displayName: name,
+    state: 'enabled',
+    conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: ['All'] }, clientAppTypes: ['all'] },
+    grantControls: { operator: 'OR', builtInControls: ['mfa'] },
+  });
+  return String(created.id);
+}
+
+describe('deletion alerts', () => {
+  let bot: BotHarness;
+  let channel: Conversation;
+  const cycle = () => bot.product.poller.runCycle();
+
+  beforeEach(async () => {
+    bot = await BotHarness.start();
+    channel = bot.conversation('channel', ALEX);
+  });
+  afterEach(async () => bot.stop());
+
+  it('records a baseline first: what is already deleted is not alerted', async () => {
+    const reply = await channel.say('alerts on');
+    assert.match(reply[0].text ?? '', /Alerts are on for Conditional Access policies, named locations, cross-tenant access partners, cross-tenant identity-sync policies\. The first check records what is already in the recycle bin as a baseline/);
+    const report = await cycle();
+    assert.equal(report.baseline, true);
+    assert.equal(alertCards(bot, channel).length, 0);
+    assert.match((await channel.say('alerts'))[0].text ?? '', /This conversation gets alerts[\s\S]*Baseline recorded/);
+  });
+
+  it('one deletion: exactly one card per subscribed conversation, naming who deleted it, with Details and Restore', async () => {
+    const group = bot.conversation('groupChat', ALEX);
+    const unsubscribed = bot.conversation('channel', ALEX);
+    const locationsOnly = bot.conversation('groupChat', ALEX);
+    await channel.say('alerts on');
+    await group.say('alerts on ca');
+    await locationsOnly.say('alerts on nl');
+    await unsubscribed.say('help');
+    await cycle();
+
+    const id = livePolicy(bot, 'CA099 - Require MFA for contractors');
+    bot.simulator.tenant.deleteLive('ca', id, ADMIN);
+    const report = await cycle();
+    assert.equal(report.sent, 2);
+    for (const chat of [channel, group]) {
+      const cards = alertCards(bot, chat);
+      assert.equal(cards.length, 1);
+      const text = cardText(cards[0]);
+      assert.match(text, /Deleted: CA099 - Require MFA for contractors/);
+      assert.match(text, /by grady\.archie@contoso\.onmicrosoft\.com/);
+      assert.match(text, /30 days left to restore it|29 days left/);
+      const buttons = listActions(cards[0]);
+      assert.deepEqual(buttons.map((b) => b.title), ['Details', 'Restore']);
+      assert.deepEqual(buttons[1].data, { kind: 'ca', id });
+    }
+    assert.equal(alertCards(bot, locationsOnly).length, 0, 'not subscribed to CA policies');
+    assert.equal(alertCards(bot, unsubscribed).length, 0);
+    await cycle();
+    assert.equal(alertCards(bot, channel).length, 1, 'nothing sent twice');
+  });
+
+  it('a burst of 30 deletions becomes one card', async () => {
+    await channel.say('alerts on');
+    await cycle();
+    const ids = Array.from({ length: 30 }, (_, n) => livePolicy(bot, `Temp policy ${n}`));
+    for (const id of ids) bot.simulator.tenant.deleteLive('ca', id, ADMIN);
+    await cycle();
+    const cards = alertCards(bot, channel);
+    assert.equal(cards.length, 1);
+    assert.match(cardText(cards[0]), /30 policy objects were deleted[\s\S]*and 20 more/);
+  });
+
+  it('says "not yet known" until the audit event arrives, then updates the card with the actor', async () => {
+    await channel.say('alerts on');
+    await cycle();
+    bot.simulator.faults.auditLagMs = 3 * 60_000;
+    bot.simulator.tenant.deleteLive('partners', firstDeletablePartner(bot), ADMIN);
+    await cycle();
+    const [sent] = bot.connector.postsTo(channel.id).filter((a) => a.body.attachments);
+    assert.match(cardText(sent.body.attachments![0].content), /someone not yet known/);
+    bot.simulator.tenant.advanceClock(4 * 60_000);
+    const report = await cycle();
+    assert.equal(report.updated, 1);
+    assert.match(cardText(bot.connector.updatesOf(sent.id).at(-1)), /by grady\.archie@contoso\.onmicrosoft\.com/);
+  });
+
+  it('updates the card when the item is restored or purged', async () => {
+    await channel.say('alerts on');
+    await cycle();
+    const restoredId = livePolicy(bot, 'CA101 - to be restored');
+    const purgedId = livePolicy(bot, 'CA102 - to be purged');
+    bot.simulator.tenant.deleteLive('ca', restoredId, ADMIN);
+    bot.simulator.tenant.deleteLive('ca', purgedId, ADMIN);
+    await cycle();
+    const [sent] = bot.connector.postsTo(channel.id).filter((a) => a.body.attachments);
+    bot.simulator.tenant.restore('ca', restoredId);
+    bot.simulator.tenant.purgeDeleted('ca', purgedId);
+    await cycle();
+    const text = cardText(bot.connector.updatesOf(sent.id).at(-1));
+    assert.match(text, /Restored since: it is back in the tenant/);
+    assert.match(text, /Permanently deleted since: it can no longer be restored/);
+  });
+
+  it('a conversation the bot was removed from (403) is disabled; the others are still served', async () => {
+    const gone = bot.conversation('channel', ALEX);
+    await gone.say('alerts on');
+    await channel.say('alerts on');
+    await cycle();
+    bot.connector.failures = [{ conversationId: gone.id, status: 403, code: 'BotNotInConversationRoster' }];
+    bot.simulator.tenant.deleteLive('ca', livePolicy(bot, 'CA103'), ADMIN);
+    await cycle();
+    assert.equal(alertCards(bot, channel).length, 1);
+    const attempts = bot.connector.refused.length;
+    assert.ok(attempts >= 1);
+    bot.simulator.tenant.deleteLive('ca', livePolicy(bot, 'CA104'), ADMIN);
+    await cycle();
+    assert.equal(bot.connector.refused.length, attempts, 'no more attempts on the disabled target');
+    assert.equal(alertCards(bot, channel).length, 2);
+    bot.connector.failures = [];
+    assert.match((await gone.say('alerts'))[0].text ?? '', /disabled: 403 BotNotInConversationRoster/);
+  });
+
+  it('Graph failing during a cycle: the next cycle alerts once, nothing lost or doubled', async () => {
+    await channel.say('alerts on');
+    await cycle();
+    bot.simulator.tenant.deleteLive('ca', livePolicy(bot, 'CA105'), ADMIN);
+    bot.simulator.faults.fail503Next = 1000;
+    await assert.rejects(cycle());
+    bot.simulator.faults.fail503Next = 0;
+    assert.equal(alertCards(bot, channel).length, 0);
+    await cycle();
+    await cycle();
+    assert.equal(alertCards(bot, channel).length, 1);
+  });
+
+  it('a restart between detection and sending sends the alert exactly once', async () => {
+    await channel.say('alerts on');
+    await cycle();
+    bot.simulator.tenant.deleteLive('ca', livePolicy(bot, 'CA106'), ADMIN);
+    bot.connector.failures = [{ conversationId: '*', status: 412, code: 'PreconditionFailed' }];
+    await cycle(); // detected and stored; Teams refused the send
+    bot.connector.failures = [];
+    await bot.restart();
+    await bot.product.poller.runCycle();
+    await bot.product.poller.runCycle();
+    assert.equal(alertCards(bot, channel).length, 1);
+  });
+
+  it('only operators may subscribe', async () => {
+    const reply = await bot.conversation('channel', PATTI).say('alerts on');
+    assert.match(reply[0].text ?? '', /You are not allowed to turn alerts on/);
+  });
+
+  it('uninstalling the bot removes the subscription', async () => {
+    await channel.say('alerts on');
+    await channel.post({
+      type: 'installationUpdate',
+      action: 'remove',
+      id: 'x',
+      channelId: 'msteams',
+      serviceUrl: bot.connector.url,
+      from: { id: ALEX.id, aadObjectId: ALEX.aadObjectId },
+      recipient: { id: '28:bot' },
+      conversation: { id: channel.id, conversationType: 'channel', tenantId: bot.simulator.tenantId },
+      channelData: { tenant: { id: bot.simulator.tenantId } },
+    });
+    assert.equal(await bot.product.poller.subscription(channel.id), undefined);
+  });
+});
+
+describe('deletion alerts without AuditLog.Read.All', () => {
+  it('still alert, say the actor is unknown, and status explains why', async () => {
+    const bot = await BotHarness.start({ simulator: { grantedRoles: ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess', 'Policy.ReadWrite.CrossTenantAccess', 'GroupMember.Read.All'] } });
+    try {
+      const channel = bot.conversation('channel', ALEX);
+      await channel.say('alerts on');
+      await bot.product.poller.runCycle();
+      bot.simulator.tenant.deleteLive('ca', livePolicy(bot, 'CA107'), ADMIN);
+      await bot.product.poller.runCycle();
+      const [sent] = bot.connector.postsTo(channel.id).filter((a) => a.body.attachments);
+      assert.match(cardText(sent.body.attachments![0].content), /unknown \(the bot cannot read the audit log\)/);
+      const status = (await channel.say('status'))[0].card;
+      assert.match(cardText(status), /Who deleted it: Unavailable: AuditLog\.Read\.All is missing/);
+    } finally {
+      await bot.stop();
+    }
+  });
+});
+
+function firstDeletablePartner(bot: BotHarness): string {
+  const partner = bot.simulator.tenant.live('partners').find((p) => !bot.simulator.tenant.live('sync').some((s) => s.tenantId === p.tenantId));
+  assert.ok(partner, 'a live partner without a sync policy');
+  return String(partner.tenantId);
+}
