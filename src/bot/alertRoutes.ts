@@ -23,7 +23,12 @@ export function conversationKey(reference: Partial<ConversationReference>): stri
   return (reference.conversation?.id ?? '').split(';')[0];
 }
 
+/** Teams allows a bot about 7 messages per second per conversation; stay under it. */
+const MIN_SEND_GAP_MS = 200;
+
 export class TeamsAlertNotifier implements AlertNotifier {
+  private readonly nextSlot = new Map<string, number>();
+
   constructor(private readonly adapter: TeamsAdapter, private readonly botAppId: string | undefined, private readonly view: ViewContext) {}
 
   send(reference: unknown, alert: AlertCard): Promise<Delivery> {
@@ -45,6 +50,7 @@ export class TeamsAlertNotifier implements AlertNotifier {
     // A proactive message starts a new post, not a reply to the message that subscribed.
     delete channelReference.activityId;
     if (channelReference.conversation) channelReference.conversation = { ...channelReference.conversation, id: conversationKey(channelReference) };
+    await this.pace(conversationKey(channelReference));
     try {
       return { ok: true, activityId: await inConversation(this.adapter, this.botAppId, channelReference, work) };
     } catch (error) {
@@ -56,6 +62,13 @@ export class TeamsAlertNotifier implements AlertNotifier {
       }
       return { ok: false, gone: false, reason: `${e.statusCode ?? ''} ${e.message ?? 'send failed'}`.trim().slice(0, 200) };
     }
+  }
+
+  private async pace(key: string): Promise<void> {
+    const now = Date.now();
+    const slot = Math.max(now, this.nextSlot.get(key) ?? 0);
+    this.nextSlot.set(key, slot + MIN_SEND_GAP_MS);
+    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
   }
 }
 
