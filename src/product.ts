@@ -8,7 +8,7 @@ import { GraphGateway } from './graph/gateway';
 import type { Logger } from './log';
 import { DEMO_IDS, startGraphSimulator, type GraphSimulator } from './simulator';
 import { AccessControl, type AccessPolicy } from './core/access';
-import { RestoreRequests } from './core/requests';
+import { ChangeRequests } from './core/requests';
 import { createFileStateStore, type StateStore } from './store';
 import type { RequestRoutes } from './bot/requestRoutes';
 import { AlertPoller } from './core/alertPoller';
@@ -76,7 +76,16 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
 
   const store = overrides.store ?? (await createFileStateStore(config.stateDir));
   const access = new AccessControl(accessPolicy(config, simulator), gateway, overrides.now);
-  const requests = new RestoreRequests({ store, bin: gateway, writer: gateway, access, settings: config.approvals, now: overrides.now });
+  const requests = new ChangeRequests({
+    store,
+    bin: gateway,
+    writer: gateway,
+    partners: gateway,
+    access,
+    homeTenantId: simulator?.tenantId ?? config.allowedTenantId,
+    settings: config.approvals,
+    now: overrides.now,
+  });
   const poller = new AlertPoller({
     store,
     bin: gateway,

@@ -3,7 +3,7 @@ import type { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
 import type { AlertCard, AlertNotifier, AlertPoller, Delivery } from '../core/alertPoller';
 import { kindById } from '../core/kinds';
 import type { KindId } from '../core/model';
-import type { RestoreRequests } from '../core/requests';
+import type { ChangeRequests } from '../core/requests';
 import type { Logger } from '../log';
 import { alertCard } from './alertViews';
 import { inConversation } from './proactive';
@@ -74,7 +74,7 @@ export class TeamsAlertNotifier implements AlertNotifier {
 
 export class AlertRoutes {
   constructor(
-    private readonly deps: { poller: AlertPoller; requests: RestoreRequests; logger: Logger; pollSeconds: number },
+    private readonly deps: { poller: AlertPoller; requests: ChangeRequests; logger: Logger; pollSeconds: number },
   ) {}
 
   register(app: Application<TurnState>): void {

@@ -6,7 +6,7 @@ import { KINDS } from '../core/kinds';
 import type { KindId } from '../core/model';
 import { describe, findDeleted, listDeleted, type RecycleBin } from '../core/recycleBin';
 import type { AccessControl } from '../core/access';
-import type { RestoreRequests } from '../core/requests';
+import type { ChangeRequests } from '../core/requests';
 import { StoreUnavailableError } from '../store';
 import { RequestRoutes } from './requestRoutes';
 import { AlertRoutes } from './alertRoutes';
@@ -27,7 +27,7 @@ export interface BotDependencies {
   adapter: TeamsAdapter;
   botAppId?: string;
   recycleBin: RecycleBin;
-  requests: RestoreRequests;
+  requests: ChangeRequests;
   access: AccessControl;
   poller: AlertPoller;
   alertPollSeconds: number;

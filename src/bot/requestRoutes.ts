@@ -1,11 +1,11 @@
 import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type ConversationReference } from 'botbuilder';
 import type { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
 import type { AccessControl, Actor } from '../core/access';
-import type { RestoreRequest } from '../core/approvals';
+import type { ChangeRequest } from '../core/approvals';
 import { KINDS } from '../core/kinds';
 import type { KindId } from '../core/model';
 import { findDeleted, type RecycleBin } from '../core/recycleBin';
-import type { RestoreRequests } from '../core/requests';
+import type { ChangeRequests } from '../core/requests';
 import type { Logger } from '../log';
 import type { AdaptiveCardJson } from './cards';
 import { answerSafely } from './guards';
@@ -16,13 +16,13 @@ import { chooseKindCard, type ViewContext } from './views';
 /**
  * Teams routes for restore requests. Card data carries only a request id (or, before a
  * request exists, the item to restore, which is re-read from Graph); who may do what is
- * decided by RestoreRequests from stored state and the caller's Entra object id.
+ * decided by ChangeRequests from stored state and the caller's Entra object id.
  */
 
 export interface RequestRouteDependencies {
   adapter: TeamsAdapter;
   botAppId?: string;
-  requests: RestoreRequests;
+  requests: ChangeRequests;
   access: AccessControl;
   recycleBin: RecycleBin;
   logger: Logger;
@@ -173,7 +173,7 @@ export class RequestRoutes {
   }
 
   /** Runs an approved restore after the invoke has been answered, then updates the card. */
-  private execute(request: RestoreRequest): void {
+  private execute(request: ChangeRequest): void {
     const run = (async () => {
       try {
         const finished = await this.deps.requests.execute(request);
@@ -189,12 +189,12 @@ export class RequestRoutes {
   }
 
   /** The stored version (it may know the card's message id by now). */
-  private async current(request: RestoreRequest): Promise<RestoreRequest> {
+  private async current(request: ChangeRequest): Promise<ChangeRequest> {
     return (await this.deps.requests.get(request.id)) ?? request;
   }
 
   /** Updates the approval card in place for everyone (proactively, outside any turn). */
-  async updateCard(request: RestoreRequest): Promise<void> {
+  async updateCard(request: ChangeRequest): Promise<void> {
     const reference = request.card?.conversation as Partial<ConversationReference> | undefined;
     const activityId = request.card?.activityId;
     if (!reference || !activityId) return;
@@ -208,7 +208,7 @@ export class RequestRoutes {
   }
 
   /** A reply to the approval card (a thread in channels) that mentions the requester. */
-  private async notifyRequester(request: RestoreRequest, text: string): Promise<void> {
+  private async notifyRequester(request: ChangeRequest, text: string): Promise<void> {
     const reference = request.card?.conversation as Partial<ConversationReference> | undefined;
     if (!reference?.conversation) return;
     const activityId = request.card?.activityId;
@@ -230,7 +230,7 @@ export class RequestRoutes {
     }
   }
 
-  private cardFor(request: RestoreRequest, viewer: RequestViewer): AdaptiveCardJson {
+  private cardFor(request: ChangeRequest, viewer: RequestViewer): AdaptiveCardJson {
     const approvers = [...this.approverTeamsIds.entries()]
       .filter(([aad]) => request.selfApprovalAllowed || aad !== request.requester.aadObjectId.toLowerCase())
       .map(([, teamsId]) => teamsId);
@@ -239,7 +239,7 @@ export class RequestRoutes {
     return requestCard(request, viewer, { ...this.deps.view, refreshUserIds });
   }
 
-  private async viewerOf(request: RestoreRequest, actor: Actor): Promise<RequestViewer> {
+  private async viewerOf(request: ChangeRequest, actor: Actor): Promise<RequestViewer> {
     const roles = await this.deps.access.rolesOf(actor.aadObjectId);
     if (roles.has('approver') && actor.teamsId) this.approverTeamsIds.set(actor.aadObjectId.toLowerCase(), actor.teamsId);
     const isRequester = actor.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
@@ -263,7 +263,7 @@ export class RequestRoutes {
   private async withRequest(
     context: TurnContext,
     data: { requestId?: string },
-    work: (request: RestoreRequest, actor: Actor) => Promise<AdaptiveCardJson | string>,
+    work: (request: ChangeRequest, actor: Actor) => Promise<AdaptiveCardJson | string>,
   ): Promise<AdaptiveCardJson | string> {
     return this.withActor(context, async (actor) => {
       const requestId = typeof data.requestId === 'string' ? data.requestId : '';

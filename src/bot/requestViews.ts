@@ -1,4 +1,4 @@
-import { describeState, type RestoreAction, type RestoreRequest, type StepResult, type TargetItem } from '../core/approvals';
+import { describeState, type ChangeRequest, type PartnerAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
 import type { AuditEntry } from '../store';
 import { kindById } from '../core/kinds';
 import { daysLeft } from '../core/model';
@@ -43,46 +43,54 @@ function daysText(purgesAt: string): string {
   return days === 1 ? '1 day left' : days === 0 ? 'last day' : `${days} days left`;
 }
 
-const STATUS: Record<RestoreRequest['state'], { text: (r: RestoreRequest) => string; color: string }> = {
+const STATUS: Record<ChangeRequest['state'], { text: (r: ChangeRequest) => string; color: string }> = {
   pending: { text: (r) => `Waiting for approval (${r.approvals.length} of ${r.requiredApprovals})`, color: 'Warning' },
-  executing: { text: (r) => `Approved by ${names(r)}. Restoring…`, color: 'Accent' },
-  succeeded: { text: (r) => `Restored. Approved by ${names(r)}.`, color: 'Good' },
-  failed: { text: () => 'The restore failed.', color: 'Attention' },
+  executing: { text: (r) => `Approved by ${names(r)}. ${r.action.type === 'restore' ? 'Restoring…' : 'Applying…'}`, color: 'Accent' },
+  succeeded: { text: (r) => `${r.action.type === 'restore' ? 'Restored' : 'Done'}. Approved by ${names(r)}.`, color: 'Good' },
+  failed: { text: (r) => (r.action.type === 'restore' ? 'The restore failed.' : 'The change failed.'), color: 'Attention' },
   rejected: { text: (r) => `Rejected by ${r.rejection?.by.name ?? 'an approver'}${r.rejection?.reason ? `: "${clip(r.rejection.reason, 200)}"` : '.'}`, color: 'Attention' },
   cancelled: { text: (r) => `Cancelled by ${r.cancellation?.by.name ?? 'the requester'}.`, color: 'Default' },
-  expired: { text: () => 'Expired before anyone approved it. Nothing was restored.', color: 'Default' },
+  expired: { text: () => 'Expired before anyone approved it. Nothing was changed.', color: 'Default' },
 };
 
-const names = (request: RestoreRequest) => request.approvals.map((a) => a.by.name).join(', ') || 'nobody';
+const names = (request: ChangeRequest) => request.approvals.map((a) => a.by.name).join(', ') || 'nobody';
 
-export function requestCard(request: RestoreRequest, viewer: RequestViewer, ctx: ViewContext & { refreshUserIds?: string[]; note?: string }): AdaptiveCardJson {
+const PARTNER_VERBS: Record<PartnerAction['type'], string> = {
+  'partner.add': 'add a partner configuration',
+  'partner.set': 'change partner settings',
+  'partner.remove': 'remove a partner configuration',
+};
+
+export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: ViewContext & { refreshUserIds?: string[]; note?: string }): AdaptiveCardJson {
   const { action } = request;
   const pending = request.state === 'pending';
+  const restore = action.type === 'restore' ? action : undefined;
+  const partner = action.type === 'restore' ? undefined : action;
   const facts = [
-    { label: 'What', value: describe(action.target) },
+    { label: 'What', value: partner ? `Cross-tenant partner ${partner.target.id}: ${PARTNER_VERBS[partner.type]}` : describe(action.target) },
     { label: 'Id', value: action.target.id },
     { label: 'Requested by', value: `${request.requester.name} at ${isoToText(request.createdAt)}` },
     { label: 'Why', value: request.reason ? clip(request.reason, 300) : '(no reason given)' },
   ];
-  if (action.target.kind === 'ca') facts.push({ label: 'Restore into', value: action.reportOnly ? 'Report-only (nothing enforced until switched on)' : 'The state it was deleted in' });
-  if (pending) {
-    facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
-    facts.push({ label: 'Purged for good', value: `${isoToText(action.purgesAt)} (${daysText(action.purgesAt)})` });
-  }
+  if (restore?.target.kind === 'ca') facts.push({ label: 'Restore into', value: restore.reportOnly ? 'Report-only (nothing enforced until switched on)' : 'The state it was deleted in' });
+  if (pending) facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
+  if (pending && restore) facts.push({ label: 'Purged for good', value: `${isoToText(restore.purgesAt)} (${daysText(restore.purgesAt)})` });
   if (request.approvals.length > 0) facts.push({ label: 'Approved by', value: names(request) });
   const status = STATUS[request.state];
   const card = renderCard('request', {
     footer: ctx.footer,
+    title: `${restore ? 'Restore request' : 'Partner change request'} ${request.id}`,
     requestId: request.id,
     status: status.text(request),
     statusColor: status.color,
     selfApproval: request.selfApprovalAllowed,
     facts,
-    dependencies: action.dependencies.map(describe),
+    changes: (partner?.changes ?? []).map((change) => ({ label: clip(change.label, 60), value: clip(`${change.from} → ${change.to}`, 300) })),
+    dependencies: restore ? restore.dependencies.map(describe) : [],
     blockers: pending ? action.blockers : [],
     steps: (request.execution?.steps ?? []).map(stepFact),
-    failure: request.state === 'failed' ? clip(request.execution?.failure ?? 'The restore failed.', 500) : '',
-    hint: request.state === 'failed' ? clip(request.execution?.hint ?? 'Check the item in the Entra admin center, then ask for a new restore if it is still needed.', 400) : '',
+    failure: request.state === 'failed' ? clip(request.execution?.failure ?? 'The change failed.', 500) : '',
+    hint: request.state === 'failed' ? clip(request.execution?.hint ?? 'Check the item in the Entra admin center, then ask again if it is still needed.', 400) : '',
     note: ctx.note ?? '',
     canDecide: pending && viewer.canDecide,
     canCancel: pending && viewer.canCancel,
@@ -101,10 +109,10 @@ export function requestCard(request: RestoreRequest, viewer: RequestViewer, ctx:
 function stepFact(step: StepResult) {
   const outcome = step.outcome === 'done' ? 'Done' : step.outcome === 'skipped' ? `Skipped (${step.message ?? 'not needed'})` : `Failed: ${step.message ?? step.code ?? 'error'}`;
   const requestId = step.requestId ? ` · request-id ${step.requestId}` : '';
-  return { label: `${step.step === 'restore' ? 'Restore' : 'Report-only'} ${clip(step.item.name, 40)}`, value: clip(outcome + requestId, 400) };
+  return { label: `${step.step.charAt(0).toUpperCase()}${step.step.slice(1)} ${clip(step.item.name, 40)}`, value: clip(outcome + requestId, 400) };
 }
 
-export function pendingCard(requests: RestoreRequest[], ctx: ViewContext): AdaptiveCardJson {
+export function pendingCard(requests: ChangeRequest[], ctx: ViewContext): AdaptiveCardJson {
   const shown = requests.slice(0, 15);
   return renderCard('pendingList', {
     footer: ctx.footer,
@@ -131,6 +139,6 @@ export function auditCard(entries: AuditEntry[], ctx: ViewContext): AdaptiveCard
   });
 }
 
-export function stateSentence(request: RestoreRequest): string {
+export function stateSentence(request: ChangeRequest): string {
   return `Request ${request.id} is ${describeState(request)}.`;
 }

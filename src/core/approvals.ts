@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Actor } from './access';
 import type { ItemRef } from './model';
+import type { SettingChange } from './partnerSettings';
 
 /**
  * The approval state machine. Pure: each transition takes a stored request and returns
@@ -36,9 +37,26 @@ export interface RestoreAction {
   purgesAt: string;
 }
 
+/** A change to a live cross-tenant partner configuration. */
+export interface PartnerAction {
+  type: 'partner.add' | 'partner.set' | 'partner.remove';
+  target: TargetItem;
+  /** partner.set: the settings as typed ("mfa on"), re-applied to a fresh read at execution. */
+  settings: string[];
+  /** Each setting's value when requested → after; the approver approves this diff. */
+  changes: SettingChange[];
+  /** partner.add: create it as a service provider. */
+  serviceProvider?: boolean;
+  /** partner.remove: its identity-sync policy goes first (Graph requires it). */
+  removesSync?: boolean;
+  blockers: string[];
+}
+
+export type RequestAction = RestoreAction | PartnerAction;
+
 export interface StepResult {
   item: TargetItem;
-  step: 'restore' | 'set report-only';
+  step: 'restore' | 'set report-only' | 'create partner' | 'update partner' | 'set identity sync' | 'delete identity sync' | 'delete partner';
   outcome: 'done' | 'skipped' | 'failed';
   requestId?: string;
   code?: string;
@@ -51,10 +69,10 @@ export interface Decision {
   reason?: string;
 }
 
-export interface RestoreRequest {
+export interface ChangeRequest {
   id: string;
   tenantId: string;
-  action: RestoreAction;
+  action: RequestAction;
   requester: Actor;
   reason: string;
   state: RequestState;
@@ -78,7 +96,7 @@ export interface RestoreRequest {
   card?: { conversation: unknown; activityId?: string };
 }
 
-export type Transition = { ok: true; request: RestoreRequest } | { ok: false; refusal: string };
+export type Transition = { ok: true; request: ChangeRequest } | { ok: false; refusal: string };
 
 const refuse = (refusal: string): Transition => ({ ok: false, refusal });
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -92,22 +110,22 @@ export function newRequestId(): string {
   return id;
 }
 
-export function isExpired(request: RestoreRequest, now: Date): boolean {
+export function isExpired(request: ChangeRequest, now: Date): boolean {
   return request.state === 'pending' && Date.parse(request.expiresAt) <= now.getTime();
 }
 
-function stillPending(request: RestoreRequest, now: Date): string | undefined {
+function stillPending(request: ChangeRequest, now: Date): string | undefined {
   if (isExpired(request, now)) return `Request ${request.id} expired at ${request.expiresAt.slice(0, 16).replace('T', ' ')} UTC. Ask for a new one.`;
   if (request.state !== 'pending') return `Request ${request.id} is already ${describeState(request)}.`;
   return undefined;
 }
 
-export function expire(request: RestoreRequest, now: Date): Transition {
+export function expire(request: ChangeRequest, now: Date): Transition {
   if (!isExpired(request, now)) return refuse('not expired');
   return { ok: true, request: { ...request, state: 'expired' } };
 }
 
-export function approve(request: RestoreRequest, approver: Actor, tenantId: string, now: Date): Transition {
+export function approve(request: ChangeRequest, approver: Actor, tenantId: string, now: Date): Transition {
   const closed = stillPending(request, now);
   if (closed) return refuse(closed);
   if (!same(request.tenantId, tenantId)) return refuse('This request belongs to another tenant.');
@@ -128,14 +146,14 @@ export function approve(request: RestoreRequest, approver: Actor, tenantId: stri
   };
 }
 
-export function reject(request: RestoreRequest, approver: Actor, tenantId: string, reason: string, now: Date): Transition {
+export function reject(request: ChangeRequest, approver: Actor, tenantId: string, reason: string, now: Date): Transition {
   const closed = stillPending(request, now);
   if (closed) return refuse(closed);
   if (!same(request.tenantId, tenantId)) return refuse('This request belongs to another tenant.');
   return { ok: true, request: { ...request, state: 'rejected', rejection: { by: approver, at: now.toISOString(), reason: reason || undefined } } };
 }
 
-export function cancel(request: RestoreRequest, by: Actor, tenantId: string, now: Date): Transition {
+export function cancel(request: ChangeRequest, by: Actor, tenantId: string, now: Date): Transition {
   const closed = stillPending(request, now);
   if (closed) return refuse(closed);
   if (!same(request.tenantId, tenantId)) return refuse('This request belongs to another tenant.');
@@ -143,7 +161,7 @@ export function cancel(request: RestoreRequest, by: Actor, tenantId: string, now
   return { ok: true, request: { ...request, state: 'cancelled', cancellation: { by, at: now.toISOString() } } };
 }
 
-export function finish(request: RestoreRequest, steps: StepResult[], now: Date, failure?: { message: string; hint?: string }): Transition {
+export function finish(request: ChangeRequest, steps: StepResult[], now: Date, failure?: { message: string; hint?: string }): Transition {
   if (request.state !== 'executing') return refuse(`Request ${request.id} is not executing.`);
   return {
     ok: true,
@@ -155,7 +173,7 @@ export function finish(request: RestoreRequest, steps: StepResult[], now: Date, 
   };
 }
 
-export function describeState(request: RestoreRequest): string {
+export function describeState(request: ChangeRequest): string {
   switch (request.state) {
     case 'pending':
       return 'waiting for approval';

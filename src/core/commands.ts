@@ -188,16 +188,20 @@ export function parseCommand(text: string): ParseResult {
 
 /** The command name closest to a mistyped word, when it is close enough to be a typo. */
 export function nearestCommand(word: string): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const spec of COMMANDS) {
-    for (const candidate of [spec.name, ...spec.aliases]) {
-      const distance = editDistance(word, candidate);
-      if (!best || distance < best.distance) best = { name: spec.name, distance };
-    }
+  const candidates = COMMANDS.flatMap((spec) => [spec.name, ...spec.aliases].map((alias) => ({ alias, name: spec.name })));
+  const alias = closestWord(word, candidates.map((c) => c.alias));
+  return candidates.find((c) => c.alias === alias)?.name;
+}
+
+/** The candidate within typo distance of the word (1 edit for short words, 2 otherwise). */
+export function closestWord(word: string, candidates: string[]): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate);
+    if (!best || distance < best.distance) best = { candidate, distance };
   }
-  if (!best) return undefined;
   const tolerance = word.length <= 3 ? 1 : 2;
-  return best.distance <= tolerance ? best.name : undefined;
+  return best && best.distance <= tolerance ? best.candidate : undefined;
 }
 
 function editDistance(a: string, b: string): number {

@@ -1,5 +1,6 @@
 import { ETagConflictError, type StateStore, type StoredRecord } from '../store';
 import { AccessControl, type Actor, type Role } from './access';
+import { executePartnerChange, partnerChangeApplied, planPartnerChange, type PartnerChangeInput, type PartnerDirectory } from './partnerChanges';
 import {
   approve,
   cancel,
@@ -8,8 +9,9 @@ import {
   isExpired,
   newRequestId,
   reject,
+  type RequestAction,
   type RestoreAction,
-  type RestoreRequest,
+  type ChangeRequest,
   type StepResult,
   type TargetItem,
   type Transition,
@@ -33,7 +35,7 @@ export interface RecycleBinWriter {
 }
 
 /** What a Graph failure looks like to the core (src/graph's GraphFailure has this shape). */
-interface FailureLike {
+export interface FailureLike {
   code?: string;
   status?: number;
   requestId?: string;
@@ -50,18 +52,29 @@ export interface ApprovalSettings {
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; message: string };
 
+interface RequestInput {
+  actor: Actor;
+  reason: string;
+  tenantId: string;
+  /** Where the approval card goes (opaque to the core). */
+  conversation: unknown;
+}
+
 export class RequestConflictError extends Error {}
 
 const KEY_PREFIX = 'requests/';
 const CAS_ATTEMPTS = 8;
 
-export class RestoreRequests {
+export class ChangeRequests {
   constructor(
     private readonly deps: {
       store: StateStore;
       bin: RecycleBin;
       writer: RecycleBinWriter;
       access: AccessControl;
+      partners: PartnerDirectory;
+      /** The tenant the bot manages: a partner configuration for it makes no sense. */
+      homeTenantId?: string;
       settings: ApprovalSettings;
       now?: () => Date;
     },
@@ -114,17 +127,30 @@ export class RestoreRequests {
     };
   }
 
-  async create(input: { actor: Actor; ref: ItemRef; reason: string; reportOnly: boolean; tenantId: string; conversation: unknown }): Promise<Outcome<RestoreRequest>> {
+  async create(input: RequestInput & { ref: ItemRef; reportOnly: boolean }): Promise<Outcome<ChangeRequest>> {
     const allowed = await this.authorize(input.actor, 'operator', 'request a restore');
     if (!allowed.ok) return allowed;
     const plan = await this.plan(input.ref, input.reportOnly);
     if (!plan.ok) return plan;
+    return { ok: true, value: await this.store(input, plan.value) };
+  }
+
+  /** `partner add|set|remove`: validated against a fresh read of the partner before any request exists. */
+  async requestPartnerChange(input: RequestInput & { change: PartnerChangeInput }): Promise<Outcome<ChangeRequest>> {
+    const allowed = await this.authorize(input.actor, 'operator', 'request a partner change');
+    if (!allowed.ok) return allowed;
+    const plan = await planPartnerChange(input.change, this.deps.partners, this.deps.homeTenantId);
+    if (!plan.ok) return plan;
+    return { ok: true, value: await this.store(input, plan.value) };
+  }
+
+  private async store(input: RequestInput, action: RequestAction): Promise<ChangeRequest> {
     const now = this.now();
     const { settings } = this.deps;
-    const request: RestoreRequest = {
+    const request: ChangeRequest = {
       id: newRequestId(),
       tenantId: input.tenantId,
-      action: plan.value,
+      action,
       requester: input.actor,
       reason: input.reason.trim().slice(0, 500),
       state: 'pending',
@@ -136,22 +162,22 @@ export class RestoreRequests {
       card: { conversation: input.conversation },
     };
     await this.deps.store.put(KEY_PREFIX + request.id, request, { ifNoneMatch: '*' });
-    await this.audit('request.created', { requestId: request.id, actor: input.actor, target: request.action.target, reason: request.reason, reportOnly: request.action.reportOnly, dependencies: request.action.dependencies, blockers: request.action.blockers });
-    return { ok: true, value: request };
+    await this.audit('request.created', { requestId: request.id, actor: input.actor, reason: request.reason, ...action });
+    return request;
   }
 
   /** The stored request; a pending one past its deadline is expired on the way. */
-  async get(id: string): Promise<RestoreRequest | undefined> {
-    const record = await this.deps.store.get<RestoreRequest>(KEY_PREFIX + id.toUpperCase());
+  async get(id: string): Promise<ChangeRequest | undefined> {
+    const record = await this.deps.store.get<ChangeRequest>(KEY_PREFIX + id.toUpperCase());
     if (!record) return undefined;
     if (!isExpired(record.value, this.now())) return record.value;
     const expired = await this.transition(id, (request) => expire(request, this.now()), 'request.expired');
-    return expired.ok ? expired.value : (await this.deps.store.get<RestoreRequest>(KEY_PREFIX + id.toUpperCase()))?.value;
+    return expired.ok ? expired.value : (await this.deps.store.get<ChangeRequest>(KEY_PREFIX + id.toUpperCase()))?.value;
   }
 
-  async open(): Promise<RestoreRequest[]> {
-    const records = await this.deps.store.list<RestoreRequest>(KEY_PREFIX);
-    const open: RestoreRequest[] = [];
+  async open(): Promise<ChangeRequest[]> {
+    const records = await this.deps.store.list<ChangeRequest>(KEY_PREFIX);
+    const open: ChangeRequest[] = [];
     for (const { value } of records) {
       if (value.state !== 'pending') continue;
       const current = await this.get(value.id);
@@ -164,7 +190,7 @@ export class RestoreRequests {
     await this.update(id, (request) => (request.card?.activityId === activityId ? undefined : { ...request, card: { ...request.card, conversation: request.card?.conversation, activityId } }));
   }
 
-  async approve(id: string, actor: Actor, tenantId: string): Promise<Outcome<RestoreRequest> & { execute?: boolean }> {
+  async approve(id: string, actor: Actor, tenantId: string): Promise<Outcome<ChangeRequest> & { execute?: boolean }> {
     const allowed = await this.authorize(actor, 'approver', 'approve restores', id);
     if (!allowed.ok) return allowed;
     const result = await this.transition(id, (request) => approve(request, actor, tenantId, this.now()), 'request.approved', { actor });
@@ -174,76 +200,78 @@ export class RestoreRequests {
     return { ...result, execute: true };
   }
 
-  async reject(id: string, actor: Actor, tenantId: string, reason: string): Promise<Outcome<RestoreRequest>> {
+  async reject(id: string, actor: Actor, tenantId: string, reason: string): Promise<Outcome<ChangeRequest>> {
     const allowed = await this.authorize(actor, 'approver', 'reject restores', id);
     if (!allowed.ok) return allowed;
     return this.transition(id, (request) => reject(request, actor, tenantId, reason.trim().slice(0, 500), this.now()), 'request.rejected', { actor, reason });
   }
 
-  async cancel(id: string, actor: Actor, tenantId: string): Promise<Outcome<RestoreRequest>> {
+  async cancel(id: string, actor: Actor, tenantId: string): Promise<Outcome<ChangeRequest>> {
     return this.transition(id, (request) => cancel(request, actor, tenantId, this.now()), 'request.cancelled', { actor });
   }
 
-  /**
-   * Runs an approved request: dependencies first, then the item, then the report-only
-   * switch. Only the caller that moved the request to `executing` calls this.
-   */
-  async execute(request: RestoreRequest): Promise<RestoreRequest> {
-    const steps: StepResult[] = [];
-    let failure: { message: string; hint?: string } | undefined;
+  /** Runs an approved request. Only the caller that moved it to `executing` calls this. */
+  async execute(request: ChangeRequest): Promise<ChangeRequest> {
+    let outcome: { steps: StepResult[]; failure?: { message: string; hint?: string } };
     try {
-      for (const dependency of request.action.dependencies) {
-        const step = await this.restoreStep(dependency, true);
-        steps.push(step);
-        if (step.outcome === 'failed') {
-          failure = { message: `Restoring the ${kindById(dependency.kind).label} "${dependency.name}" it depends on failed: ${step.message}`, hint: step.hint };
-          break;
-        }
-      }
-      if (!failure) {
-        const step = await this.restoreStep(request.action.target, false);
-        steps.push(step);
-        if (step.outcome === 'failed') failure = { message: step.message ?? 'the restore failed', hint: step.hint };
-      }
-      if (!failure && request.action.reportOnly) {
-        try {
-          const { requestId } = await this.deps.writer.setReportOnly(request.action.target.id);
-          steps.push({ item: request.action.target, step: 'set report-only', outcome: 'done', requestId });
-        } catch (error) {
-          const f = error as FailureLike;
-          steps.push({ item: request.action.target, step: 'set report-only', outcome: 'failed', requestId: f.requestId, code: f.code, message: f.detail ?? f.message });
-          failure = { message: `The policy was restored, but switching it to report-only failed (${f.code ?? 'error'}). It is back in the state it was deleted in: check it now.`, hint: f.hint };
-        }
-      }
+      outcome = request.action.type === 'restore' ? await this.executeRestore(request.action) : await executePartnerChange(request.action, this.deps.partners);
     } catch (error) {
-      failure = { message: `Unexpected error while restoring: ${(error as Error).message}` };
+      outcome = { steps: [], failure: { message: `Unexpected error: ${(error as Error).message}` } };
     }
+    const { steps, failure } = outcome;
     const finished = await this.transition(request.id, (current) => finish(current, steps, this.now(), failure), failure ? 'request.failed' : 'request.succeeded', { steps, failure });
     if (!finished.ok) throw new RequestConflictError(finished.message);
     return finished.value;
+  }
+
+  /** Dependencies first, then the item, then the report-only switch. */
+  private async executeRestore(action: RestoreAction): Promise<{ steps: StepResult[]; failure?: { message: string; hint?: string } }> {
+    const steps: StepResult[] = [];
+    for (const dependency of action.dependencies) {
+      const step = await this.restoreStep(dependency, true);
+      steps.push(step);
+      if (step.outcome === 'failed') {
+        return { steps, failure: { message: `Restoring the ${kindById(dependency.kind).label} "${dependency.name}" it depends on failed: ${step.message}`, hint: step.hint } };
+      }
+    }
+    const step = await this.restoreStep(action.target, false);
+    steps.push(step);
+    if (step.outcome === 'failed') return { steps, failure: { message: step.message ?? 'the restore failed', hint: step.hint } };
+    if (!action.reportOnly) return { steps };
+    try {
+      const { requestId } = await this.deps.writer.setReportOnly(action.target.id);
+      steps.push({ item: action.target, step: 'set report-only', outcome: 'done', requestId });
+      return { steps };
+    } catch (error) {
+      const f = error as FailureLike;
+      steps.push({ item: action.target, step: 'set report-only', outcome: 'failed', requestId: f.requestId, code: f.code, message: f.detail ?? f.message });
+      return { steps, failure: { message: `The policy was restored, but switching it to report-only failed (${f.code ?? 'error'}). It is back in the state it was deleted in: check it now.`, hint: f.hint } };
+    }
   }
 
   /**
    * After a crash, a request may be stuck in `executing`. It is never run again: Graph
    * tells whether the restore happened, and the request is closed accordingly.
    */
-  async recoverInterrupted(): Promise<RestoreRequest[]> {
-    const records = await this.deps.store.list<RestoreRequest>(KEY_PREFIX);
-    const recovered: RestoreRequest[] = [];
+  async recoverInterrupted(): Promise<ChangeRequest[]> {
+    const records = await this.deps.store.list<ChangeRequest>(KEY_PREFIX);
+    const recovered: ChangeRequest[] = [];
     for (const { value: request } of records) {
       if (request.state !== 'executing') continue;
       const target = request.action.target;
-      let restored = false;
+      let done = false;
       try {
-        restored = (await this.deps.bin.getDeleted(kindById(target.kind), target.id)) === undefined && (await this.deps.writer.getLive(target)) !== undefined;
+        done = request.action.type === 'restore'
+          ? (await this.deps.bin.getDeleted(kindById(target.kind), target.id)) === undefined && (await this.deps.writer.getLive(target)) !== undefined
+          : await partnerChangeApplied(request.action, this.deps.partners);
       } catch {
-        restored = false;
+        done = false;
       }
-      const steps: StepResult[] = [...(request.execution?.steps ?? []), { item: target, step: 'restore', outcome: restored ? 'done' : 'failed', message: 'checked after a restart' }];
-      const failure = restored
+      const steps: StepResult[] = [...(request.execution?.steps ?? []), { item: target, step: request.action.type === 'restore' ? 'restore' : 'update partner', outcome: done ? 'done' : 'failed', message: 'checked after a restart' }];
+      const failure = done
         ? undefined
-        : { message: 'The bot restarted while this restore was running, and the item is still deleted. It was not retried automatically: request it again if it is still needed.' };
-      const result = await this.transition(request.id, (current) => finish(current, steps, this.now(), failure), 'request.recovered', { restored });
+        : { message: 'The bot restarted while this change was running, and Graph does not show it as done. It was not retried automatically: request it again if it is still needed.' };
+      const result = await this.transition(request.id, (current) => finish(current, steps, this.now(), failure), 'request.recovered', { done });
       if (result.ok) recovered.push(result.value);
     }
     return recovered;
@@ -271,9 +299,9 @@ export class RestoreRequests {
   }
 
   /** Applies a transition with compare-and-set, re-reading on conflict; audits the winner. */
-  private async transition(id: string, apply: (request: RestoreRequest) => Transition, action: string, details: Record<string, unknown> = {}): Promise<Outcome<RestoreRequest>> {
+  private async transition(id: string, apply: (request: ChangeRequest) => Transition, action: string, details: Record<string, unknown> = {}): Promise<Outcome<ChangeRequest>> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const record = await this.deps.store.get<RestoreRequest>(KEY_PREFIX + id.toUpperCase());
+      const record = await this.deps.store.get<ChangeRequest>(KEY_PREFIX + id.toUpperCase());
       if (!record) return { ok: false, message: `There is no request ${id}. Type \`pending\` to see open requests.` };
       const result = apply(record.value);
       if (!result.ok) return { ok: false, message: result.refusal };
@@ -285,15 +313,15 @@ export class RestoreRequests {
     return { ok: false, message: `Request ${id} is changing right now; try again in a moment.` };
   }
 
-  private async update(id: string, change: (request: RestoreRequest) => RestoreRequest | undefined): Promise<void> {
+  private async update(id: string, change: (request: ChangeRequest) => ChangeRequest | undefined): Promise<void> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const record = await this.deps.store.get<RestoreRequest>(KEY_PREFIX + id.toUpperCase());
+      const record = await this.deps.store.get<ChangeRequest>(KEY_PREFIX + id.toUpperCase());
       const next = record && change(record.value);
       if (!record || !next || (await this.tryWrite(record, next))) return;
     }
   }
 
-  private async tryWrite(record: StoredRecord<RestoreRequest>, next: RestoreRequest): Promise<boolean> {
+  private async tryWrite(record: StoredRecord<ChangeRequest>, next: ChangeRequest): Promise<boolean> {
     try {
       await this.deps.store.put(record.key, next, { ifMatch: record.etag });
       return true;

@@ -8,6 +8,7 @@ import type { GraphObject, ItemRef } from '../core/model';
 import type { MembershipDirectory } from '../core/access';
 import type { RecycleBinWriter } from '../core/requests';
 import type { AuditSource } from '../core/alertPoller';
+import type { PartnerDirectory } from '../core/partnerChanges';
 import type { Logger } from '../log';
 import { readTokenClaims, type TokenClaims } from './credential';
 import { toGraphFailure, type GraphFailure } from './errors';
@@ -18,6 +19,8 @@ import { CallBudget, HttpsTransport, remainingBudget } from './transport';
  * kind K" or "item K/id" and gets plain objects or a GraphFailure.
  */
 const RETRY_DELAY_SECONDS = 1;
+const PARTNERS = '/policies/crossTenantAccessPolicy/partners';
+type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /**
  * The wait RetryHandler will choose before retry number `attempt`: Retry-After when Graph
@@ -46,7 +49,7 @@ export interface GraphGatewayOptions {
   trustedCaPem?: string;
 }
 
-export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory, AuditSource {
+export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory, AuditSource, PartnerDirectory {
   private readonly client: Client;
   private readonly transport: HttpsTransport;
   private readonly scope: string;
@@ -88,14 +91,7 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
   }
 
   async getDeleted(kind: ResourceKind, id: string): Promise<GraphObject | undefined> {
-    return this.call({ operation: `read deleted ${kind.label} ${id}`, permission: kind.permissions.read }, async () => {
-      try {
-        return (await this.client.api(`${kind.deletedItemsPath}/${encodeURIComponent(id)}`).version(kind.graphVersion).get()) as GraphObject;
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-        throw error;
-      }
-    });
+    return this.getOrUndefined(`read deleted ${kind.label} ${id}`, kind.permissions.read, `${kind.deletedItemsPath}/${encodeURIComponent(id)}`, kind.graphVersion);
   }
 
   async restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }> {
@@ -116,9 +112,56 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
 
   async getLive(ref: ItemRef): Promise<GraphObject | undefined> {
     const kind = kindById(ref.kind);
-    return this.call({ operation: `read ${kind.label} ${ref.id}`, permission: kind.permissions.read }, async () => {
+    return this.getOrUndefined(`read ${kind.label} ${ref.id}`, kind.permissions.read, kind.livePath(encodeURIComponent(ref.id)), kind.graphVersion);
+  }
+
+  // ---- live cross-tenant partner configurations -------------------------------------
+
+  async listPartners(): Promise<GraphObject[]> {
+    return this.call({ operation: 'list cross-tenant partner configurations', permission: 'Policy.Read.All' }, async () =>
+      this.allPages(await this.client.api(PARTNERS).get()),
+    );
+  }
+
+  async getPartner(tenantId: string): Promise<GraphObject | undefined> {
+    return this.getOrUndefined(`read the partner configuration of ${tenantId}`, 'Policy.Read.All', `${PARTNERS}/${encodeURIComponent(tenantId)}`);
+  }
+
+  async getPartnerSync(tenantId: string): Promise<GraphObject | undefined> {
+    return this.getOrUndefined(`read the identity-sync policy of ${tenantId}`, 'Policy.Read.All', `${PARTNERS}/${encodeURIComponent(tenantId)}/identitySynchronization`);
+  }
+
+  async createPartner(body: GraphObject): Promise<{ requestId?: string }> {
+    return this.write(`create the partner configuration of ${String(body.tenantId)}`, 'POST', PARTNERS, body);
+  }
+
+  async patchPartner(tenantId: string, body: GraphObject): Promise<{ requestId?: string }> {
+    return this.write(`update the partner configuration of ${tenantId}`, 'PATCH', `${PARTNERS}/${encodeURIComponent(tenantId)}`, body);
+  }
+
+  async putPartnerSync(tenantId: string, body: GraphObject): Promise<{ requestId?: string }> {
+    return this.write(`set the identity-sync policy of ${tenantId}`, 'PUT', `${PARTNERS}/${encodeURIComponent(tenantId)}/identitySynchronization`, body);
+  }
+
+  async deletePartnerSync(tenantId: string): Promise<{ requestId?: string }> {
+    return this.write(`delete the identity-sync policy of ${tenantId}`, 'DELETE', `${PARTNERS}/${encodeURIComponent(tenantId)}/identitySynchronization`);
+  }
+
+  async deletePartner(tenantId: string): Promise<{ requestId?: string }> {
+    return this.write(`delete the partner configuration of ${tenantId}`, 'DELETE', `${PARTNERS}/${encodeURIComponent(tenantId)}`);
+  }
+
+  private write(operation: string, method: WriteMethod, path: string, body?: GraphObject): Promise<{ requestId?: string }> {
+    return this.call({ operation, permission: 'Policy.ReadWrite.CrossTenantAccess' }, async () => {
+      const { requestId } = await this.send(method, path, 'v1.0', body);
+      return { requestId };
+    });
+  }
+
+  private getOrUndefined(operation: string, permission: string, path: string, version = 'v1.0'): Promise<GraphObject | undefined> {
+    return this.call({ operation, permission }, async () => {
       try {
-        return (await this.client.api(kind.livePath(encodeURIComponent(ref.id))).version(kind.graphVersion).get()) as GraphObject;
+        return (await this.client.api(path).version(version).get()) as GraphObject;
       } catch (error) {
         if ((error as { statusCode?: number }).statusCode === 404) return undefined;
         throw error;
@@ -152,9 +195,15 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
   }
 
   /** A write whose Graph request-id we keep for the audit log, success or not. */
-  private async send(method: 'POST' | 'PATCH', path: string, version: string, body: unknown = undefined) {
+  private async send(method: WriteMethod, path: string, version: string, body: unknown = undefined) {
     const request = this.client.api(path).version(version).responseType(ResponseType.RAW);
-    const response = (await (method === 'POST' ? request.post(body ?? {}) : request.patch(body))) as Response;
+    const calls: Record<WriteMethod, () => Promise<unknown>> = {
+      POST: () => request.post(body ?? {}),
+      PATCH: () => request.patch(body),
+      PUT: () => request.put(body),
+      DELETE: () => request.delete(),
+    };
+    const response = (await calls[method]()) as Response;
     const requestId = response.headers.get('request-id') ?? undefined;
     const text = await response.text();
     const parsed = text ? (JSON.parse(text) as GraphObject & { error?: { code?: string; message?: string } }) : undefined;

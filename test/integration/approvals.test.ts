@@ -243,7 +243,7 @@ describe('restoring under four-eyes approval', function () {
     assert.equal(restoreCalls(bot, since).length, 0, 'not re-run');
     const final = cardText(bot.connector.updatesOf(asked.id).at(-1));
     assert.match(final, /The restore failed/);
-    assert.match(final, /restarted while this restore was running/);
+    assert.match(final, /restarted while this change was running/);
     assert.match(cardText(card(await channel.say('audit 3')).card), /request\.recovered/);
   });
 });

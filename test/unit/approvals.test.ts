@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AccessControl, type Actor } from '../../src/core/access';
-import { approve, cancel, expire, finish, newRequestId, reject, type RestoreRequest } from '../../src/core/approvals';
+import { approve, cancel, expire, finish, newRequestId, reject, type ChangeRequest } from '../../src/core/approvals';
 
 const TENANT = 'b5c3c6a1-7f2e-4d8a-9e1b-3c4d5e6f7a80';
 const ALEX: Actor = { aadObjectId: 'A1', name: 'Alex' };
@@ -8,7 +8,7 @@ const MEGAN: Actor = { aadObjectId: 'M2', name: 'Megan' };
 const ADELE: Actor = { aadObjectId: 'D3', name: 'Adele' };
 const NOW = new Date('2026-11-22T10:00:00Z');
 
-function pending(overrides: Partial<RestoreRequest> = {}): RestoreRequest {
+function pending(overrides: Partial<ChangeRequest> = {}): ChangeRequest {
   return {
     id: 'R-ABCDEFG',
     tenantId: TENANT,
