@@ -84,7 +84,7 @@ export interface CommandList {
   commands: CommandMenuEntry[];
 }
 
-type CommandSource = Pick<CommandSpec, 'name' | 'description'>;
+type CommandSource = Pick<CommandSpec, 'name' | 'description' | 'inMenu'>;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
@@ -102,7 +102,7 @@ export function commandListsFromRegistry(commands: readonly CommandSource[] = CO
       tooLong.map((c) => `"${c.name}" is ${c.name.length} characters; the limit is ${LIMITS.commandTitle}`),
     );
   }
-  const menu = commands.slice(0, LIMITS.commandsPerList).map((c) => ({
+  const menu = menuCommands(commands).slice(0, LIMITS.commandsPerList).map((c) => ({
     title: c.name,
     description: truncate(c.description, LIMITS.commandDescription),
   }));
@@ -111,7 +111,12 @@ export function commandListsFromRegistry(commands: readonly CommandSource[] = CO
 
 /** Commands the Teams menu cannot show because a list holds at most 10. */
 export function commandsLeftOffMenu(commands: readonly CommandSource[] = COMMANDS): string[] {
-  return commands.slice(LIMITS.commandsPerList).map((c) => c.name);
+  return menuCommands(commands).slice(LIMITS.commandsPerList).map((c) => c.name);
+}
+
+/** Commands meant for the menu, in registry order (some are only reached from cards). */
+function menuCommands(commands: readonly CommandSource[]): readonly CommandSource[] {
+  return commands.filter((c) => c.inMenu !== false);
 }
 
 // ---------------------------------------------------------------------------------

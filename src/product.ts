@@ -98,6 +98,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const { app, requestRoutes } = createBotApplication({
     poller,
     alertPollSeconds: config.alertPollSeconds,
+    partners: gateway,
     adapter,
     botAppId: config.bot?.appId,
     recycleBin: gateway,

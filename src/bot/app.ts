@@ -10,6 +10,8 @@ import type { ChangeRequests } from '../core/requests';
 import { StoreUnavailableError } from '../store';
 import { RequestRoutes } from './requestRoutes';
 import { AlertRoutes } from './alertRoutes';
+import { PartnerRoutes } from './partnerRoutes';
+import type { PartnerDirectory } from '../core/partnerChanges';
 import type { AlertPoller } from '../core/alertPoller';
 import { answerSafely, STORE_UNAVAILABLE } from './guards';
 import { GraphFailure } from '../graph/errors';
@@ -31,6 +33,7 @@ export interface BotDependencies {
   access: AccessControl;
   poller: AlertPoller;
   alertPollSeconds: number;
+  partners: PartnerDirectory;
   probeGraph: () => Promise<GraphProbe>;
   mode: 'demo' | 'tenant';
   /** When set, activities from any other tenant are refused. */
@@ -122,6 +125,8 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   requestRoutes.register(app);
   const alertRoutes = new AlertRoutes({ poller: deps.poller, requests: deps.requests, logger, pollSeconds: deps.alertPollSeconds });
   alertRoutes.register(app);
+  const partnerRoutes = new PartnerRoutes({ partners: deps.partners, requests: deps.requests, requestRoutes, view });
+  partnerRoutes.register(app);
 
   // Registered last: buttons from an older build or a forged invoke get an answer, not an error.
   app.adaptiveCards.actionExecute(/.*/, async (context) => {
@@ -162,6 +167,10 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
         return requestRoutes.cancelCommand(context, command.requestId);
       case 'alerts':
         return alertRoutes.alertsCommand(context, command);
+      case 'partners':
+        return partnerRoutes.partnersCommand(context, command.search);
+      case 'partner':
+        return partnerRoutes.partnerCommand(context, command);
     }
   }
 

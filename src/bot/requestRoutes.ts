@@ -72,8 +72,7 @@ export class RequestRoutes {
         });
         if (!created.ok) return created.message;
         // The form turns into the approval card for everyone in the conversation.
-        if (context.activity.replyToId) await this.deps.requests.rememberCard(created.value.id, context.activity.replyToId);
-        return this.cardFor(created.value, EVERYONE);
+        return this.adopt(context, created.value);
       }),
     );
 
@@ -143,8 +142,19 @@ export class RequestRoutes {
       conversation: TurnContext.getConversationReference(context.activity),
     });
     if (!created.ok) return void (await context.sendActivity(created.message));
-    const sent = await send(context, this.cardFor(created.value, EVERYONE));
-    if (sent?.id) await this.deps.requests.rememberCard(created.value.id, sent.id);
+    await this.publish(context, created.value);
+  }
+
+  /** Posts a new request's approval card and remembers where it is, for later updates. */
+  async publish(context: TurnContext, request: ChangeRequest): Promise<void> {
+    const sent = await send(context, this.cardFor(request, EVERYONE));
+    if (sent?.id) await this.deps.requests.rememberCard(request.id, sent.id);
+  }
+
+  /** An invoke that created a request: the clicked card becomes the approval card. */
+  async adopt(context: TurnContext, request: ChangeRequest): Promise<AdaptiveCardJson> {
+    if (context.activity.replyToId) await this.deps.requests.rememberCard(request.id, context.activity.replyToId);
+    return this.cardFor(request, EVERYONE);
   }
 
   async pendingCommand(context: TurnContext): Promise<void> {
@@ -254,7 +264,7 @@ export class RequestRoutes {
     return '';
   }
 
-  private async withActor(context: TurnContext, work: (actor: Actor) => Promise<AdaptiveCardJson | string>): Promise<AdaptiveCardJson | string> {
+  async withActor(context: TurnContext, work: (actor: Actor) => Promise<AdaptiveCardJson | string>): Promise<AdaptiveCardJson | string> {
     const actor = actorOf(context);
     if (!actor) return UNKNOWN_USER;
     return answerSafely(this.deps.logger, () => work(actor));

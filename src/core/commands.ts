@@ -15,7 +15,12 @@ export type Command =
   | { type: 'pending' }
   | { type: 'audit'; count: number }
   | { type: 'cancel'; requestId: string }
-  | { type: 'alerts'; change?: 'on' | 'off'; kinds: KindId[] };
+  | { type: 'alerts'; change?: 'on' | 'off'; kinds: KindId[] }
+  | { type: 'partners'; search: string }
+  | { type: 'partner'; action: 'show' | 'edit'; tenantId: string }
+  | { type: 'partner'; action: 'add'; tenantId: string; serviceProvider: boolean; reason: string }
+  | { type: 'partner'; action: 'set'; tenantId: string; settings: string[]; reason: string }
+  | { type: 'partner'; action: 'remove'; tenantId: string; reason: string };
 
 export type ParseResult =
   | { ok: true; command: Command }
@@ -29,6 +34,8 @@ export interface CommandSpec {
   usage: string;
   example: string;
   description: string;
+  /** False for commands people reach from cards; the Teams menu holds only 10. */
+  inMenu?: boolean;
   parse(args: string[]): Command | string;
 }
 
@@ -105,6 +112,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'cancel',
     aliases: [],
+    inMenu: false,
     usage: 'cancel <request id>',
     example: 'cancel R-7K2QX9M',
     description: 'Withdraw a restore request you made',
@@ -141,6 +149,46 @@ export const COMMANDS: readonly CommandSpec[] = [
       if (kinds.some((k) => !k)) return `Kinds are ${kindWords.replace(/\|/g, ', ')}.`;
       const chosen = kinds.length > 0 ? [...new Set(kinds.map((k) => k!.id))] : KINDS.map((k) => k.id);
       return { type: 'alerts', change: 'on', kinds: chosen };
+    },
+  },
+  {
+    name: 'partners',
+    aliases: [],
+    usage: 'partners [search text]',
+    example: 'partners 3f2a',
+    description: 'Live cross-tenant partner configurations, with Details and Edit',
+    parse: (args) => ({ type: 'partners', search: args.join(' ') }),
+  },
+  {
+    name: 'partner',
+    aliases: [],
+    usage: 'partner show|edit|add|set|remove <tenant id> [settings] [because <reason>]',
+    example: 'partner set 6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10 mfa on compliant-device on because new contract',
+    description: 'Show or change one partner; add, set and remove go through approval',
+    parse: (args) => {
+      const action = args[0]?.toLowerCase();
+      if (!['show', 'edit', 'add', 'set', 'remove'].includes(action ?? '')) return 'Say `partner show`, `edit`, `add`, `set` or `remove`, then the partner\'s tenant id.';
+      const id = parseObjectId(args[1]);
+      if (id === undefined) return `Which partner? Give its tenant id: \`partner ${action} <tenant id>\`.`;
+      if (typeof id !== 'string') return id.problem;
+      const rest = args.slice(2);
+      const because = rest.findIndex((word) => word.toLowerCase() === 'because');
+      const words = because === -1 ? rest : rest.slice(0, because);
+      const reason = because === -1 ? '' : rest.slice(because + 1).join(' ');
+      switch (action) {
+        case 'show':
+        case 'edit':
+          return { type: 'partner', action, tenantId: id };
+        case 'add': {
+          const serviceProvider = words.length === 1 && /^service-?provider$/i.test(words[0]);
+          if (words.length > 0 && !serviceProvider) return `\`partner add\` takes only "service-provider" after the tenant id; set the other settings with \`partner set\` once it exists.`;
+          return { type: 'partner', action, tenantId: id, serviceProvider, reason };
+        }
+        case 'set':
+          return { type: 'partner', action, tenantId: id, settings: words, reason };
+        default:
+          return { type: 'partner', action: 'remove', tenantId: id, reason };
+      }
     },
   },
   {

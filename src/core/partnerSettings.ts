@@ -45,6 +45,8 @@ interface SettingSpec {
   name: string;
   label: string;
   help: string;
+  /** How the edit form shows it: on/off, or allow/block per scope. */
+  form: 'toggle' | 'choice';
   /** How many words the value takes, given the words after the setting name. */
   parse(words: string[]): { value: ParsedValue; used: number } | string;
 }
@@ -60,6 +62,7 @@ function flag(name: string, label: string, property: string, field: string): Set
     name,
     label,
     help: `${name} on|off`,
+    form: 'toggle',
     parse: (words) => {
       const word = words[0]?.toLowerCase();
       if (word !== 'on' && word !== 'off') return `${name} takes on or off.`;
@@ -97,6 +100,7 @@ function access(name: string, label: string, property: string, appsTarget: strin
     name,
     label,
     help: `${name} allow|block [users|apps]`,
+    form: 'choice',
     parse: (words) => {
       const verb = words[0]?.toLowerCase();
       if (verb !== 'allow' && verb !== 'block') return `${name} takes allow or block, optionally followed by users or apps.`;
@@ -127,6 +131,7 @@ const userSync: SettingSpec = {
   name: 'user-sync',
   label: 'Identity sync: users from the partner',
   help: 'user-sync on|off',
+  form: 'toggle',
   parse: (words) => {
     const word = words[0]?.toLowerCase();
     if (word !== 'on' && word !== 'off') return 'user-sync takes on or off.';
@@ -205,4 +210,72 @@ export function changedSince(requested: RequestedSetting[], changes: SettingChan
     .map(({ spec, value }) => ({ spec, now: value.read(current), change: changes.find((c) => c.label === spec.label) }))
     .filter(({ now, change }) => change !== undefined && now !== change.from)
     .map(({ spec, now, change }) => `${spec.label} is now "${now}" (it was "${change!.from}" when requested)`);
+}
+
+/** One field of the partner edit form, pre-filled from the current configuration. */
+export interface FormField {
+  id: string;
+  title: string;
+  control: 'toggle' | 'choice';
+  value: string;
+  options?: { title: string; value: string }[];
+}
+
+const KEEP = 'keep';
+
+/** The edit form: flags as toggles, allow/block settings as a choice per scope. */
+export function editForm(current: PartnerConfiguration): FormField[] {
+  const fields: FormField[] = [];
+  for (const spec of PARTNER_SETTINGS) {
+    if (spec.form === 'toggle') {
+      const parsed = spec.parse(['on']);
+      const now = typeof parsed === 'string' ? 'off' : parsed.value.read(current);
+      fields.push({ id: spec.name, title: spec.label, control: 'toggle', value: now === 'on' ? 'on' : 'off' });
+      continue;
+    }
+    for (const scope of ['users', 'apps'] as const) {
+      const parsed = spec.parse(['allow', scope]);
+      const now = typeof parsed === 'string' ? '' : parsed.value.read(current).replace(`${scope}: `, '');
+      const simple = /^(allow|block) (all users|all applications|Office 365)$/.exec(now)?.[1];
+      fields.push({
+        id: `${spec.name}.${scope}`,
+        title: `${spec.label} (${scope})`,
+        control: 'choice',
+        value: simple ?? KEEP,
+        options: [
+          ...(simple ? [] : [{ title: `Keep: ${now}`, value: KEEP }]),
+          { title: `Allow ${scope === 'users' ? 'all users' : 'all apps'}`, value: 'allow' },
+          { title: `Block ${scope === 'users' ? 'all users' : 'all apps'}`, value: 'block' },
+        ],
+      });
+    }
+  }
+  return fields;
+}
+
+/** Turns a submitted edit form into setting words, keeping only what differs from now. */
+export function settingsFromForm(inputs: Record<string, unknown>, current: PartnerConfiguration): string[] {
+  const words: string[] = [];
+  for (const field of editForm(current)) {
+    const submitted = inputs[field.id];
+    if (typeof submitted !== 'string' || submitted === field.value || submitted === KEEP) continue;
+    if (field.control === 'toggle' && (submitted === 'on' || submitted === 'off')) words.push(field.id, submitted);
+    if (field.control === 'choice' && (submitted === 'allow' || submitted === 'block')) {
+      const [name, scope] = field.id.split('.');
+      words.push(name, submitted, scope);
+    }
+  }
+  return words;
+}
+
+/** A one-line summary of the settings an admin scans a partner list for. */
+export function partnerSummary(current: PartnerConfiguration): string {
+  const trusted = ['mfa', 'compliant-device', 'hybrid-joined'].filter((name) => {
+    const parsed = PARTNER_SETTINGS.find((s) => s.name === name)!.parse(['on']);
+    return typeof parsed !== 'string' && parsed.value.read(current) === 'on';
+  });
+  const b2bIn = PARTNER_SETTINGS.find((s) => s.name === 'b2b-inbound')!.parse(['allow']);
+  const b2bOut = PARTNER_SETTINGS.find((s) => s.name === 'b2b-outbound')!.parse(['allow']);
+  const read = (parsed: typeof b2bIn) => (typeof parsed === 'string' ? '' : parsed.value.read(current));
+  return [`Inbound trust: ${trusted.length ? trusted.join(', ') : 'none'}`, `B2B in (${read(b2bIn)})`, `B2B out (${read(b2bOut)})`].join(' · ');
 }

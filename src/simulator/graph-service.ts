@@ -30,6 +30,8 @@ export interface RecordedRequest {
   requestId: string;
   /** Set for the sub-requests of a $batch (the batch itself is recorded too). */
   batch?: boolean;
+  /** The JSON body the client sent, when there was one. */
+  body?: unknown;
 }
 
 export interface GraphRequest {
@@ -156,6 +158,7 @@ export class GraphService {
           authorized: outcome.authorized,
           requestId: ids.requestId,
           batch: true,
+          body: item.body,
         });
       }
       statusById.set(item.id, outcome.result.status);

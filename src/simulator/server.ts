@@ -124,13 +124,15 @@ export class SimulatorServer {
     if (fault === 'fail503') {
       result = errorResult(new GraphError(503, 'ServiceUnavailable', 'The service is temporarily unavailable. Please retry later.'), ids);
     } else {
+      const rawBody = await readBody(request);
+      if (rawBody.trim()) record.body = parseJsonOrText(rawBody);
       const outcome = this.deps.graph.handle({
         method: record.method,
         version,
         path: record.path,
         query: url.searchParams,
         authorization: header(request, 'authorization'),
-        rawBody: await readBody(request),
+        rawBody,
         ids,
       });
       result = outcome.result;
@@ -220,4 +222,13 @@ export class SimulatorServer {
 function graphVersionOf(pathname: string): GraphVersion | undefined {
   const first = pathname.split('/')[1];
   return GRAPH_VERSIONS.find((version) => version === first);
+}
+
+/** Request bodies are kept for tests as parsed JSON (or the raw text when it is not JSON). */
+function parseJsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -1,0 +1,121 @@
+import { CardFactory, MessageFactory, TurnContext } from 'botbuilder';
+import type { Application, TurnState } from '@microsoft/teams-ai';
+import { GUID_PATTERN } from '../core/model';
+import type { PartnerChangeInput, PartnerDirectory } from '../core/partnerChanges';
+import { settingsFromForm, type PartnerConfiguration } from '../core/partnerSettings';
+import type { ChangeRequests } from '../core/requests';
+import type { AdaptiveCardJson } from './cards';
+import { partnerCard, partnerEditCard, partnersCard } from './partnerViews';
+import { actorOf, tenantOf, UNKNOWN_USER, type RequestRoutes } from './requestRoutes';
+import type { ViewContext } from './views';
+
+/**
+ * Teams routes for live cross-tenant partner configurations. Reading is for operators;
+ * every change becomes a request in the same approval flow as restores.
+ */
+export class PartnerRoutes {
+  constructor(
+    private readonly deps: { partners: PartnerDirectory; requests: ChangeRequests; requestRoutes: RequestRoutes; view: ViewContext },
+  ) {}
+
+  register(app: Application<TurnState>): void {
+    app.adaptiveCards.actionExecute<{ search?: string; page?: string | number }>('partners.page', (context, _state, data) =>
+      this.deps.requestRoutes.withActor(context, async (actor) => {
+        const allowed = await this.deps.requests.authorize(actor, 'operator', 'see partner configurations');
+        if (!allowed.ok) return allowed.message;
+        return this.list(typeof data.search === 'string' ? data.search : '', Number(data.page) || 0);
+      }),
+    );
+    app.adaptiveCards.actionExecute<{ tenantId?: string }>('partner.show', (context, _state, data) =>
+      this.withPartner(context, data.tenantId, 'see partner configurations', async (configuration) => {
+        await send(context, partnerCard(configuration, this.deps.view));
+        return 'Details posted below.';
+      }),
+    );
+    app.adaptiveCards.actionExecute<{ tenantId?: string }>('partner.edit', (context, _state, data) =>
+      this.withPartner(context, data.tenantId, 'request a partner change', async (configuration) => {
+        await send(context, partnerEditCard(configuration, this.deps.view));
+        return 'Change what you need in the form below.';
+      }),
+    );
+    app.adaptiveCards.actionExecute<Record<string, unknown> & { tenantId?: string; reason?: string }>('partner.submit', (context, _state, data) =>
+      this.withPartner(context, data.tenantId, 'request a partner change', async (configuration, tenantId) => {
+        const settings = settingsFromForm(data, configuration);
+        if (settings.length === 0) return 'Nothing was changed in the form, so there is nothing to approve.';
+        const created = await this.request(context, { type: 'set', tenantId, settings }, typeof data.reason === 'string' ? data.reason : '');
+        return typeof created === 'string' ? created : this.deps.requestRoutes.adopt(context, created);
+      }),
+    );
+  }
+
+  async partnersCommand(context: TurnContext, search: string): Promise<void> {
+    const actor = actorOf(context);
+    if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
+    const allowed = await this.deps.requests.authorize(actor, 'operator', 'see partner configurations');
+    if (!allowed.ok) return void (await context.sendActivity(allowed.message));
+    await send(context, await this.list(search, 0));
+  }
+
+  async partnerCommand(context: TurnContext, command: { action: string; tenantId: string } & Partial<{ serviceProvider: boolean; settings: string[]; reason: string }>): Promise<void> {
+    if (command.action === 'show' || command.action === 'edit') {
+      const actor = actorOf(context);
+      if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
+      const allowed = await this.deps.requests.authorize(actor, 'operator', command.action === 'show' ? 'see partner configurations' : 'request a partner change');
+      if (!allowed.ok) return void (await context.sendActivity(allowed.message));
+      const configuration = await this.configuration(command.tenantId);
+      if (!configuration) return void (await context.sendActivity(noConfiguration(command.tenantId)));
+      return void (await send(context, command.action === 'show' ? partnerCard(configuration, this.deps.view) : partnerEditCard(configuration, this.deps.view)));
+    }
+    const change: PartnerChangeInput =
+      command.action === 'add'
+        ? { type: 'add', tenantId: command.tenantId, serviceProvider: command.serviceProvider ?? false }
+        : command.action === 'set'
+          ? { type: 'set', tenantId: command.tenantId, settings: command.settings ?? [] }
+          : { type: 'remove', tenantId: command.tenantId };
+    const created = await this.request(context, change, command.reason ?? '');
+    if (typeof created === 'string') return void (await context.sendActivity(created));
+    await this.deps.requestRoutes.publish(context, created);
+  }
+
+  private async request(context: TurnContext, change: PartnerChangeInput, reason: string) {
+    const actor = actorOf(context);
+    if (!actor) return UNKNOWN_USER;
+    const created = await this.deps.requests.requestPartnerChange({ actor, change, reason, tenantId: tenantOf(context), conversation: TurnContext.getConversationReference(context.activity) });
+    return created.ok ? created.value : created.message;
+  }
+
+  private async list(search: string, page: number): Promise<AdaptiveCardJson> {
+    const needle = search.trim().toLowerCase();
+    const partners = (await this.deps.partners.listPartners())
+      .filter((partner) => !needle || [partner.tenantId, partner.displayName].some((v) => typeof v === 'string' && v.toLowerCase().includes(needle)))
+      .sort((a, b) => String(a.tenantId).localeCompare(String(b.tenantId)));
+    return partnersCard(partners.map((partner) => ({ partner })), search, page, this.deps.view);
+  }
+
+  private async configuration(tenantId: string): Promise<PartnerConfiguration | undefined> {
+    const partner = await this.deps.partners.getPartner(tenantId);
+    return partner ? { partner, sync: await this.deps.partners.getPartnerSync(tenantId) } : undefined;
+  }
+
+  private withPartner(
+    context: TurnContext,
+    tenantId: unknown,
+    attempted: string,
+    work: (configuration: PartnerConfiguration, tenantId: string) => Promise<AdaptiveCardJson | string>,
+  ): Promise<AdaptiveCardJson | string> {
+    return this.deps.requestRoutes.withActor(context, async (actor) => {
+      if (typeof tenantId !== 'string' || !GUID_PATTERN.test(tenantId)) return 'That button is out of date. Type `partners` for a fresh list.';
+      const allowed = await this.deps.requests.authorize(actor, 'operator', attempted);
+      if (!allowed.ok) return allowed.message;
+      const configuration = await this.configuration(tenantId);
+      if (!configuration) return noConfiguration(tenantId);
+      return work(configuration, tenantId);
+    });
+  }
+}
+
+const noConfiguration = (tenantId: string) => `${tenantId} has no partner configuration (it gets the default settings). Use \`partner add ${tenantId}\` to create one.`;
+
+async function send(context: TurnContext, card: AdaptiveCardJson): Promise<void> {
+  await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+}
