@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { createFileStateStore } from '../../src/store';
 import { DEMO_IDS } from '../../src/simulator';
-import { ALEX, BotHarness, cardText, ISAIAH, listActions, MEGAN, PATTI, type Card, type Conversation, type Reply } from '../support/botHarness';
+import { ALEX, BotHarness, cardReply, cardText, ISAIAH, listActions, MEGAN, PATTI, type Card, type Conversation } from '../support/botHarness';
 
 /**
  * Four-eyes restores, as a channel would live them: one admin asks, another approves,
  * the bot restores with app-only Graph calls and updates the card in place.
  */
 
-function card(replies: Reply[]): { card: Card; id: string } {
-  const withCard = replies.filter((r) => r.card);
-  assert.equal(withCard.length, 1, `expected one card, got: ${JSON.stringify(replies.map((r) => r.text ?? 'card'))}`);
-  return { card: withCard[0].card!, id: withCard[0].id! };
-}
 
 function requestIdOf(approvalCard: Card): string {
   const id = /Restore request (R-[2-9A-Z]{7})/.exec(cardText(approvalCard))?.[1];
@@ -36,7 +31,7 @@ describe('restoring under four-eyes approval', function () {
   /** Alex asks, Megan approves; returns the final card as everyone sees it. */
   async function askAndApprove(command: string): Promise<{ finalCard: Card; requestId: string; since: number }> {
     const since = bot.simulator.requests.length;
-    const asked = card(await channel.say(command));
+    const asked = cardReply(await channel.say(command));
     const requestId = requestIdOf(asked.card);
     const approved = await channel.as(MEGAN).invoke('request.approve', { requestId }, asked.id);
     assert.equal(approved.response.type, 'application/vnd.microsoft.card.adaptive');
@@ -48,7 +43,7 @@ describe('restoring under four-eyes approval', function () {
   }
 
   it('restores a CA policy into report-only, its deleted named location first', async () => {
-    const asked = card(await channel.say(`restore ${DEMO_IDS.caPolicyWithDeletedLocation} report-only deleted by the clean-up script`));
+    const asked = cardReply(await channel.say(`restore ${DEMO_IDS.caPolicyWithDeletedLocation} report-only deleted by the clean-up script`));
     const text = cardText(asked.card);
     assert.match(text, /Waiting for approval \(0 of 1\)/);
     assert.match(text, /Restored first: Named location/);
@@ -97,9 +92,9 @@ describe('restoring under four-eyes approval', function () {
   });
 
   it('the Restore button opens a form whose answer becomes the approval card', async () => {
-    const list = card(await channel.say('deleted nl'));
+    const list = cardReply(await channel.say('deleted nl'));
     const opened = await channel.click(list.card, 'Restore');
-    const form = card(opened.replies);
+    const form = cardReply(opened.replies);
     const created = await channel.click(form.card, 'Ask for approval', { reason: 'needed for the VPN policy' }, form.id);
     assert.match(cardText(created.response.value), /Waiting for approval[\s\S]*Why: needed for the VPN policy/);
   });
@@ -107,24 +102,24 @@ describe('restoring under four-eyes approval', function () {
   it('refuses a request from someone who is not an operator, and audits it', async () => {
     const replies = await bot.conversation('channel', PATTI).say(`restore ${DEMO_IDS.deletedIpLocation}`);
     assert.match(replies[0].text ?? '', /You are not allowed to request a restore/);
-    const audit = cardText(card(await channel.say('audit 5')).card);
+    const audit = cardText(cardReply(await channel.say('audit 5')).card);
     assert.match(audit, /access\.denied/);
     assert.match(audit, /by Patti Fernandez/);
   });
 
   it('refuses approval by an operator who is not an approver, and by the requester', async () => {
-    const asked = card(await channel.as(ISAIAH).say(`restore ${DEMO_IDS.deletedIpLocation}`));
+    const asked = cardReply(await channel.as(ISAIAH).say(`restore ${DEMO_IDS.deletedIpLocation}`));
     const requestId = requestIdOf(asked.card);
     const byOperator = await channel.as(ISAIAH).invoke('request.approve', { requestId });
     assert.match(cardText(byOperator.response.value), /You are not allowed to approve restores/);
-    const own = card(await channel.say(`restore ${DEMO_IDS.compliantDevicePolicy}`));
+    const own = cardReply(await channel.say(`restore ${DEMO_IDS.compliantDevicePolicy}`));
     const selfApproval = await channel.invoke('request.approve', { requestId: requestIdOf(own.card) });
     assert.match(cardText(selfApproval.response.value), /someone else must approve it \(four-eyes rule\)/);
     assert.equal(restoreCalls(bot).length, 0);
   });
 
   it('shows Approve and Reject only to approvers who did not ask', async () => {
-    const asked = card(await channel.say(`restore ${DEMO_IDS.deletedIpLocation}`));
+    const asked = cardReply(await channel.say(`restore ${DEMO_IDS.deletedIpLocation}`));
     const requestId = requestIdOf(asked.card);
     const view = async (who: typeof ALEX) =>
       listActions((await channel.as(who).invoke('request.refresh', { requestId })).response.value)
@@ -137,7 +132,7 @@ describe('restoring under four-eyes approval', function () {
   });
 
   it('a rejection closes the request, tells the requester, and later approvals do nothing', async () => {
-    const asked = card(await channel.say(`restore ${DEMO_IDS.deletedIpLocation}`));
+    const asked = cardReply(await channel.say(`restore ${DEMO_IDS.deletedIpLocation}`));
     const requestId = requestIdOf(asked.card);
     const rejected = await channel.as(MEGAN).invoke('request.reject', { requestId, rejectReason: 'it was deleted on purpose' });
     assert.match(cardText(rejected.response.value), /Rejected by Megan Bowen: "it was deleted on purpose"/);
@@ -148,7 +143,7 @@ describe('restoring under four-eyes approval', function () {
   });
 
   it('the requester can cancel; a cancelled request cannot be approved', async () => {
-    const asked = card(await channel.say(`restore ${DEMO_IDS.deletedIpLocation}`));
+    const asked = cardReply(await channel.say(`restore ${DEMO_IDS.deletedIpLocation}`));
     const requestId = requestIdOf(asked.card);
     assert.match((await bot.conversation('channel', MEGAN).say(`cancel ${requestId}`))[0].text ?? '', /Only Alex Wilber, who asked for it, can cancel/);
     assert.match((await channel.say(`cancel ${requestId}`))[0].text ?? '', /is cancelled/);
@@ -158,7 +153,7 @@ describe('restoring under four-eyes approval', function () {
   });
 
   it('a purged dependency is shown before anyone approves, and the restore is not attempted', async () => {
-    const asked = card(await channel.say(`restore ${DEMO_IDS.caPolicyWithPurgedLocation}`));
+    const asked = cardReply(await channel.say(`restore ${DEMO_IDS.caPolicyWithPurgedLocation}`));
     assert.match(cardText(asked.card), /⛔ The named location .* no longer exists \(purged\)/);
     const approved = await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) });
     assert.match(cardText(approved.response.value), /cannot succeed/);
@@ -166,7 +161,7 @@ describe('restoring under four-eyes approval', function () {
   });
 
   it('an item restored by someone else meanwhile ends as restored, not stuck', async () => {
-    const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    const asked = cardReply(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
     bot.simulator.tenant.restore('locations', DEMO_IDS.deletedIpLocation);
     await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
     await bot.idle();
@@ -174,7 +169,7 @@ describe('restoring under four-eyes approval', function () {
   });
 
   it('a Graph outage during the restore ends in a clear failure with the code and request id', async () => {
-    const asked = card(await channel.say(`restore xtap ${DEMO_IDS.serviceProviderPartner}`));
+    const asked = cardReply(await channel.say(`restore xtap ${DEMO_IDS.serviceProviderPartner}`));
     await channel.as(MEGAN).invoke('request.refresh', { requestId: requestIdOf(asked.card) }); // Megan's role is now known (cached)
     bot.simulator.faults.fail503Next = 1000;
     await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
@@ -188,7 +183,7 @@ describe('restoring under four-eyes approval', function () {
   });
 
   it('50 simultaneous Approve clicks restore exactly once', async () => {
-    const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    const asked = cardReply(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
     const requestId = requestIdOf(asked.card);
     const since = bot.simulator.requests.length;
     const clicks = await Promise.all(Array.from({ length: 50 }, (_, i) => channel.as(i % 2 ? MEGAN : ISAIAH).invoke('request.approve', { requestId }, asked.id)));
@@ -198,7 +193,7 @@ describe('restoring under four-eyes approval', function () {
   });
 
   it('forged card data cannot change what gets restored', async () => {
-    const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    const asked = cardReply(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
     const requestId = requestIdOf(asked.card);
     const since = bot.simulator.requests.length;
     await channel.as(MEGAN).invoke('request.approve', { requestId, kind: 'ca', id: DEMO_IDS.compliantDevicePolicy, target: DEMO_IDS.compliantDevicePolicy }, asked.id);
@@ -212,7 +207,7 @@ describe('restoring under four-eyes approval', function () {
       assert.equal(answer.status, 200);
       assert.match(answer.response.value, /no longer exists or the button is out of date/);
     }
-    const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    const asked = cardReply(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
     const foreign = channel.as(MEGAN);
     foreign.tenantId = '99999999-8888-4777-8666-555555555555';
     assert.match((await foreign.invoke('request.approve', { requestId: requestIdOf(asked.card) })).response.value, /another tenant/);
@@ -220,9 +215,9 @@ describe('restoring under four-eyes approval', function () {
   });
 
   it('a pending request survives a restart and can be approved after it', async () => {
-    const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    const asked = cardReply(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
     await bot.restart();
-    const pending = cardText(card(await channel.say('pending')).card);
+    const pending = cardText(cardReply(await channel.say('pending')).card);
     assert.ok(pending.includes(requestIdOf(asked.card)));
     await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
     await bot.idle();
@@ -230,7 +225,7 @@ describe('restoring under four-eyes approval', function () {
   });
 
   it('a restore interrupted by a crash is reported at start-up, never run twice', async () => {
-    const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    const asked = cardReply(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
     const requestId = requestIdOf(asked.card);
     await bot.product.stop();
     // The process "died" right after moving the request to executing, before calling Graph.
@@ -244,7 +239,7 @@ describe('restoring under four-eyes approval', function () {
     const final = cardText(bot.connector.updatesOf(asked.id).at(-1));
     assert.match(final, /The restore failed/);
     assert.match(final, /restarted while this change was running/);
-    assert.match(cardText(card(await channel.say('audit 3')).card), /request\.recovered/);
+    assert.match(cardText(cardReply(await channel.say('audit 3')).card), /request\.recovered/);
   });
 });
 
@@ -254,7 +249,7 @@ describe('approval policy settings', () => {
     const bot = await BotHarness.start({ now: () => new Date(now) });
     try {
       const channel = bot.conversation('channel', ALEX);
-      const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+      const asked = cardReply(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
       now += 25 * 3_600_000;
       const late = await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) });
       assert.match(cardText(late.response.value), /already expired|expired at/);
@@ -268,7 +263,7 @@ describe('approval policy settings', () => {
     const bot = await BotHarness.start({ env: { ALLOW_SELF_APPROVAL: 'true', REQUIRED_APPROVALS: '2' } });
     try {
       const channel = bot.conversation('channel', ALEX);
-      const asked = card(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+      const asked = cardReply(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
       assert.match(cardText(asked.card), /Self-approval is allowed/);
       const requestId = requestIdOf(asked.card);
       assert.match(cardText((await channel.invoke('request.approve', { requestId })).response.value), /Waiting for approval \(1 of 2\)/);

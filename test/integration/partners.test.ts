@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DEMO_IDS } from '../../src/simulator';
-import { ALEX, BotHarness, cardText, listActions, MEGAN, type Card, type Conversation, type Reply } from '../support/botHarness';
+import { ALEX, BotHarness, cardReply, cardText, listActions, MEGAN, type Card, type Conversation, type Reply } from '../support/botHarness';
 
 /** Cross-tenant partner configurations: view, and change through the approval flow. */
 
@@ -9,11 +9,6 @@ const TAILSPIN = DEMO_IDS.livePartnerWithSync; // live, with an identity-sync po
 const NEW_PARTNER = '0e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a21';
 const PARTNERS = '/policies/crossTenantAccessPolicy/partners';
 
-function card(replies: Reply[]): { card: Card; id: string } {
-  const withCard = replies.filter((r) => r.card);
-  assert.equal(withCard.length, 1, `expected one card, got: ${JSON.stringify(replies.map((r) => r.text ?? 'card'))}`);
-  return { card: withCard[0].card!, id: withCard[0].id! };
-}
 
 const requestIdOf = (c: Card) => /Partner change request (R-[2-9A-Z]{7})/.exec(cardText(c))?.[1] ?? assert.fail('no request id on the card');
 const text = (replies: Reply[]) => replies.map((r) => r.text ?? cardText(r.card)).join('\n');
@@ -30,7 +25,7 @@ describe('cross-tenant partners', () => {
 
   /** Alex asks, Megan approves; returns the card and the Graph writes the change made. */
   async function approveChange(command: string) {
-    const asked = card(await channel.say(command));
+    const asked = cardReply(await channel.say(command));
     const since = bot.simulator.requests.length;
     await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
     await bot.idle();
@@ -40,11 +35,11 @@ describe('cross-tenant partners', () => {
   }
 
   it('lists live partners with Details and Edit, and shows one in words', async () => {
-    const list = card(await channel.say('partners'));
+    const list = cardReply(await channel.say('partners'));
     assert.match(cardText(list.card), /Cross-tenant partner configurations/);
     assert.ok(cardText(list.card).includes(TAILSPIN));
     assert.ok(listActions(list.card).some((a) => a.title === 'Edit' && a.data?.tenantId === TAILSPIN));
-    const shown = cardText(card(await channel.say(`partner show ${TAILSPIN}`)).card);
+    const shown = cardText(cardReply(await channel.say(`partner show ${TAILSPIN}`)).card);
     assert.match(shown, /Partner f5a7c9e1/);
     assert.match(shown, /Tailspin Toys/, 'identity sync included');
   });
@@ -94,15 +89,15 @@ describe('cross-tenant partners', () => {
     const { asked, writes } = await approveChange(`partner remove ${TAILSPIN}`);
     assert.match(asked, /Identity sync policy: exists → deleted first \(Graph requires it\)/);
     assert.deepEqual(writes.map((w) => `${w.method} ${w.path}`), [`DELETE ${PARTNERS}/${TAILSPIN}/identitySynchronization`, `DELETE ${PARTNERS}/${TAILSPIN}`]);
-    assert.ok(cardText(card(await channel.say('deleted xtap')).card).includes(TAILSPIN));
-    const restore = card(await channel.say(`restore xtap ${TAILSPIN}`));
+    assert.ok(cardText(cardReply(await channel.say('deleted xtap')).card).includes(TAILSPIN));
+    const restore = cardReply(await channel.say(`restore xtap ${TAILSPIN}`));
     await channel.as(MEGAN).invoke('request.approve', { requestId: /Restore request (R-\w+)/.exec(cardText(restore.card))![1] }, restore.id);
     await bot.idle();
     assert.ok(bot.simulator.tenant.live('partners').some((p) => p.tenantId === TAILSPIN));
   });
 
   it('does not overwrite a change made after the request', async () => {
-    const asked = card(await channel.say(`partner set ${LITWARE} compliant-device on`));
+    const asked = cardReply(await channel.say(`partner set ${LITWARE} compliant-device on`));
     bot.simulator.tenant.update('partners', LITWARE, { inboundTrust: { isMfaAccepted: true, isCompliantDeviceAccepted: true, isHybridAzureADJoinedDeviceAccepted: false } });
     const since = bot.simulator.requests.length;
     await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
@@ -112,7 +107,7 @@ describe('cross-tenant partners', () => {
   });
 
   it('the edit form is pre-filled, and submitting it asks for only what changed', async () => {
-    const form = card(await channel.say(`partner edit ${LITWARE}`));
+    const form = cardReply(await channel.say(`partner edit ${LITWARE}`));
     const mfa = listInputs(form.card).find((i) => i.id === 'mfa');
     assert.equal(mfa?.value, 'on');
     const submitted = await channel.click(form.card, 'Ask for approval', { mfa: 'on', 'compliant-device': 'on', 'b2b-inbound.users': 'block', reason: 'tightening' }, form.id);
@@ -142,7 +137,7 @@ describe('cross-tenant partners', () => {
 
   it('audits the request, the approval and the result', async () => {
     await approveChange(`partner set ${LITWARE} auto-consent-inbound on`);
-    const audit = cardText(card(await channel.say('audit 5')).card);
+    const audit = cardText(cardReply(await channel.say('audit 5')).card);
     for (const action of ['request.created', 'request.approved', 'request.executing', 'request.succeeded']) assert.match(audit, new RegExp(action.replace('.', '\\.')));
   });
 });

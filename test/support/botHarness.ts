@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -290,4 +291,11 @@ export function cardText(card: Card | undefined): string {
   };
   walk(card);
   return parts.join('\n');
+}
+
+/** The one card among the replies, with the message id Teams would give it. */
+export function cardReply(replies: Reply[]): { card: Card; id: string } {
+  const withCard = replies.filter((r) => r.card);
+  assert.equal(withCard.length, 1, `expected one card, got: ${JSON.stringify(replies.map((r) => r.text ?? 'card'))}`);
+  return { card: withCard[0].card!, id: withCard[0].id! };
 }
