@@ -35,8 +35,12 @@ export interface Config {
   /** Who may request and approve; in demo mode the simulator's groups fill it in. */
   access: AccessPolicy;
   approvals: ApprovalSettings;
-  /** Where requests and the audit log are kept (embedded file store). */
+  /** Where requests and the audit log are kept: the embedded file store under this directory… */
   stateDir: string;
+  /** …or, when set, an Azure Storage account shared by every instance. */
+  azureState?: { connectionString?: string; accountUrl?: string; container: string };
+  /** Extra CA (PEM file) trusted for Graph and the authority, for private endpoints; TLS checks stay on. */
+  graphCaFile?: string;
   /** Seconds between deletion polls; 0 turns alerts off. */
   alertPollSeconds: number;
   port: number;
@@ -98,6 +102,21 @@ export function loadConfig(env: Env = process.env): Config {
     }
     if (url.protocol !== 'https:') throw new ConfigError(name, `must be an https URL (Graph tokens are only sent over TLS), got "${value}"`);
     return url.origin;
+  };
+
+  /** An account URL: https, or http only for a local emulator on loopback. */
+  const httpsOrDevUrl = (name: string): string | undefined => {
+    const value = read(name);
+    if (value === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigError(name, `expected a URL, got "${value}"`);
+    }
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new ConfigError(name, `must be https (http only for a local emulator), got "${value}"`);
+    return value.replace(/\/$/, '');
   };
 
   const useManagedIdentity = flag('AZURE_USE_MANAGED_IDENTITY', false);
@@ -170,6 +189,14 @@ export function loadConfig(env: Env = process.env): Config {
     allowSelfApproval: flag('ALLOW_SELF_APPROVAL', false),
   };
 
+  const storageConnection = read('AZURE_STORAGE_CONNECTION_STRING');
+  const storageAccountUrl = httpsOrDevUrl('STATE_ACCOUNT_URL');
+  if (storageConnection && storageAccountUrl) throw new ConfigError('STATE_ACCOUNT_URL', 'set either AZURE_STORAGE_CONNECTION_STRING or STATE_ACCOUNT_URL, not both');
+  const container = read('STATE_CONTAINER') ?? 'entra-recycle-bin-bot';
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(container)) {
+    throw new ConfigError('STATE_CONTAINER', `"${container}" is not a valid blob container name (3-63 lower-case letters, digits and single hyphens)`);
+  }
+
   const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected debug, info, warn or error, got "${logLevel}"`);
@@ -180,6 +207,8 @@ export function loadConfig(env: Env = process.env): Config {
     access,
     approvals,
     stateDir: read('STATE_DIR') ?? './data',
+    azureState: storageConnection || storageAccountUrl ? { connectionString: storageConnection, accountUrl: storageAccountUrl, container } : undefined,
+    graphCaFile: read('GRAPH_CA_FILE'),
     alertPollSeconds: integer('ALERT_POLL_SECONDS', 60, 0, 3600),
     port: integer('PORT', 3978, 0, 65535),
     allowedTenantId: tenantId,

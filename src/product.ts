@@ -1,6 +1,9 @@
 import type { TokenCredential } from '@azure/identity';
 import { TeamsAdapter } from '@microsoft/teams-ai';
 import type { Config } from './config';
+
+/** How long the alert poller's lease lasts; another instance takes over within two of these. */
+const POLL_LEASE_SECONDS = 20;
 import { createBotApplication } from './bot/app';
 import { startBotServer, type BotServer } from './bot/server';
 import { createCredential } from './graph/credential';
@@ -9,7 +12,11 @@ import type { Logger } from './log';
 import { DEMO_IDS, startGraphSimulator, type GraphSimulator } from './simulator';
 import { AccessControl, type AccessPolicy } from './core/access';
 import { ChangeRequests } from './core/requests';
-import { createFileStateStore, type StateStore } from './store';
+import { readFileSync } from 'node:fs';
+import type { Storage } from 'botbuilder';
+import { TurnStateStorage } from './bot/turnStorage';
+import { createAzureStateStore, createFileStateStore, startBlobLease, startLocalLease, type LeaderLease, type StateStore } from './store';
+import type { GraphSettings } from './config';
 import type { RequestRoutes } from './bot/requestRoutes';
 import { AlertPoller } from './core/alertPoller';
 import { TeamsAlertNotifier } from './bot/alertRoutes';
@@ -40,28 +47,9 @@ export interface ProductOverrides {
 }
 
 export async function startProduct(config: Config, logger: Logger, overrides: ProductOverrides = {}): Promise<Product> {
-  let simulator: GraphSimulator | undefined;
-  let ownsSimulator = false;
-  let graphSettings = config.graph;
-  let credential: TokenCredential;
-  let trustedCaPem: string | undefined;
-
-  if (config.mode === 'demo' || overrides.simulator) {
-    simulator = overrides.simulator;
-    if (!simulator) {
-      simulator = await startGraphSimulator({ log: (entry) => logger.debug('simulator.request', entry) });
-      ownsSimulator = true;
-    }
-    trustedCaPem = simulator.caCertPem;
-    graphSettings = { ...config.graph, baseUrl: simulator.url, authorityHost: simulator.authorityHost };
-    credential = createCredential(
-      { type: 'secret', tenantId: simulator.tenantId, clientId: simulator.clientId, clientSecret: simulator.clientSecret },
-      { authorityHost: simulator.authorityHost, trustedCaPem },
-    );
-    logger.warn('demo.mode', { message: 'DEMO MODE: Graph is the in-process simulator with a seeded tenant; no real tenant is read or changed.', graph: simulator.url });
-  } else {
-    credential = createCredential(config.credential!, { authorityHost: config.graph.authorityHost });
-  }
+  const graph = await connectGraph(config, logger, overrides.simulator);
+  const { simulator, credential, trustedCaPem } = graph;
+  const graphSettings = graph.settings;
 
   const gateway = new GraphGateway({ settings: graphSettings, credential, logger, trustedCaPem });
   const adapter = config.bot
@@ -74,7 +62,8 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     : new TeamsAdapter({});
   if (!config.bot) logger.warn('bot.anonymous', { message: 'BOT_ID is not set: inbound requests are not authenticated. Acceptable only for local demos and tests.' });
 
-  const store = overrides.store ?? (await createFileStateStore(config.stateDir));
+  const state = await openState(config, credential, logger, overrides.store);
+  const { store } = state;
   const access = new AccessControl(accessPolicy(config, simulator), gateway, overrides.now);
   const requests = new ChangeRequests({
     store,
@@ -96,6 +85,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     now: overrides.now,
   });
   const { app, requestRoutes } = createBotApplication({
+    turnStorage: state.turnStorage,
     poller,
     alertPollSeconds: config.alertPollSeconds,
     partners: gateway,
@@ -116,9 +106,9 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     await requestRoutes.updateCard(request);
   }
   const bot = await startBotServer({ app, adapter, port: config.port, logger });
-  logger.info('bot.listening', { url: `${bot.url}/api/messages`, mode: config.mode, stateDir: overrides.store ? undefined : config.stateDir });
+  logger.info('bot.listening', { url: `${bot.url}/api/messages`, mode: config.mode, state: state.description });
 
-  const pollTimer = config.alertPollSeconds > 0 ? startPolling(poller, config.alertPollSeconds * 1000, logger) : undefined;
+  const pollTimer = config.alertPollSeconds > 0 ? startPolling(poller, state.pollLease, config.alertPollSeconds * 1000, logger) : undefined;
   let stopped = false;
   return {
     bot,
@@ -132,11 +122,12 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
       stopped = true;
       pollTimer?.stop();
       await poller.idle();
+      await state.pollLease.stop();
       await bot.close();
       await requestRoutes.idle();
       await store.close();
       await gateway.close();
-      if (ownsSimulator) await simulator?.close();
+      if (graph.ownsSimulator) await simulator?.close();
     },
   };
 }
@@ -149,16 +140,18 @@ function accessPolicy(config: Config, simulator: GraphSimulator | undefined): Ac
   return { operatorIds: [], approverIds: [], operatorGroupId: DEMO_IDS.operatorsGroup, approverGroupId: DEMO_IDS.approversGroup };
 }
 
-/** Polls on a fixed period; a failed cycle is logged and simply tried again next time. */
-function startPolling(poller: AlertPoller, periodMs: number, logger: Logger): { stop(): void } {
+/** Polls on a fixed period while this instance holds the poll lease; a failed cycle is tried again next time. */
+function startPolling(poller: AlertPoller, lease: LeaderLease, periodMs: number, logger: Logger): { stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const tick = async () => {
-    try {
-      const report = await poller.runCycle();
-      if (report.baseline || report.appeared || report.sent || report.updated) logger.info('alerts.cycle', { ...report });
-    } catch (error) {
-      logger.warn('alerts.cycle_failed', { error });
+    if (lease.isLeader()) {
+      try {
+        const report = await poller.runCycle();
+        if (report.baseline || report.appeared || report.sent || report.updated) logger.info('alerts.cycle', { ...report });
+      } catch (error) {
+        logger.warn('alerts.cycle_failed', { error });
+      }
     }
     if (!stopped) timer = setTimeout(tick, periodMs);
   };
@@ -169,4 +162,66 @@ function startPolling(poller: AlertPoller, periodMs: number, logger: Logger): { 
       clearTimeout(timer);
     },
   };
+}
+
+interface GraphConnection {
+  settings: GraphSettings;
+  credential: TokenCredential;
+  trustedCaPem?: string;
+  simulator?: GraphSimulator;
+  ownsSimulator: boolean;
+}
+
+/**
+ * The Graph endpoint and credential. In demo mode (or with a test's simulator) that is the
+ * simulator and its authority, reached through the same client code as a real tenant.
+ */
+async function connectGraph(config: Config, logger: Logger, given: GraphSimulator | undefined): Promise<GraphConnection> {
+  if (config.mode === 'tenant' && !given) {
+    const trustedCaPem = config.graphCaFile ? readFileSync(config.graphCaFile, 'utf8') : undefined;
+    const credential = createCredential(config.credential!, { authorityHost: config.graph.authorityHost, trustedCaPem });
+    return { settings: config.graph, credential, trustedCaPem, ownsSimulator: false };
+  }
+  const simulator = given ?? (await startGraphSimulator({ log: (entry) => logger.debug('simulator.request', entry) }));
+  const trustedCaPem = simulator.caCertPem;
+  const credential = createCredential(
+    { type: 'secret', tenantId: simulator.tenantId, clientId: simulator.clientId, clientSecret: simulator.clientSecret },
+    { authorityHost: simulator.authorityHost, trustedCaPem },
+  );
+  logger.warn('demo.mode', { message: 'DEMO MODE: Graph is the in-process simulator with a seeded tenant; no real tenant is read or changed.', graph: simulator.url });
+  return {
+    settings: { ...config.graph, baseUrl: simulator.url, authorityHost: simulator.authorityHost },
+    credential,
+    trustedCaPem,
+    simulator,
+    ownsSimulator: !given,
+  };
+}
+
+interface StateConnection {
+  store: StateStore;
+  /** teams-ai turn state: in the shared account when there is one. */
+  turnStorage?: Storage;
+  /** Only the holder polls for deletions. */
+  pollLease: LeaderLease;
+  description: string;
+}
+
+/** The embedded file store, or Azure Storage shared by every instance when configured. */
+async function openState(config: Config, credential: TokenCredential, logger: Logger, given: StateStore | undefined): Promise<StateConnection> {
+  const azure = config.azureState;
+  if (given || !azure) {
+    return { store: given ?? (await createFileStateStore(config.stateDir)), pollLease: startLocalLease(), description: given ? 'given' : `files under ${config.stateDir}` };
+  }
+  const account = azure.connectionString ? { connectionString: azure.connectionString } : { accountUrl: azure.accountUrl, credential };
+  const store = await createAzureStateStore({ ...account, container: azure.container });
+  const pollLease = await startBlobLease({
+    ...account,
+    container: azure.container,
+    blobName: 'leases/alert-poller',
+    durationSeconds: POLL_LEASE_SECONDS,
+    onChange: (leader: boolean) => logger.info(leader ? 'lease.acquired' : 'lease.lost', { lease: 'alert-poller' }),
+    log: (event: string, fields: Record<string, unknown>) => logger.debug(event, fields),
+  });
+  return { store, turnStorage: new TurnStateStorage(store), pollLease, description: `Azure Storage container ${azure.container}` };
 }

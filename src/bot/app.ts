@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
+import { ActivityTypes, CardFactory, MessageFactory, type Storage, type TurnContext } from 'botbuilder';
 import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
 import { parseCommand, type Command } from '../core/commands';
 import { KINDS } from '../core/kinds';
@@ -28,6 +28,8 @@ import { chooseKindCard, describeError, detailsCard, failureCard, helpCard, list
 export interface BotDependencies {
   adapter: TeamsAdapter;
   botAppId?: string;
+  /** teams-ai turn state storage (Azure Blobs when state is shared). */
+  turnStorage?: Storage;
   recycleBin: RecycleBin;
   requests: ChangeRequests;
   access: AccessControl;
@@ -53,6 +55,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   const app = new Application<TurnState>({
     adapter: deps.adapter,
     botAppId: deps.botAppId,
+    storage: deps.turnStorage,
     startTypingTimer: false,
     removeRecipientMention: true,
   });
@@ -137,9 +140,8 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   app.error(async (context, error) => {
     const reference = randomUUID();
     logger.error('turn.error', { reference, error });
-    if (context.activity.type === ActivityTypes.Message) {
-      await context.sendActivity(`Something went wrong on my side (reference ${reference}). Nothing was changed.`);
-    }
+    // Turn state is read before any route runs, so an unreachable store surfaces here too.
+    await reply(context, error instanceof StoreUnavailableError ? STORE_UNAVAILABLE : `Something went wrong on my side (reference ${reference}). Nothing was changed.`);
   });
 
   async function runCommand(context: TurnContext, command: Command): Promise<void> {

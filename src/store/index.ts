@@ -11,3 +11,7 @@ export { createFileStateStore } from './file';
 export type { FileStateStoreOptions } from './file';
 export { createMemoryStateStore } from './memory';
 export { MAX_KEY_LENGTH, validateKey } from './shared';
+export { createAzureStateStore } from './azure';
+export type { AzureBlobConnectionOptions, AzureStateStoreOptions } from './azure';
+export { startBlobLease, startLocalLease } from './lease';
+export type { BlobLeaderLease, BlobLeaseOptions, LeaderLease, LeaseLog } from './lease';

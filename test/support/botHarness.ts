@@ -111,8 +111,15 @@ export interface HarnessOptions {
   now?: () => Date;
 }
 
+/** What a conversation talks to: a bot endpoint, the connector it replies through, its tenant. */
+export interface ChatTarget {
+  readonly botUrl: string;
+  readonly connector: FakeConnector;
+  readonly tenantId: string;
+}
+
 /** One running bot + simulator + fake connector, with its own state directory. */
-export class BotHarness {
+export class BotHarness implements ChatTarget {
   private constructor(
     public product: Product,
     readonly simulator: GraphSimulator,
@@ -157,6 +164,14 @@ export class BotHarness {
     return this.config.stateDir;
   }
 
+  get botUrl(): string {
+    return this.product.bot.url;
+  }
+
+  get tenantId(): string {
+    return this.simulator.tenantId;
+  }
+
   async stop(): Promise<void> {
     await this.product.stop();
     await this.connector.close();
@@ -182,14 +197,19 @@ export class Conversation {
   readonly id: string;
   tenantId: string;
 
-  constructor(private readonly harness: BotHarness, readonly type: 'personal' | 'groupChat' | 'channel', readonly user: TestUser, id?: string) {
+  constructor(private readonly harness: ChatTarget, readonly type: 'personal' | 'groupChat' | 'channel', readonly user: TestUser, id?: string) {
     this.id = id ?? (type === 'channel' ? `19:${randomUUID()}@thread.tacv2` : type === 'groupChat' ? `19:${randomUUID()}@thread.v2` : `a:${randomUUID()}`);
-    this.tenantId = harness.simulator.tenantId;
+    this.tenantId = harness.tenantId;
   }
 
   /** The same conversation, with another member speaking. */
   as(user: TestUser): Conversation {
     return new Conversation(this.harness, this.type, user, this.id);
+  }
+
+  /** The same conversation, reaching another bot instance. */
+  via(target: ChatTarget): Conversation {
+    return new Conversation(target, this.type, this.user, this.id);
   }
 
   private activity(extra: Record<string, unknown>): Record<string, unknown> {
@@ -239,7 +259,7 @@ export class Conversation {
   /** Raw POST of an activity, for malformed-input tests. */
   async post(activity: Record<string, unknown>): Promise<{ status: number; response: any; replies: Reply[] }> {
     const before = this.harness.connector.activities.length;
-    const res = await fetch(`${this.harness.product.bot.url}/api/messages`, {
+    const res = await fetch(`${this.harness.botUrl}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(activity),

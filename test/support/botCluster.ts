@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_IDS, startGraphSimulator, type GraphSimulator } from '../../src/simulator';
+import { startAzurite } from './azurite';
+import { Conversation, FakeConnector, type ChatTarget, type TestUser } from './botHarness';
+
+/**
+ * Several real bot processes (`src/index.ts` in tenant mode) sharing one Azurite account,
+ * one Graph simulator (trusted through GRAPH_CA_FILE) and one fake Bot Connector.
+ */
+
+const ROOT = join(__dirname, '..', '..');
+
+export class BotInstance implements ChatTarget {
+  process?: ChildProcess;
+  output = '';
+
+  constructor(readonly index: number, readonly port: number, private readonly cluster: BotCluster) {}
+
+  get botUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get connector(): FakeConnector {
+    return this.cluster.connector;
+  }
+
+  get tenantId(): string {
+    return this.cluster.simulator.tenantId;
+  }
+
+  async start(): Promise<void> {
+    this.output = '';
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+      cwd: ROOT,
+      env: { ...this.cluster.env, PORT: String(this.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.process = child;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`instance ${this.index} exited: ${this.output.slice(-2000)}`);
+      try {
+        if ((await fetch(`${this.botUrl}/healthz`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`instance ${this.index} did not start: ${this.output.slice(-2000)}`);
+  }
+
+  conversation(type: 'personal' | 'groupChat' | 'channel', user: TestUser): Conversation {
+    return new Conversation(this, type, user);
+  }
+
+  isRunning(): boolean {
+    return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /** Kills the process without any chance to clean up. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.process;
+    if (!child || !this.isRunning()) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  /** Whether this instance currently holds the alert poller's lease (from its log). */
+  isPollLeader(): boolean {
+    const events = [...this.output.matchAll(/"event":"lease\.(acquired|lost|released)"/g)].map((m) => m[1]);
+    return events.at(-1) === 'acquired';
+  }
+}
+
+export class BotCluster {
+  readonly instances: BotInstance[] = [];
+  env: Record<string, string> = {};
+
+  private constructor(
+    readonly simulator: GraphSimulator,
+    readonly connector: FakeConnector,
+    readonly azurite: Awaited<ReturnType<typeof startAzurite>>,
+    private readonly workDir: string,
+  ) {}
+
+  static async start(count: number, env: Record<string, string> = {}): Promise<BotCluster> {
+    const [simulator, connector, azurite] = await Promise.all([startGraphSimulator(), FakeConnector.start(), startAzurite()]);
+    const workDir = mkdtempSync(join(tmpdir(), 'bot-cluster-'));
+    const caFile = join(workDir, 'simulator-ca.pem');
+    writeFileSync(caFile, simulator.caCertPem);
+    const cluster = new BotCluster(simulator, connector, azurite, workDir);
+    cluster.env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? workDir,
+      AZURE_TENANT_ID: simulator.tenantId,
+      AZURE_CLIENT_ID: simulator.clientId,
+      AZURE_CLIENT_SECRET: simulator.clientSecret,
+      AZURE_AUTHORITY_HOST: simulator.authorityHost,
+      GRAPH_BASE_URL: simulator.url,
+      GRAPH_CA_FILE: caFile,
+      GRAPH_CA_MIN_INTERVAL_MS: '0',
+      GRAPH_TIMEOUT_MS: '3000',
+      GRAPH_RETRY_BUDGET_MS: '4000',
+      OPERATOR_GROUP_ID: DEMO_IDS.operatorsGroup,
+      APPROVER_GROUP_ID: DEMO_IDS.approversGroup,
+      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      STATE_CONTAINER: `bot-${Date.now().toString(36)}`,
+      STATE_DIR: join(workDir, 'unused'),
+      ALERT_POLL_SECONDS: '1',
+      LOG_LEVEL: 'info',
+      ...env,
+    };
+    for (let index = 0; index < count; index++) cluster.instances.push(new BotInstance(index, await freePort(), cluster));
+    await Promise.all(cluster.instances.map((instance) => instance.start()));
+    return cluster;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.instances.map((instance) => instance.kill('SIGTERM')));
+    await Promise.all([this.simulator.close(), this.connector.close(), this.azurite.stop()]);
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  /** Waits until exactly one running instance holds the poll lease, and returns it. */
+  async pollLeader(timeoutMs = 60_000): Promise<BotInstance> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const leaders = this.instances.filter((i) => i.isRunning() && i.isPollLeader());
+      if (leaders.length === 1) return leaders[0];
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error('no single poll leader');
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
