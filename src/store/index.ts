@@ -3,7 +3,8 @@
  * Domain code depends on the StateStore port only; adapters:
  * - createFileStateStore: embedded files under STATE_DIR (src/store/file.ts)
  * - createMemoryStateStore: in memory, for unit tests of the domain (src/store/memory.ts)
- * A blob-storage adapter can implement the same port (eTags, prefix listing, append blobs).
+ * - createAzureStateStore: Azure Blob Storage shared by several instances (src/store/azure.ts)
+ * and the lease that lets exactly one instance poll (src/store/lease.ts).
  */
 export { ETagConflictError, InvalidKeyError, StoreUnavailableError } from './port';
 export type { AuditEntry, PutCondition, StateStore, StoredRecord } from './port';
