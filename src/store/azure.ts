@@ -42,6 +42,7 @@ import {
 import { AuditEntry, ETagConflictError, InvalidKeyError, PutCondition, StateStore, StoreUnavailableError, StoredRecord } from './port';
 import {
   AuditQuery,
+  OperationGate,
   compareKeys,
   parseAuditLine,
   serialiseAuditEntry,
@@ -304,9 +305,6 @@ function corrupt(doing: string, blob: string, reason: string): StoreUnavailableE
   return new StoreUnavailableError(`State store unavailable (ECORRUPT): could not ${doing}: the blob ${JSON.stringify(blob)} ${reason}`, { code: 'ECORRUPT' });
 }
 
-function closedError(): StoreUnavailableError {
-  return new StoreUnavailableError('The state store is closed (ECLOSED).', { code: 'ECLOSED' });
-}
 
 const isBlobNotFound = (error: unknown): boolean => statusOf(error) === 404 && codeOf(error) !== 'ContainerNotFound';
 
@@ -558,9 +556,7 @@ interface Envelope {
 const LIST_PARALLELISM = 16;
 
 class AzureStateStore implements StateStore {
-  private closed = false;
-  private closePromise: Promise<void> | undefined;
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly gate = new OperationGate(toStoreError);
   private readonly audit: BlobAuditLog;
   private readonly request: <T>(call: (signal: Signal) => Promise<T>) => Promise<T>;
 
@@ -575,21 +571,9 @@ class AzureStateStore implements StateStore {
   }
 
   private run<T>(doing: () => string, operation: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(closedError());
-    const promise = (async () => {
-      try {
-        return await operation();
-      } catch (error) {
-        throw toStoreError(error, doing());
-      }
-    })();
-    this.inflight.add(promise);
-    promise.then(
-      () => this.inflight.delete(promise),
-      () => this.inflight.delete(promise),
-    );
-    return promise;
+    return this.gate.run(doing, operation);
   }
+
 
   /** The record in `blob` with its ETag; undefined when the blob does not exist. */
   private async download(blob: string, doing: string): Promise<{ envelope: Envelope; etag: string } | undefined> {
@@ -726,14 +710,9 @@ class AzureStateStore implements StateStore {
   }
 
   close(): Promise<void> {
-    if (!this.closePromise) {
-      this.closed = true;
-      this.closePromise = (async () => {
-        await Promise.allSettled([...this.inflight]);
+    return this.gate.close(async () => {
         await this.audit.idle();
-      })();
-    }
-    return this.closePromise;
+    });
   }
 }
 

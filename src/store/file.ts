@@ -35,8 +35,9 @@
 import { mkdir, open, readFile, readdir, realpath, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { AuditEntry, ETagConflictError, PutCondition, StateStore, StoreUnavailableError, StoredRecord } from './port';
+import { AuditEntry, ETagConflictError, PutCondition, StateStore, StoredRecord } from './port';
 import {
+  OperationGate,
   compareKeys,
   newETag,
   serialiseAuditEntry,
@@ -192,14 +193,9 @@ function release(root: string, slot: Slot): Promise<void> {
   return done;
 }
 
-function closedError(): StoreUnavailableError {
-  return new StoreUnavailableError('The state store is closed (ECLOSED).', { code: 'ECLOSED' });
-}
 
 class FileStateStore implements StateStore {
-  private closed = false;
-  private closePromise: Promise<void> | undefined;
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly gate = new OperationGate(toStoreError);
 
   constructor(
     private readonly engine: FileEngine,
@@ -207,21 +203,9 @@ class FileStateStore implements StateStore {
   ) {}
 
   private run<T>(doing: () => string, operation: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(closedError());
-    const promise = (async () => {
-      try {
-        return await operation();
-      } catch (error) {
-        throw toStoreError(error, doing());
-      }
-    })();
-    this.inflight.add(promise);
-    promise.then(
-      () => this.inflight.delete(promise),
-      () => this.inflight.delete(promise),
-    );
-    return promise;
+    return this.gate.run(doing, operation);
   }
+
 
   get<T>(key: string): Promise<StoredRecord<T> | undefined> {
     return this.run(
@@ -300,18 +284,13 @@ class FileStateStore implements StateStore {
   }
 
   close(): Promise<void> {
-    if (!this.closePromise) {
-      this.closed = true;
-      this.closePromise = (async () => {
-        await Promise.allSettled([...this.inflight]);
-        try {
-          await this.onClose();
-        } catch (error) {
-          throw toStoreError(error, 'close the state store');
-        }
-      })();
-    }
-    return this.closePromise;
+    return this.gate.close(async () => {
+      try {
+        await this.onClose();
+      } catch (error) {
+        throw toStoreError(error, 'close the state store');
+      }
+    });
   }
 }
 

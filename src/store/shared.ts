@@ -3,7 +3,7 @@
  * like the file adapter (and the later blob adapter) in production.
  */
 import { randomUUID } from 'node:crypto';
-import { AuditEntry, InvalidKeyError, PutCondition } from './port';
+import { AuditEntry, InvalidKeyError, PutCondition, StoreUnavailableError } from './port';
 
 /** Azure Blob Storage caps blob names at 1 024 characters; the same cap keeps keys portable. */
 export const MAX_KEY_LENGTH = 1024;
@@ -101,4 +101,39 @@ export function validateAuditQuery(options: { limit: number; requestId?: string 
     throw new TypeError('readAudit: requestId must be a string');
   }
   return { limit: Math.floor(options.limit), requestId: options.requestId };
+}
+
+/**
+ * What every adapter does around its operations: refuse them once closed, map errors to
+ * store errors, and let close() wait for the ones still running.
+ */
+export class OperationGate {
+  private closing: Promise<void> | undefined;
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  constructor(private readonly toStoreError: (error: unknown, doing: string) => unknown) {}
+
+  run<T>(doing: () => string, operation: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new StoreUnavailableError('The state store is closed (ECLOSED).', { code: 'ECLOSED' }));
+    const promise = (async () => {
+      try {
+        return await operation();
+      } catch (error) {
+        throw this.toStoreError(error, doing());
+      }
+    })();
+    this.inflight.add(promise);
+    const forget = () => this.inflight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  /** Refuses new operations, waits for running ones, then runs `finish` once. */
+  close(finish: () => Promise<void>): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.inflight]);
+      await finish();
+    })();
+    return this.closing;
+  }
 }
