@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import type { ChangeRequest } from '../../src/core/approvals';
+import { createAzureStateStore } from '../../src/store';
+import { BotCluster } from '../support/botCluster';
+import { ALEX, cardText, MEGAN } from '../support/botHarness';
+
+/**
+ * 20 SIGKILLs of one instance at random moments while admins request and approve restores
+ * and policies get deleted. Afterwards nothing is lost, nothing ran twice, the audit log
+ * tells every request's story, and every deletion was alerted.
+ */
+
+const ROUNDS = 20;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('SIGKILL at random moments', function () {
+  this.timeout(300_000);
+  let cluster: BotCluster;
+
+  before(async () => {
+    cluster = await BotCluster.start(1);
+  });
+  after(async () => cluster?.stop());
+
+  it('loses no request, executes none twice, audits all, and alerts every deletion', async () => {
+    const bot = cluster.instances[0];
+    const channel = bot.conversation('channel', ALEX);
+    await channel.say('alerts on');
+    await sleep(2500); // baseline
+    const tenant = cluster.simulator.tenant;
+    const requestIds = new Set<string>();
+    const restoreTargets: string[] = [];
+    const deletedNames: string[] = [];
+
+    for (let round = 0; round < ROUNDS; round++) {
+      if (!bot.isRunning()) await bot.start();
+      const target = String(tenant.addLive('locations', { '@odata.type': '#microsoft.graph.ipNamedLocation', displayName: `Chaos target ${round}`, isTrusted: false, ipRanges: [{ '@odata.type': '#microsoft.graph.iPv4CidrRange', cidrAddress: `10.${round}.0.0/16` }] }).id);
+      tenant.deleteLive('locations', target);
+      restoreTargets.push(target);
+      const deleted = tenant.addLive('ca', { displayName: `Chaos deletion ${round}`, state: 'disabled', conditions: {}, grantControls: null });
+      tenant.deleteLive('ca', String(deleted.id));
+      deletedNames.push(`Chaos deletion ${round}`);
+
+      const workload = (async () => {
+        const asked = await channel.say(`restore nl ${target} chaos round ${round}`);
+        const requestId = /Restore request (R-\w+)/.exec(cardText(asked[0]?.card))?.[1];
+        if (!requestId) return;
+        requestIds.add(requestId);
+        await channel.as(MEGAN).invoke('request.approve', { requestId }, asked[0].id);
+      })().catch(() => undefined); // the process may die under it
+      await sleep(Math.random() * 1500);
+      await bot.kill('SIGKILL');
+      await workload;
+    }
+    await bot.start();
+    await sleep(6000); // recovery, and a few poll cycles to deliver what was detected
+
+    let alertedNow = new Set<string>();
+    const store = await createAzureStateStore({ connectionString: cluster.env.AZURE_STORAGE_CONNECTION_STRING, container: cluster.env.STATE_CONTAINER });
+    try {
+      for (const id of requestIds) {
+        const record = await store.get<ChangeRequest>(`requests/${id}`);
+        assert.ok(record, `request ${id} was not lost`);
+        assert.notEqual(record.value.state, 'executing', `${id} was closed after the crash`);
+        const story = (await store.readAudit({ limit: 50, requestId: id })).map((entry) => entry.action);
+        assert.ok(story.includes('request.created'), `${id} creation audited`);
+        if (record.value.state !== 'pending') {
+          assert.ok(story.some((a) => ['request.succeeded', 'request.failed', 'request.recovered'].includes(a)), `${id} outcome audited: ${story.join(', ')}`);
+        }
+      }
+      for (const target of restoreTargets) {
+        const restores = cluster.simulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/${target}/restore`));
+        assert.ok(restores.length <= 1, `${target} restored ${restores.length} times`);
+      }
+      // The killed instance's poll lease must expire (20 s) before the restarted one may poll.
+      // A burst is one card listing every item (it shows ten), so read the sent cards' records.
+      const alerted = async () => {
+        const cards = await store.list<{ activityId?: string; items: { name: string }[] }>('alerts/cards/');
+        return new Set(cards.filter((c) => c.value.activityId).flatMap((c) => c.value.items.map((item) => item.name)));
+      };
+      const deadline = Date.now() + 60_000;
+      while (!deletedNames.every((name) => alertedNow.has(name)) && Date.now() < deadline) {
+        await sleep(1000);
+        alertedNow = await alerted();
+      }
+      for (const name of deletedNames) assert.ok(alertedNow.has(name), `${name} was alerted`);
+    } finally {
+      await store.close();
+    }
+    assert.ok(requestIds.size > 0, 'the workload made requests');
+  });
+});
