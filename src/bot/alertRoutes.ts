@@ -7,7 +7,7 @@ import type { ChangeRequests } from '../core/requests';
 import type { Logger } from '../log';
 import { alertCard } from './alertViews';
 import { inConversation } from './proactive';
-import { actorOf, UNKNOWN_USER } from './requestRoutes';
+import { actorOf, UNKNOWN_USER } from './turn';
 import { formatDate, type ViewContext } from './views';
 
 /**

@@ -2,9 +2,9 @@ import type { AlertCard } from '../core/alertPoller';
 import type { AlertItem } from '../core/alerts';
 import { kindById } from '../core/kinds';
 import { daysLeft } from '../core/model';
-import { clip } from '../core/summaries';
+import { capitalise, clip } from '../core/summaries';
 import { renderCard, type AdaptiveCardJson } from './cards';
-import { capitalise, formatDate, type ViewContext } from './views';
+import { formatDate, type ViewContext } from './views';
 
 /** A burst becomes one card; the rest is summarised so the card stays small. */
 const ROWS_SHOWN = 10;

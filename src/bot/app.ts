@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ActivityTypes, CardFactory, MessageFactory, type Storage, type TurnContext } from 'botbuilder';
+import { ActivityTypes, type Storage, type TurnContext } from 'botbuilder';
 import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
 import { parseCommand, type Command } from '../core/commands';
-import { KINDS } from '../core/kinds';
+import { KINDS, kindIdOf } from '../core/kinds';
 import type { KindId } from '../core/model';
 import { describe, findDeleted, listDeleted, type RecycleBin } from '../core/recycleBin';
 import type { AccessControl } from '../core/access';
 import type { ChangeRequests } from '../core/requests';
 import { StoreUnavailableError } from '../store';
 import { RequestRoutes } from './requestRoutes';
+import { reply, send, tenantOf } from './turn';
 import { AlertRoutes } from './alertRoutes';
 import { PartnerRoutes } from './partnerRoutes';
 import type { PartnerDirectory } from '../core/partnerChanges';
@@ -46,7 +47,6 @@ export interface BotDependencies {
 
 export const DEMO_FOOTER = 'Demo mode: this tenant is simulated. Nothing here reads or changes a real tenant.';
 
-const KIND_IDS = new Set<string>(KINDS.map((k) => k.id));
 
 export function createBotApplication(deps: BotDependencies): { app: Application<TurnState>; requestRoutes: RequestRoutes } {
   const { logger } = deps;
@@ -62,7 +62,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
 
   app.turn('beforeTurn', async (context) => {
     const activity = context.activity;
-    const tenantId = activity.conversation?.tenantId ?? activity.channelData?.tenant?.id;
+    const tenantId = tenantOf(context) || undefined;
     logger.info('activity', {
       type: activity.type,
       name: activity.name,
@@ -100,14 +100,14 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   });
 
   app.adaptiveCards.actionExecute<{ kind?: string; search?: string; page?: string | number }>('list.page', async (_context, _state, data) => {
-    const kind = data.kind === 'all' || !data.kind ? 'all' : asKind(data.kind);
+    const kind = data.kind === 'all' || !data.kind ? 'all' : kindIdOf(data.kind);
     if (!kind) return 'That list button is out of date. Type `deleted` for a fresh list.';
     const query: ListQuery = { kind, search: typeof data.search === 'string' ? data.search : '' };
     return answerSafely(logger, () => buildList(query, Number(data.page) || 0));
   });
 
   app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.show', async (context, _state, data) => {
-    const kind = asKind(data.kind);
+    const kind = kindIdOf(data.kind);
     if (!kind || typeof data.id !== 'string') return 'That button is out of date. Type `deleted` for a fresh list.';
     return answerSafely(logger, async () => {
       await send(context, await buildShow(data.id!, kind));
@@ -120,10 +120,8 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     botAppId: deps.botAppId,
     requests: deps.requests,
     access: deps.access,
-    recycleBin: deps.recycleBin,
     logger,
     view,
-    now,
   });
   requestRoutes.register(app);
   const alertRoutes = new AlertRoutes({ poller: deps.poller, requests: deps.requests, logger, pollSeconds: deps.alertPollSeconds });
@@ -144,7 +142,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     await reply(context, error instanceof StoreUnavailableError ? STORE_UNAVAILABLE : `Something went wrong on my side (reference ${reference}). Nothing was changed.`);
   });
 
-  async function runCommand(context: TurnContext, command: Command): Promise<void> {
+  async function runCommand(context: TurnContext, command: Command): Promise<unknown> {
     switch (command.type) {
       case 'help':
         return send(context, helpCard(view));
@@ -197,7 +195,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   }
 
   /** Runs a message handler; Graph failures become a card, anything else a friendly line. */
-  async function guarded(context: TurnContext, work: () => Promise<void>): Promise<void> {
+  async function guarded(context: TurnContext, work: () => Promise<unknown>): Promise<unknown> {
     try {
       await work();
     } catch (error) {
@@ -208,24 +206,4 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   }
 
   return { app, requestRoutes };
-}
-
-
-function asKind(value: unknown): KindId | undefined {
-  return typeof value === 'string' && KIND_IDS.has(value) ? (value as KindId) : undefined;
-}
-
-async function send(context: TurnContext, content: AdaptiveCardJson | string): Promise<void> {
-  await context.sendActivity(typeof content === 'string' ? content : MessageFactory.attachment(CardFactory.adaptiveCard(content)));
-}
-
-async function reply(context: TurnContext, text: string): Promise<void> {
-  if (context.activity.type === ActivityTypes.Invoke) {
-    await context.sendActivity({
-      type: ActivityTypes.InvokeResponse,
-      value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text } },
-    });
-    return;
-  }
-  if (context.activity.type === ActivityTypes.Message) await context.sendActivity(text);
 }

@@ -1,4 +1,4 @@
-import { CardFactory, MessageFactory, TurnContext } from 'botbuilder';
+import { TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import { GUID_PATTERN } from '../core/model';
 import type { PartnerChangeInput, PartnerDirectory } from '../core/partnerChanges';
@@ -6,7 +6,8 @@ import { settingsFromForm, type PartnerConfiguration } from '../core/partnerSett
 import type { ChangeRequests } from '../core/requests';
 import type { AdaptiveCardJson } from './cards';
 import { partnerCard, partnerEditCard, partnersCard } from './partnerViews';
-import { actorOf, tenantOf, UNKNOWN_USER, type RequestRoutes } from './requestRoutes';
+import type { RequestRoutes } from './requestRoutes';
+import { actorOf, send, tenantOf, UNKNOWN_USER } from './turn';
 import type { ViewContext } from './views';
 
 /**
@@ -115,7 +116,3 @@ export class PartnerRoutes {
 }
 
 const noConfiguration = (tenantId: string) => `${tenantId} has no partner configuration (it gets the default settings). Use \`partner add ${tenantId}\` to create one.`;
-
-async function send(context: TurnContext, card: AdaptiveCardJson): Promise<void> {
-  await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-}

@@ -1,14 +1,14 @@
-import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type ConversationReference } from 'botbuilder';
+import { ActivityTypes, CardFactory, TurnContext, type ConversationReference } from 'botbuilder';
 import type { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
 import type { AccessControl, Actor } from '../core/access';
 import type { ChangeRequest } from '../core/approvals';
-import { KINDS } from '../core/kinds';
+import { kindIdOf } from '../core/kinds';
 import type { KindId } from '../core/model';
-import { findDeleted, type RecycleBin } from '../core/recycleBin';
 import type { ChangeRequests } from '../core/requests';
 import type { Logger } from '../log';
 import type { AdaptiveCardJson } from './cards';
 import { answerSafely } from './guards';
+import { actorOf, answerInvoke, send, tenantOf, UNKNOWN_USER } from './turn';
 import { inConversation } from './proactive';
 import { auditCard, EVERYONE, pendingCard, requestCard, restoreFormCard, type RequestViewer } from './requestViews';
 import { chooseKindCard, type ViewContext } from './views';
@@ -24,13 +24,9 @@ export interface RequestRouteDependencies {
   botAppId?: string;
   requests: ChangeRequests;
   access: AccessControl;
-  recycleBin: RecycleBin;
   logger: Logger;
   view: ViewContext;
-  now: () => Date;
 }
-
-const KIND_IDS = new Set<string>(KINDS.map((k) => k.id));
 
 export class RequestRoutes {
   /** Teams ids of approvers seen, so their card views refresh automatically. */
@@ -47,7 +43,7 @@ export class RequestRoutes {
   register(app: Application<TurnState>): void {
     app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.restore', (context, _state, data) =>
       this.withActor(context, async (actor) => {
-        const kind = asKind(data.kind);
+        const kind = kindIdOf(data.kind);
         if (!kind || typeof data.id !== 'string') return 'That button is out of date. Type `deleted` for a fresh list.';
         const allowed = await this.deps.requests.authorize(actor, 'operator', 'request a restore');
         if (!allowed.ok) return allowed.message;
@@ -60,7 +56,7 @@ export class RequestRoutes {
 
     app.adaptiveCards.actionExecute<{ kind?: string; id?: string; reason?: string; reportOnly?: string }>('request.create', (context, _state, data) =>
       this.withActor(context, async (actor) => {
-        const kind = asKind(data.kind);
+        const kind = kindIdOf(data.kind);
         if (!kind || typeof data.id !== 'string') return 'That button is out of date. Type `deleted` for a fresh list.';
         const created = await this.deps.requests.create({
           actor,
@@ -120,27 +116,15 @@ export class RequestRoutes {
   async restoreCommand(context: TurnContext, command: { id: string; kind?: KindId; reportOnly: boolean; reason: string }): Promise<void> {
     const actor = actorOf(context);
     if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
-    let kind = command.kind;
-    if (!kind) {
-      const lookup = await findDeleted(this.deps.recycleBin, command.id, undefined, this.deps.now());
-      if (lookup.found === 'several') {
-        return void (await send(context, chooseKindCard(command.id, lookup.items, this.deps.view, 'item.restore')));
-      }
-      if (lookup.found === 'none') {
-        const failure = lookup.failures[0]?.error;
-        if (failure) throw failure;
-        return void (await context.sendActivity(`No deleted item has the id ${command.id}. It may have been restored already or purged.`));
-      }
-      kind = lookup.item.kind;
-    }
     const created = await this.deps.requests.create({
       actor,
-      ref: { kind, id: command.id },
+      ref: { kind: command.kind, id: command.id },
       reason: command.reason,
       reportOnly: command.reportOnly,
       tenantId: tenantOf(context),
       conversation: TurnContext.getConversationReference(context.activity),
     });
+    if (!created.ok && created.choices) return void (await send(context, chooseKindCard(command.id, created.choices, this.deps.view, 'item.restore')));
     if (!created.ok) return void (await context.sendActivity(created.message));
     await this.publish(context, created.value);
   }
@@ -286,31 +270,4 @@ export class RequestRoutes {
       return work(request, actor);
     });
   }
-}
-
-export const UNKNOWN_USER = 'I cannot tell who you are (no Entra object id on your message), so I cannot act on requests for you.';
-
-export function actorOf(context: TurnContext): Actor | undefined {
-  const from = context.activity.from;
-  if (!from?.aadObjectId) return undefined;
-  return { aadObjectId: from.aadObjectId, name: from.name || from.aadObjectId, teamsId: from.id };
-}
-
-export function tenantOf(context: TurnContext): string {
-  return context.activity.conversation?.tenantId ?? context.activity.channelData?.tenant?.id ?? '';
-}
-
-function asKind(value: unknown): KindId | undefined {
-  return typeof value === 'string' && KIND_IDS.has(value) ? (value as KindId) : undefined;
-}
-
-async function send(context: TurnContext, card: AdaptiveCardJson) {
-  return context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-}
-
-async function answerInvoke(context: TurnContext, card: AdaptiveCardJson): Promise<void> {
-  await context.sendActivity({
-    type: ActivityTypes.InvokeResponse,
-    value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } },
-  });
 }

@@ -1,10 +1,10 @@
 import { describeState, type ChangeRequest, type PartnerAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
 import type { AuditEntry } from '../store';
 import { kindById } from '../core/kinds';
-import { daysLeft } from '../core/model';
-import { clip } from '../core/summaries';
+import { daysUntilPurge } from '../core/model';
+import { capitalise, clip } from '../core/summaries';
 import { renderCard, type AdaptiveCardJson } from './cards';
-import { capitalise, formatDate, type ViewContext } from './views';
+import { daysLeftText, formatDate, type ViewContext } from './views';
 
 /** Card data for restore requests. Only the request id ever travels in card data. */
 
@@ -38,10 +38,7 @@ export function restoreFormCard(action: RestoreAction, ctx: ViewContext): Adapti
   });
 }
 
-function daysText(purgesAt: string): string {
-  const days = daysLeft(new Date(Date.parse(purgesAt) - 30 * 86_400_000), new Date());
-  return days === 1 ? '1 day left' : days === 0 ? 'last day' : `${days} days left`;
-}
+const daysText = (purgesAt: string) => daysLeftText(daysUntilPurge(new Date(purgesAt), new Date()));
 
 const STATUS: Record<ChangeRequest['state'], { text: (r: ChangeRequest) => string; color: string }> = {
   pending: { text: (r) => `Waiting for approval (${r.approvals.length} of ${r.requiredApprovals})`, color: 'Warning' },

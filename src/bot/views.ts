@@ -1,8 +1,8 @@
 import { COMMANDS } from '../core/commands';
 import { KINDS, REQUIRED_PERMISSIONS, kindById } from '../core/kinds';
 import type { DeletedItem, KindId } from '../core/model';
-import { clip, formatDate as formatDateOrUndefined } from '../core/summaries';
-import { pageOf, type DeletedListing, type ItemDetails, type KindFailure } from '../core/recycleBin';
+import { capitalise, clip, formatDate as formatDateOrUndefined } from '../core/summaries';
+import { pageOf, type DeletedListing, type ItemDetails } from '../core/recycleBin';
 import { GraphFailure } from '../graph/errors';
 import type { GraphProbe } from '../graph/gateway';
 import type { PollerState } from '../core/alertPoller';
@@ -23,7 +23,7 @@ const VALUE_MAX = 400;
 
 export const formatDate = (date: Date): string => formatDateOrUndefined(date) ?? 'unknown date';
 
-function daysLeftText(days: number): string {
+export function daysLeftText(days: number): string {
   if (days <= 0) return 'last day';
   return days === 1 ? '1 day left' : `${days} days left`;
 }
@@ -45,7 +45,6 @@ function itemSummary(item: DeletedItem) {
   };
 }
 
-export const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 export function helpCard(ctx: ViewContext): AdaptiveCardJson {
   return renderCard('help', {
@@ -72,7 +71,7 @@ export function listCard(listing: DeletedListing, query: ListQuery, requestedPag
     footer: ctx.footer,
     title: search ? `${what} matching "${search}"` : what,
     subtitle: `Newest deletion first · showing ${shown} · items are purged 30 days after deletion`,
-    warnings: listing.failures.map(describeKindFailure),
+    warnings: listing.failures.map((f) => describeError(f.error)),
     emptyText: search ? `No deleted item matches "${search}".` : 'The recycle bin is empty.',
     rows: page.rows.map(itemSummary),
     page: page.index + 1,
@@ -110,7 +109,7 @@ function renderDetails(details: ItemDetails, ctx: ViewContext, valueMax: number,
     footer: ctx.footer,
     ...itemSummary(item),
     idLabel: kind.key === 'tenantId' ? 'Tenant id' : 'Object id',
-    warnings: details.failures.map(describeKindFailure),
+    warnings: details.failures.map((f) => describeError(f.error)),
     sections: details.sections.slice(0, 12).map((section) => {
       const facts = section.facts.slice(0, factsPerSection).map((fact) => ({ label: clip(fact.label, 60), value: clip(fact.value, valueMax) }));
       const hidden = section.facts.length - facts.length;
@@ -188,10 +187,6 @@ export function failureCard(failure: GraphFailure, ctx: ViewContext): AdaptiveCa
     facts,
     hint: failure.hint ?? '',
   });
-}
-
-function describeKindFailure(failure: KindFailure): string {
-  return describeError(failure.error);
 }
 
 /** One line for a warning: what failed, the code, the request-id and the fix. */

@@ -292,8 +292,15 @@ export class AlertPoller {
     for (const { value: card, etag } of await this.deps.store.list<AlertCard>(CARDS)) {
       if (!card.items.some((item) => items.some((i) => sameItem(i, item)))) continue;
       const next = { ...card, items: card.items.map((item) => (items.some((i) => sameItem(i, item)) ? change(item) : item)) };
+      // Once every item has left the recycle bin the card will not change again: forget it, so
+      // the cards a cycle scans stay the ones that can still change.
+      const final = next.items.every((item) => item.outcome);
       try {
-        await this.deps.store.put(CARDS + card.id, next, { ifMatch: etag });
+        if (final) {
+          if (!(await this.deps.store.delete(CARDS + card.id, { ifMatch: etag }))) continue;
+        } else {
+          await this.deps.store.put(CARDS + card.id, next, { ifMatch: etag });
+        }
       } catch (error) {
         if (error instanceof ETagConflictError) continue;
         throw error;

@@ -113,6 +113,11 @@ export function kindById(id: KindId): ResourceKind {
   return kind;
 }
 
+/** A kind id carried in card data, checked against the registry; undefined otherwise. */
+export function kindIdOf(value: unknown): KindId | undefined {
+  return typeof value === 'string' && KINDS.some((k) => k.id === value) ? (value as KindId) : undefined;
+}
+
 /** Resolves a word typed by a user ("nl", "Policies") to a kind, or undefined. */
 export function kindByAlias(word: string): ResourceKind | undefined {
   const lower = word.toLowerCase();

@@ -37,8 +37,11 @@ export function purgeDate(deletedAt: Date): Date {
 }
 
 export function daysLeft(deletedAt: Date, now: Date): number {
-  const remaining = purgeDate(deletedAt).getTime() - now.getTime();
-  return Math.max(0, Math.floor(remaining / DAY_MS));
+  return daysUntilPurge(purgeDate(deletedAt), now);
+}
+
+export function daysUntilPurge(purgesAt: Date, now: Date): number {
+  return Math.max(0, Math.floor((purgesAt.getTime() - now.getTime()) / DAY_MS));
 }
 
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

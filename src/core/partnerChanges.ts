@@ -1,6 +1,7 @@
 import type { PartnerAction, StepResult, TargetItem } from './approvals';
 import { closestWord } from './commands';
 import type { GraphObject } from './model';
+import { capitalise } from './summaries';
 import { changedSince, parseSettings, planEdit, type PartnerConfiguration } from './partnerSettings';
 import type { FailureLike, Outcome } from './requests';
 
@@ -132,4 +133,3 @@ export async function partnerChangeApplied(action: PartnerAction, partners: Part
   return action.changes.every((change) => requested.some(({ spec, value }) => spec.label === change.label && value.read(current) === change.to));
 }
 
-const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -17,7 +17,7 @@ import {
   type Transition,
 } from './approvals';
 import { kindById } from './kinds';
-import { purgeDate, type GraphObject, type ItemRef } from './model';
+import { purgeDate, type DeletedItem, type GraphObject, type ItemRef, type KindId } from './model';
 import { findDeleted, toDeletedItem, type RecycleBin } from './recycleBin';
 
 /**
@@ -50,7 +50,7 @@ export interface ApprovalSettings {
   allowSelfApproval: boolean;
 }
 
-export type Outcome<T> = { ok: true; value: T } | { ok: false; message: string };
+export type Outcome<T> = { ok: true; value: T } | { ok: false; message: string; choices?: DeletedItem[] };
 
 interface RequestInput {
   actor: Actor;
@@ -91,16 +91,20 @@ export class ChangeRequests {
     return { ok: false, message: `You are not allowed to ${attempted}: it needs the ${role} role. Ask an admin to add you to the ${role}s.` };
   }
 
-  /** Works out what a restore of this item involves, without storing anything. */
-  async plan(ref: ItemRef, reportOnly: boolean): Promise<Outcome<RestoreAction>> {
+  /**
+   * Works out what a restore of this item involves, without storing anything. Without a
+   * kind, an id that several kinds share (a partner and its sync policy) comes back as choices.
+   */
+  async plan(ref: { id: string; kind?: KindId }, reportOnly: boolean): Promise<Outcome<RestoreAction>> {
     const now = this.now();
     const lookup = await findDeleted(this.deps.bin, ref.id, ref.kind, now);
     if (lookup.found === 'none') {
       const failure = lookup.failures[0]?.error;
       if (failure) throw failure;
-      return { ok: false, message: `No deleted ${kindById(ref.kind).label} has the id ${ref.id}. It may have been restored already or purged.` };
+      const what = ref.kind ? `deleted ${kindById(ref.kind).label}` : 'deleted item';
+      return { ok: false, message: `No ${what} has the id ${ref.id}. It may have been restored already or purged.` };
     }
-    if (lookup.found !== 'one') return { ok: false, message: 'That id matches several items; say which kind.' };
+    if (lookup.found === 'several') return { ok: false, message: 'That id matches several items; say which kind.', choices: lookup.items };
     const item = lookup.item;
     const kind = kindById(item.kind);
     const dependencies: TargetItem[] = [];
@@ -127,7 +131,7 @@ export class ChangeRequests {
     };
   }
 
-  async create(input: RequestInput & { ref: ItemRef; reportOnly: boolean }): Promise<Outcome<ChangeRequest>> {
+  async create(input: RequestInput & { ref: { id: string; kind?: KindId }; reportOnly: boolean }): Promise<Outcome<ChangeRequest>> {
     const allowed = await this.authorize(input.actor, 'operator', 'request a restore');
     if (!allowed.ok) return allowed;
     const plan = await this.plan(input.ref, input.reportOnly);
@@ -180,7 +184,8 @@ export class ChangeRequests {
     const open: ChangeRequest[] = [];
     for (const { value } of records) {
       if (value.state !== 'pending') continue;
-      const current = await this.get(value.id);
+      // Only a request past its deadline needs another read (to expire it).
+      const current = isExpired(value, this.now()) ? await this.get(value.id) : value;
       if (current?.state === 'pending') open.push(current);
     }
     return open.sort((a, b) => a.createdAt.localeCompare(b.createdAt));

@@ -105,6 +105,23 @@ const LIVE_COLLECTIONS: LiveCollection[] = [
   { kind: 'partners', path: '/policies/crossTenantAccessPolicy/partners', read: ROLES.crossTenantRead, write: ROLES.crossTenantWrite },
 ];
 
+/** GET of a collection, paged and queryable like Graph's. */
+function listOperation(roles: readonly string[], fragment: string, keyProperty: string, rows: (tenant: SimTenant) => GraphObject[]): Operation {
+  return { roles, handle: ({ call, tenant, target }) => collectionResult(target, call.path, fragment, rows(tenant), call.query, { keyProperty }) };
+}
+
+/** GET of one item by key; 404 when there is none. */
+function getOperation(roles: readonly string[], fragment: string, find: (tenant: SimTenant, key: string) => GraphObject | undefined): Operation {
+  return {
+    roles,
+    handle: ({ call, params, tenant, target }) => {
+      const item = find(tenant, params.key);
+      if (!item) throw notFound(params.key);
+      return entityResult(target, `${fragment}/$entity`, item, call.query);
+    },
+  };
+}
+
 function liveCollectionRoutes(collection: LiveCollection): Route[] {
   const { kind, path, read, write } = collection;
   const fragment = contextPath(path);
@@ -114,11 +131,7 @@ function liveCollectionRoutes(collection: LiveCollection): Route[] {
       segments: split(path),
       versions: BOTH,
       operations: {
-        GET: {
-          roles: read,
-          handle: ({ call, tenant, target }) =>
-            collectionResult(target, call.path, fragment, tenant.live(kind), call.query, { keyProperty }),
-        },
+        GET: listOperation(read, fragment, keyProperty, (tenant) => tenant.live(kind)),
         POST: {
           roles: write,
           handle: ({ call, tenant, target }) => {
@@ -133,14 +146,7 @@ function liveCollectionRoutes(collection: LiveCollection): Route[] {
       segments: [...split(path), '{key}'],
       versions: BOTH,
       operations: {
-        GET: {
-          roles: read,
-          handle: ({ call, params, tenant, target }) => {
-            const item = tenant.findLive(kind, params.key);
-            if (!item) throw notFound(params.key);
-            return entityResult(target, `${fragment}/$entity`, item, call.query);
-          },
-        },
+        GET: getOperation(read, fragment, (tenant, key) => tenant.findLive(kind, key)),
         PATCH: {
           roles: write,
           handle: ({ call, params, tenant }) => {
@@ -255,25 +261,14 @@ function deletedCollectionRoutes(collection: DeletedCollection): Route[] {
       segments: split(path),
       versions,
       operations: {
-        GET: {
-          roles: read,
-          handle: ({ call, tenant, target }) =>
-            collectionResult(target, call.path, fragment, tenant.deleted(kind), call.query, { keyProperty }),
-        },
+        GET: listOperation(read, fragment, keyProperty, (tenant) => tenant.deleted(kind)),
       },
     },
     {
       segments: [...split(path), '{key}'],
       versions,
       operations: {
-        GET: {
-          roles: read,
-          handle: ({ call, params, tenant, target }) => {
-            const item = tenant.findDeleted(kind, params.key);
-            if (!item) throw notFound(params.key);
-            return entityResult(target, `${fragment}/$entity`, item, call.query);
-          },
-        },
+        GET: getOperation(read, fragment, (tenant, key) => tenant.findDeleted(kind, key)),
         DELETE: {
           roles: write,
           handle: ({ call, params, tenant }) => {

@@ -11,4 +11,4 @@
 export { namedLocationsReferencedBy, summariseConditionalAccessPolicy } from './conditionalAccess';
 export { summariseNamedLocation } from './namedLocation';
 export { summarisePartner, summariseSyncPartner } from './crossTenant';
-export { clip, formatDate, summariseList } from './format';
+export { capitalise, clip, formatDate, summariseList } from './format';
