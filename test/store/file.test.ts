@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { appendFile, chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createFileStateStore, ETagConflictError, StateStore, StoreUnavailableError } from '../../src/store';
 import { recordFileName } from '../../src/store/fileNames';
 import { describeStateStoreContract, SPECIAL_KEYS } from './contract';
@@ -38,9 +38,19 @@ const unavailable = (code: string | RegExp) => (error: unknown) => {
   return true;
 };
 
+/** Whether every directory down to `path` lets other users through (the x bit for others). */
+function reachableByOthers(path: string): boolean {
+  for (let current = resolve(path); ; current = dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) return false;
+    if (dirname(current) === current) return true;
+  }
+}
+
 async function runScenario(directory: string, parent: string, storeDir: string, etag: string): Promise<UnwritableResult | undefined> {
   if (process.getuid?.() !== 0) return runUnwritableScenario(parent, storeDir, etag);
-  // Root ignores file permissions: run the scenario as `nobody`.
+  // Root ignores file permissions: run the scenario as `nobody`, who must be able to reach
+  // the project (a checkout inside a private directory, such as a mktemp -d, is out of reach).
+  if (!reachableByOthers(process.cwd())) return undefined;
   await chmod(directory, 0o755);
   const child = spawnSync(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'unwritableScenario.ts'), parent, storeDir, etag], {
     uid: 65534,
