@@ -344,7 +344,7 @@ describe('file state store', () => {
       } finally {
         for (const dir of [parent, storeDir, join(storeDir, 'records'), join(storeDir, 'audit')]) await chmod(dir, 0o755);
       }
-      if (!result) this.skip(); // running as root without the right to become `nobody`
+      if (!result) this.skip(); // as root: may not become `nobody`, or `nobody` cannot reach this checkout
       assert.deepEqual(result.get, { n: 1 });
       for (const outcome of [result.open, result.put, result.conditionalPut, result.delete, result.appendAudit]) {
         assert.notEqual(outcome, 'ok');
