@@ -74,6 +74,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     homeTenantId: simulator?.tenantId ?? config.allowedTenantId,
     settings: config.approvals,
     now: overrides.now,
+    log: (event, fields) => logger.warn(event, fields),
   });
   const poller = new AlertPoller({
     store,

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Actor } from './access';
 import type { ItemRef } from './model';
 import type { SettingChange } from './partnerSettings';
+import type { AuditEntry } from '../store/port';
 
 /**
  * The approval state machine. Pure: each transition takes a stored request and returns
@@ -94,6 +95,8 @@ export interface ChangeRequest {
   };
   /** Where the approval card lives, so it can be updated in place (opaque to the core). */
   card?: { conversation: unknown; activityId?: string };
+  /** Audit entries stored with the change they record and not yet confirmed in the audit log. */
+  unaudited?: AuditEntry[];
 }
 
 export type Transition = { ok: true; request: ChangeRequest } | { ok: false; refusal: string };

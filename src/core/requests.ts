@@ -1,4 +1,5 @@
-import { ETagConflictError, type StateStore, type StoredRecord } from '../store';
+import { randomUUID } from 'node:crypto';
+import { ETagConflictError, type AuditEntry, type StateStore, type StoredRecord } from '../store';
 import { AccessControl, type Actor, type Role } from './access';
 import { executePartnerChange, partnerChangeApplied, planPartnerChange, type PartnerChangeInput, type PartnerDirectory } from './partnerChanges';
 import {
@@ -77,6 +78,7 @@ export class ChangeRequests {
       homeTenantId?: string;
       settings: ApprovalSettings;
       now?: () => Date;
+      log?: (event: string, fields: Record<string, unknown>) => void;
     },
   ) {}
 
@@ -165,8 +167,9 @@ export class ChangeRequests {
       approvals: [],
       card: { conversation: input.conversation },
     };
+    request.unaudited = [this.auditEntry('request.created', { requestId: request.id, actor: input.actor, reason: request.reason, ...action })];
     await this.deps.store.put(KEY_PREFIX + request.id, request, { ifNoneMatch: '*' });
-    await this.audit('request.created', { requestId: request.id, actor: input.actor, reason: request.reason, ...action });
+    await this.flushAudit(request);
     return request;
   }
 
@@ -198,11 +201,11 @@ export class ChangeRequests {
   async approve(id: string, actor: Actor, tenantId: string): Promise<Outcome<ChangeRequest> & { execute?: boolean }> {
     const allowed = await this.authorize(actor, 'approver', 'approve restores', id);
     if (!allowed.ok) return allowed;
-    const result = await this.transition(id, (request) => approve(request, actor, tenantId, this.now()), 'request.approved', { actor });
+    const result = await this.transition(id, (request) => approve(request, actor, tenantId, this.now()), 'request.approved', { actor }, (approved) =>
+      approved.state === 'executing' ? [this.auditEntry('request.executing', { requestId: id, target: approved.action.target })] : [],
+    );
     if (!result.ok) return result;
-    if (result.value.state !== 'executing') return result;
-    await this.audit('request.executing', { requestId: id, target: result.value.action.target });
-    return { ...result, execute: true };
+    return result.value.state === 'executing' ? { ...result, execute: true } : result;
   }
 
   async reject(id: string, actor: Actor, tenantId: string, reason: string): Promise<Outcome<ChangeRequest>> {
@@ -262,6 +265,8 @@ export class ChangeRequests {
     const records = await this.deps.store.list<ChangeRequest>(KEY_PREFIX);
     const recovered: ChangeRequest[] = [];
     for (const { value: request } of records) {
+      // Entries whose append a crash may have cut off; appending one again is harmless.
+      await this.flushAudit(request);
       if (request.state !== 'executing') continue;
       const target = request.action.target;
       let done = false;
@@ -303,16 +308,29 @@ export class ChangeRequests {
     }
   }
 
-  /** Applies a transition with compare-and-set, re-reading on conflict; audits the winner. */
-  private async transition(id: string, apply: (request: ChangeRequest) => Transition, action: string, details: Record<string, unknown> = {}): Promise<Outcome<ChangeRequest>> {
+  /**
+   * Applies a transition with compare-and-set, re-reading on conflict. The winner's audit
+   * entries are written in the same record as the new state, then appended to the log: a
+   * crash between the two cannot lose them.
+   */
+  private async transition(
+    id: string,
+    apply: (request: ChangeRequest) => Transition,
+    action: string,
+    details: Record<string, unknown> = {},
+    followUps: (request: ChangeRequest) => AuditEntry[] = () => [],
+  ): Promise<Outcome<ChangeRequest>> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const record = await this.deps.store.get<ChangeRequest>(KEY_PREFIX + id.toUpperCase());
       if (!record) return { ok: false, message: `There is no request ${id}. Type \`pending\` to see open requests.` };
       const result = apply(record.value);
       if (!result.ok) return { ok: false, message: result.refusal };
-      if (await this.tryWrite(record, result.request)) {
-        await this.audit(action, { requestId: result.request.id, target: result.request.action.target, state: result.request.state, ...details });
-        return { ok: true, value: result.request };
+      const next = result.request;
+      const entry = this.auditEntry(action, { requestId: next.id, target: next.action.target, state: next.state, ...details });
+      next.unaudited = [...(next.unaudited ?? []), entry, ...followUps(next)];
+      if (await this.tryWrite(record, next)) {
+        await this.flushAudit(next);
+        return { ok: true, value: next };
       }
     }
     return { ok: false, message: `Request ${id} is changing right now; try again in a moment.` };
@@ -336,7 +354,31 @@ export class ChangeRequests {
     }
   }
 
+  private auditEntry(action: string, fields: Record<string, unknown>): AuditEntry {
+    return { id: randomUUID(), at: this.now().toISOString(), action, ...fields };
+  }
+
+  /** For events that change no record (a refused attempt). */
   private async audit(action: string, fields: Record<string, unknown>): Promise<void> {
-    await this.deps.store.appendAudit({ at: this.now().toISOString(), action, ...fields });
+    await this.deps.store.appendAudit(this.auditEntry(action, fields));
+  }
+
+  /**
+   * Appends the request's outstanding audit entries, then drops them from the record. The
+   * change they describe is already stored, so a failure here is logged, not thrown: the
+   * entries stay in the record and the next transition or restart appends them.
+   */
+  private async flushAudit(request: ChangeRequest): Promise<void> {
+    const entries = request.unaudited ?? [];
+    if (entries.length === 0) return;
+    try {
+      for (const entry of entries) await this.deps.store.appendAudit(entry);
+      const appended = new Set(entries.map((entry) => entry.id));
+      await this.update(request.id, (current) =>
+        current.unaudited?.some((entry) => appended.has(entry.id)) ? { ...current, unaudited: current.unaudited.filter((entry) => !appended.has(entry.id)) } : undefined,
+      );
+    } catch (error) {
+      this.deps.log?.('audit.deferred', { requestId: request.id, entries: entries.length, error: (error as Error).message });
+    }
   }
 }

@@ -44,6 +44,7 @@ import {
   AuditQuery,
   OperationGate,
   compareKeys,
+  firstCopyPerId,
   parseAuditLine,
   serialiseAuditEntry,
   serialiseValue,
@@ -511,6 +512,7 @@ class BlobAuditLog {
     const segments = await this.listSegments();
     const out: AuditEntry[] = [];
     const seen = new Set<string>();
+    const isFirstCopy = firstCopyPerId();
     for (let i = segments.length - 1; i >= 0; i--) {
       let text: string;
       try {
@@ -532,6 +534,7 @@ class BlobAuditLog {
         if (!entry || seen.has(id)) continue;
         seen.add(id);
         if (query.requestId !== undefined && entry.requestId !== query.requestId) continue;
+        if (!isFirstCopy(entry)) continue;
         out.push(entry);
         if (out.length >= query.limit) return out;
       }

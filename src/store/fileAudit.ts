@@ -16,7 +16,7 @@
 import { FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuditEntry } from './port';
-import { AuditQuery, parseAuditLine } from './shared';
+import { AuditQuery, firstCopyPerId, parseAuditLine } from './shared';
 import { fsyncDirectory, isMissing, toStoreError, writeAll } from './io';
 
 export const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
@@ -180,6 +180,7 @@ export class FileAuditLog {
     const activeSeq = this.seq;
     const activeSize = this.committed;
     const seqs = (await listSegments(this.directory)).filter((seq) => seq <= activeSeq).reverse();
+    const isFirstCopy = firstCopyPerId();
     const needle = query.requestId === undefined ? undefined : Buffer.from(JSON.stringify(query.requestId), 'utf8');
     for (const seq of seqs) {
       const file = join(this.directory, segmentName(seq));
@@ -195,6 +196,7 @@ export class FileAuditLog {
         const entry = parseAuditLine(line.toString('utf8'));
         if (!entry) continue;
         if (query.requestId !== undefined && entry.requestId !== query.requestId) continue;
+        if (!isFirstCopy(entry)) continue;
         result.push(entry);
         if (result.length >= query.limit) return result;
       }

@@ -8,6 +8,7 @@ import { AuditEntry, ETagConflictError, PutCondition, StateStore, StoreUnavailab
 import {
   compareKeys,
   newETag,
+  firstCopyPerId,
   parseAuditLine,
   serialiseAuditEntry,
   serialiseValue,
@@ -88,9 +89,10 @@ export function createMemoryStateStore(): StateStore {
       const { limit, requestId } = validateAuditQuery(options);
       ensureOpen();
       const result: AuditEntry[] = [];
+      const isFirstCopy = firstCopyPerId();
       for (let i = audit.length - 1; i >= 0 && result.length < limit; i--) {
         const entry = parseAuditLine(audit[i]);
-        if (entry && (requestId === undefined || entry.requestId === requestId)) result.push(entry);
+        if (entry && (requestId === undefined || entry.requestId === requestId) && isFirstCopy(entry)) result.push(entry);
       }
       return result;
     },

@@ -55,6 +55,11 @@ export class InvalidKeyError extends Error {
 }
 
 export interface AuditEntry {
+  /**
+   * Optional identity: readers return one copy of the entries sharing an id, so an entry
+   * whose append may or may not have happened before a crash can simply be appended again.
+   */
+  id?: string;
   /** ISO time. */
   at: string;
   action: string;
@@ -80,7 +85,10 @@ export interface StateStore {
   list<T>(prefix: string): Promise<StoredRecord<T>[]>;
   /** Appends durably; entries are never rewritten or reordered. Resolves once the entry is durable. */
   appendAudit(entry: AuditEntry): Promise<void>;
-  /** The latest `limit` entries, newest first; optionally only those whose requestId field equals the given one. */
+  /**
+   * The latest `limit` entries, newest first, one per entry id; optionally only those whose
+   * requestId field equals the given one.
+   */
   readAudit(options: { limit: number; requestId?: string }): Promise<AuditEntry[]>;
   /** Waits for pending writes; afterwards every call rejects with StoreUnavailableError. Idempotent. */
   close(): Promise<void>;

@@ -88,6 +88,17 @@ export function parseAuditLine(line: string): AuditEntry | undefined {
   return typeof entry.at === 'string' && typeof entry.action === 'string' ? entry : undefined;
 }
 
+/** Keeps the first copy of each entry id a newest-first reader meets (entries without an id are all kept). */
+export function firstCopyPerId(): (entry: AuditEntry) => boolean {
+  const seen = new Set<string>();
+  return (entry) => {
+    if (typeof entry.id !== 'string') return true;
+    if (seen.has(entry.id)) return false;
+    seen.add(entry.id);
+    return true;
+  };
+}
+
 export interface AuditQuery {
   limit: number;
   requestId: string | undefined;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createFileStateStore } from '../../src/store';
+import { createFileStateStore, StoreUnavailableError } from '../../src/store';
 import { DEMO_IDS } from '../../src/simulator';
 import { ALEX, BotHarness, cardReply, cardText, ISAIAH, listActions, MEGAN, PATTI, type Card, type Conversation } from '../support/botHarness';
 
@@ -240,6 +240,27 @@ describe('restoring under four-eyes approval', function () {
     assert.match(final, /The restore failed/);
     assert.match(final, /restarted while this change was running/);
     assert.match(cardText(cardReply(await channel.say('audit 3')).card), /request\.recovered/);
+  });
+
+  it('audit entries the log refused while a restore ran are written at the next start, once each', async () => {
+    const asked = cardReply(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    const requestId = requestIdOf(asked.card);
+    const store = bot.product.store;
+    const append = store.appendAudit.bind(store);
+    store.appendAudit = async () => {
+      throw new StoreUnavailableError('State store unavailable (EIO): audit log refused', { code: 'EIO' });
+    };
+    await channel.as(MEGAN).invoke('request.approve', { requestId }, asked.id);
+    await bot.idle();
+    store.appendAudit = append;
+    assert.match(cardText(bot.connector.updatesOf(asked.id).at(-1)), /Restored\./, 'the restore itself was not held up');
+    assert.ok(bot.logs.entries.some((e) => e.event === 'audit.deferred'), 'the refused append is logged');
+
+    await bot.restart();
+    const story = (await bot.product.store.readAudit({ limit: 20, requestId })).map((e) => e.action).reverse();
+    assert.deepEqual(story, ['request.created', 'request.approved', 'request.executing', 'request.succeeded']);
+    await bot.restart();
+    assert.equal((await bot.product.store.readAudit({ limit: 20, requestId })).length, 4, 'a second restart adds nothing');
   });
 });
 

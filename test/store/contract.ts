@@ -327,6 +327,16 @@ export function describeStateStoreContract(name: string, create: () => Promise<C
         assert.equal((await store.readAudit({ limit: 100 })).length, 14);
       });
 
+      it('reads an entry appended again with the same id once, and keeps entries without an id', async () => {
+        await store.appendAudit(entry('request.created', { id: 'e1', requestId: 'r1' }));
+        await store.appendAudit(entry('request.approved', { id: 'e2', requestId: 'r1' }));
+        await store.appendAudit(entry('note'));
+        await store.appendAudit(entry('note'));
+        await store.appendAudit(entry('request.approved', { id: 'e2', requestId: 'r1' }));
+        assert.deepEqual((await store.readAudit({ limit: 10 })).map((e) => e.action), ['request.approved', 'note', 'note', 'request.created']);
+        assert.deepEqual((await store.readAudit({ limit: 2, requestId: 'r1' })).map((e) => e.id), ['e2', 'e1']);
+      });
+
       it('rejects malformed entries with a TypeError and a negative limit with a RangeError', async () => {
         await assert.rejects(store.appendAudit({ action: 'x' } as unknown as AuditEntry), TypeError);
         await assert.rejects(store.appendAudit({ at: 'not a time', action: 'x' }), TypeError);
