@@ -36,6 +36,7 @@ export function alertCard(alert: AlertCard, ctx: ViewContext, now: Date = new Da
     footer: ctx.footer,
     title: count === 1 ? `Deleted: ${clip(alert.items[0].name || alert.items[0].key, 120)}` : `${count} policy objects were deleted`,
     subtitle: `Detected ${formatDate(new Date(alert.createdAt))}`,
+    repeatNote: alert.possibleRepeat ? 'Sent again: the bot restarted while sending this alert, so it may already be in this conversation.' : '',
     rows,
     more: count - rows.length,
   });

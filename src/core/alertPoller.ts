@@ -40,7 +40,13 @@ export interface Subscription {
 export interface AlertCard {
   id: string;
   conversationKey: string;
+  /** Set just before Teams is called; a stored card with this and no sentAt may or may not have been shown. */
+  sendStartedAt?: string;
+  /** When Teams accepted it, and the message it became. */
+  sentAt?: string;
   activityId?: string;
+  /** Sent again after a crash during the first send: Teams may already show this alert. */
+  possibleRepeat?: boolean;
   items: AlertItem[];
   createdAt: string;
 }
@@ -200,27 +206,49 @@ export class AlertPoller {
     return snapshot;
   }
 
-  /** Sends stored alerts; each leaves the outbox only once Teams accepted it (or the target is gone). */
+  /**
+   * Sends stored alerts; each leaves the outbox only once Teams accepted it (or the target is
+   * gone). Every send is recorded as started before Teams is called and as done after, so a
+   * crash leaves one of three traces: not started (send it), done (only drop it from the
+   * outbox), or started without an outcome. Only in that last case, a crash during the call
+   * itself, can Teams have shown the card already; it is sent again marked as a possible repeat,
+   * because a lost deletion alert is worse than a labelled second copy.
+   */
   private async deliverOutbox(): Promise<number> {
     const { outbox } = await this.state();
     let sent = 0;
     for (const alert of outbox) {
+      const trace = (await this.deps.store.get<AlertCard>(CARDS + alert.id))?.value;
+      if (trace?.sentAt) {
+        await this.dropFromOutbox(alert.id);
+        continue;
+      }
       const subscription = await this.subscription(alert.conversationKey);
       let delivery: Delivery = { ok: false, gone: true, reason: 'the conversation unsubscribed' };
-      if (subscription?.enabled) delivery = await this.deps.notifier.send(subscription.reference, alert);
+      if (subscription?.enabled) {
+        const card: AlertCard = trace?.sendStartedAt ? { ...alert, possibleRepeat: true } : alert;
+        await this.deps.store.put(CARDS + alert.id, { ...card, sendStartedAt: this.now().toISOString() });
+        delivery = await this.deps.notifier.send(subscription.reference, card);
+        if (delivery.ok) {
+          await this.deps.store.put(CARDS + alert.id, { ...card, activityId: delivery.activityId, sentAt: this.now().toISOString() });
+          sent++;
+        } else {
+          // Teams answered, so it did not show the card: the next attempt is not a repeat.
+          await this.deps.store.delete(CARDS + alert.id);
+        }
+      }
       if (!delivery.ok && !delivery.gone) {
         this.deps.log('alerts.send_failed', { conversationKey: alert.conversationKey, reason: delivery.reason });
         continue;
       }
-      if (delivery.ok) {
-        await this.deps.store.put(CARDS + alert.id, { ...alert, activityId: delivery.activityId });
-        sent++;
-      } else if (subscription?.enabled) {
-        await this.disable(subscription, delivery.reason);
-      }
-      await this.patchState((state) => ({ ...state, outbox: state.outbox.filter((a) => a.id !== alert.id) }));
+      if (!delivery.ok && subscription?.enabled) await this.disable(subscription, delivery.reason);
+      await this.dropFromOutbox(alert.id);
     }
     return sent;
+  }
+
+  private async dropFromOutbox(alertId: string): Promise<void> {
+    await this.patchState((state) => ({ ...state, outbox: state.outbox.filter((a) => a.id !== alertId) }));
   }
 
   private async disable(subscription: Subscription, reason: string): Promise<void> {

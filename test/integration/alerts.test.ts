@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { ALEX, BotHarness, cardText, listActions, PATTI, type Card, type Conversation } from '../support/botHarness';
+import type { AlertCard, PollerState } from '../../src/core/alertPoller';
 
 /**
  * Deletion alerts: subscribe a conversation, delete things in the simulated tenant,
@@ -162,6 +163,52 @@ describe('deletion alerts', () => {
     await bot.product.poller.runCycle();
     await bot.product.poller.runCycle();
     assert.equal(alertCards(bot, channel).length, 1);
+  });
+
+  describe('a crash around the send', () => {
+    /** Detects one deletion while Teams refuses sends, leaving the alert in the outbox. */
+    async function alertWaitingInOutbox(): Promise<AlertCard> {
+      await channel.say('alerts on');
+      await cycle();
+      bot.simulator.tenant.deleteLive('ca', livePolicy(bot, 'CA107'), ADMIN);
+      bot.connector.failures = [{ conversationId: '*', status: 412, code: 'PreconditionFailed' }];
+      await cycle();
+      bot.connector.failures = [];
+      const [alert] = (await bot.product.store.get<PollerState>('alerts/state'))!.value.outbox;
+      assert.ok(alert, 'the alert waits in the outbox');
+      return alert;
+    }
+
+    it('after Teams accepted and the bot recorded it, the alert is not sent again', async () => {
+      const alert = await alertWaitingInOutbox();
+      await cycle();
+      assert.equal(alertCards(bot, channel).length, 1);
+      // The crash came before the alert left the outbox.
+      const state = (await bot.product.store.get<PollerState>('alerts/state'))!;
+      await bot.product.store.put('alerts/state', { ...state.value, outbox: [alert] }, { ifMatch: state.etag });
+      await bot.restart();
+      await bot.product.poller.runCycle();
+      assert.equal(alertCards(bot, channel).length, 1);
+    });
+
+    it('during the call to Teams, the alert is sent again and says it may be a repeat', async () => {
+      const alert = await alertWaitingInOutbox();
+      // The crash came while Teams was being called: the send was started, its outcome never recorded.
+      await bot.product.store.put(`alerts/cards/${alert.id}`, { ...alert, sendStartedAt: new Date().toISOString() });
+      await bot.restart();
+      await bot.product.poller.runCycle();
+      const cards = alertCards(bot, channel);
+      assert.equal(cards.length, 1);
+      assert.match(cardText(cards[0]), /CA107/);
+      assert.match(cardText(cards[0]), /Sent again: the bot restarted while sending this alert, so it may already be in this conversation\./);
+    });
+
+    it('an ordinary send is not labelled as a repeat, even after Teams refused it once', async () => {
+      await alertWaitingInOutbox();
+      await cycle();
+      const [card] = alertCards(bot, channel);
+      assert.doesNotMatch(cardText(card), /Sent again/);
+    });
   });
 
   it('only operators may subscribe', async () => {

@@ -7,7 +7,8 @@ import { ALEX, cardText, MEGAN } from '../support/botHarness';
 /**
  * 20 SIGKILLs of one instance at random moments while admins request and approve restores
  * and policies get deleted. Afterwards nothing is lost, nothing ran twice, the audit log
- * tells every request's story, and every deletion was alerted.
+ * tells every request's story, and every deletion was alerted once (a second copy only when a
+ * kill interrupted the call to Teams, and then labelled as such).
  */
 
 const ROUNDS = 20;
@@ -84,6 +85,13 @@ describe('SIGKILL at random moments', function () {
         alertedNow = await alerted();
       }
       for (const name of deletedNames) assert.ok(alertedNow.has(name), `${name} was alerted`);
+      // Each stored alert reached the channel once, plus a copy labelled as a possible repeat
+      // only when a kill landed during the call to Teams itself.
+      const sentRecords = (await store.list<{ sentAt?: string }>('alerts/cards/')).filter((c) => c.value.sentAt).length;
+      const posted = bot.connector.postsTo(channel.id).map((a) => cardText(a.body.attachments?.[0]?.content)).filter((text) => /Detected /.test(text));
+      const unlabelled = posted.filter((text) => !/Sent again/.test(text));
+      assert.ok(unlabelled.length <= sentRecords, `${unlabelled.length} unlabelled alert cards for ${sentRecords} alerts: one was silently duplicated`);
+      assert.ok(posted.length >= sentRecords, `${posted.length} alert cards for ${sentRecords} alerts`);
     } finally {
       await store.close();
     }
