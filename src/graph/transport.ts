@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -13,7 +14,7 @@ import type { Logger } from '../log';
  * CallBudget gives every logical call an id and a deadline that RetryHandler consults,
  * so a 429 storm ends after a bounded time. HttpsTransport does the HTTP exchange with an
  * explicit trust store (a private CA for the simulator, never "accept anything"), a
- * per-request timeout and pacing of Conditional Access paths.
+ * per-request timeout and pacing of Conditional Access paths (one at a time, 1 s apart).
  */
 
 const deadlines = new WeakMap<object, number>();
@@ -69,7 +70,9 @@ const CONNECTION_RETRIES = 2;
 
 export class HttpsTransport implements Middleware {
   private readonly dispatcher: Agent;
-  private nextCaSlot = 0;
+  /** Settles when the Conditional Access request in flight has been answered. */
+  private caTurn: Promise<void> = Promise.resolve();
+  private lastCaAnswer = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: TransportOptions) {
     const ca = options.trustedCaPem ? [...rootCertificates, options.trustedCaPem] : undefined;
@@ -81,7 +84,7 @@ export class HttpsTransport implements Middleware {
     const options = context.options ?? {};
     const method = (options.method ?? 'GET').toUpperCase();
     for (let attempt = 0; ; attempt++) {
-      await this.pace(url);
+      const answered = await this.pace(url);
       const started = Date.now();
       const timeoutMs = Math.max(1, Math.min(this.options.timeoutMs, remainingBudget(options)));
       try {
@@ -91,7 +94,7 @@ export class HttpsTransport implements Middleware {
           body: options.body as string | undefined,
           dispatcher: this.dispatcher,
           signal: AbortSignal.timeout(timeoutMs),
-        });
+        }).finally(answered);
         this.logCall(url, method, started, response.status, response.headers.get('request-id'), options);
         context.response = response as unknown as Response;
         return;
@@ -109,12 +112,30 @@ export class HttpsTransport implements Middleware {
     await this.dispatcher.close();
   }
 
-  private async pace(url: string): Promise<void> {
-    if (this.options.caMinIntervalMs <= 0 || !isConditionalAccessUrl(url)) return;
-    const now = Date.now();
-    const slot = Math.max(now, this.nextCaSlot);
-    this.nextCaSlot = slot + this.options.caMinIntervalMs;
-    if (slot > now) await sleep(slot - now);
+  /**
+   * Conditional Access requests go one at a time, each sent caMinIntervalMs after the
+   * previous one was answered. Spacing the sends is not enough: two requests sent 1 s
+   * apart can reach Graph 999 ms apart (one waited longer in a queue, a timer fired a
+   * little early) and the second gets a 429. Graph counts a request before answering it,
+   * so spacing from the answer keeps arrivals at least the interval apart.
+   * Returns the function that marks this request as answered.
+   */
+  private async pace(url: string): Promise<() => void> {
+    const interval = this.options.caMinIntervalMs;
+    if (interval <= 0 || !isConditionalAccessUrl(url)) return () => undefined;
+    const previous = this.caTurn;
+    let answered!: () => void;
+    this.caTurn = new Promise<void>((resolve) => {
+      answered = () => {
+        this.lastCaAnswer = performance.now();
+        resolve();
+      };
+    });
+    await previous;
+    // A timer may fire slightly early against the clock: wait until the interval has really passed.
+    const due = this.lastCaAnswer + interval;
+    while (performance.now() < due) await sleep(due - performance.now());
+    return answered;
   }
 
   private logCall(url: string, method: string, started: number, status: number, requestId: string | null, options: object, error?: string): void {

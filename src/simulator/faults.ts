@@ -2,8 +2,10 @@ import { performance } from 'node:perf_hooks';
 
 /** Fault injection knobs, all off by default and mutable while the simulator runs. */
 export interface FaultSettings {
-  /** Added to every Graph response. */
+  /** Added to every Graph request before it is handled (and counted by the CA rate limit). */
   latencyMs: number;
+  /** Up to this much more, drawn per request: network jitter, so requests sent 1 s apart may arrive closer. */
+  latencyJitterMs: number;
   /** 0 = off. Above N requests per second on /identity/conditionalAccess/ → 429 without Retry-After. */
   caRateLimitPerSecond: number;
   /** The next N requests on /identity/conditionalAccess/ answer 429 without Retry-After (another app used the tenant's budget). */
@@ -19,7 +21,11 @@ export interface FaultSettings {
 }
 
 export function defaultFaults(): FaultSettings {
-  return { latencyMs: 0, caRateLimitPerSecond: 0, throttleNext: 0, fail503Next: 0, dropNext: 0, hangNext: 0, auditLagMs: 0 };
+  return { latencyMs: 0, latencyJitterMs: 0, caRateLimitPerSecond: 0, throttleNext: 0, fail503Next: 0, dropNext: 0, hangNext: 0, auditLagMs: 0 };
+}
+
+export function requestDelayMs(faults: FaultSettings): number {
+  return faults.latencyMs + (faults.latencyJitterMs > 0 ? Math.random() * faults.latencyJitterMs : 0);
 }
 
 export type ConnectionFault = 'drop' | 'hang' | 'fail503';

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { FakeAuthority } from './authority';
 import { GRAPH_VERSIONS, type GraphVersion } from './constants';
 import { GraphError } from './errors';
-import { takeConnectionFault, type FaultSettings } from './faults';
+import { requestDelayMs, takeConnectionFault, type FaultSettings } from './faults';
 import type { GraphService, RecordedRequest } from './graph-service';
 import { header, readBody, type HttpResult } from './http';
 import { errorResult, newRequestIds, type RequestIds } from './odata';
@@ -114,7 +114,8 @@ export class SimulatorServer {
       this.log({ service: 'graph', method: record.method, path: url.pathname, status: 0, ms: 0, 'request-id': ids.requestId, fault });
       return;
     }
-    if (this.deps.faults.latencyMs > 0) await this.delay(this.deps.faults.latencyMs);
+    const delayMs = requestDelayMs(this.deps.faults);
+    if (delayMs > 0) await this.delay(delayMs);
     if (this.closing) {
       request.socket.destroy();
       return;

@@ -159,3 +159,25 @@ describe('the production credential path', () => {
     }
   });
 });
+
+describe('Conditional Access pacing', function () {
+  this.timeout(30_000);
+  let bot: BotHarness;
+
+  before(async () => {
+    // Production pacing; the budget covers the wait in the pacing queue.
+    bot = await BotHarness.start({ env: { GRAPH_CA_MIN_INTERVAL_MS: '1000', GRAPH_RETRY_BUDGET_MS: '15000' } });
+  });
+  after(async () => bot.stop());
+
+  it("keeps to Graph's 1 request/s on CA paths even with network jitter: three lists at once meet no 429", async () => {
+    // Requests sent 1 s apart can arrive closer together; spacing from the answers cannot.
+    Object.assign(bot.simulator.faults, { caRateLimitPerSecond: 1, latencyJitterMs: 400 });
+    const since = bot.simulator.requests.length;
+    const replies = await Promise.all(['deleted ca', 'deleted nl', 'deleted'].map((command) => bot.conversation('channel').say(command)));
+    const caCalls = bot.simulator.requests.slice(since).filter((r) => r.path.startsWith('/identity/conditionalAccess'));
+    assert.equal(caCalls.length, 4, 'one CA list each, two for "deleted"');
+    assert.deepEqual(caCalls.map((r) => r.status), [200, 200, 200, 200]);
+    for (const reply of replies) assert.match(cardText(theCard(reply)), /Newest deletion first · showing 1–/);
+  });
+});

@@ -256,7 +256,7 @@ export class Conversation {
     return this.post(body);
   }
 
-  /** Raw POST of an activity, for malformed-input tests. */
+  /** Raw POST of an activity, for malformed-input tests; replies are the messages this conversation got meanwhile. */
   async post(activity: Record<string, unknown>): Promise<{ status: number; response: any; replies: Reply[] }> {
     const before = this.harness.connector.activities.length;
     const res = await fetch(`${this.harness.botUrl}/api/messages`, {
@@ -267,7 +267,7 @@ export class Conversation {
     const text = await res.text();
     const replies = this.harness.connector.activities
       .slice(before)
-      .filter((a) => a.method === 'POST' && a.body.type === 'message')
+      .filter((a) => a.method === 'POST' && a.body.type === 'message' && a.path.startsWith(`/v3/conversations/${this.id}/`))
       .map((a) => toReply(a));
     return { status: res.status, response: text ? JSON.parse(text) : undefined, replies };
   }
