@@ -4,7 +4,7 @@ import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams
 import { parseCommand, type Command } from '../core/commands';
 import { KINDS, kindIdOf } from '../core/kinds';
 import type { KindId } from '../core/model';
-import { describe, findDeleted, listDeleted, type RecycleBin } from '../core/recycleBin';
+import { describe, findDeleted, listDeleted, ListingSnapshots, type RecycleBin } from '../core/recycleBin';
 import type { AccessControl } from '../core/access';
 import type { ChangeRequests } from '../core/requests';
 import { StoreUnavailableError } from '../store';
@@ -52,6 +52,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   const { logger } = deps;
   const now = deps.now ?? (() => new Date());
   const view: ViewContext = { footer: deps.mode === 'demo' ? DEMO_FOOTER : '' };
+  const listingSnapshots = new ListingSnapshots();
   const app = new Application<TurnState>({
     adapter: deps.adapter,
     botAppId: deps.botAppId,
@@ -99,11 +100,11 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     await guarded(context, () => runCommand(context, parsed.command));
   });
 
-  app.adaptiveCards.actionExecute<{ kind?: string; search?: string; page?: string | number }>('list.page', async (_context, _state, data) => {
+  app.adaptiveCards.actionExecute<{ kind?: string; search?: string; page?: string | number }>('list.page', async (context, _state, data) => {
     const kind = data.kind === 'all' || !data.kind ? 'all' : kindIdOf(data.kind);
     if (!kind) return 'That list button is out of date. Type `deleted` for a fresh list.';
     const query: ListQuery = { kind, search: typeof data.search === 'string' ? data.search : '' };
-    return answerSafely(logger, () => buildList(query, Number(data.page) || 0));
+    return answerSafely(logger, () => buildList(context, query, Number(data.page) || 0, 'snapshot'));
   });
 
   app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.show', async (context, _state, data) => {
@@ -148,7 +149,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
         return send(context, helpCard(view));
       case 'deleted': {
         const kind = command.kinds.length === 1 ? command.kinds[0] : 'all';
-        return send(context, await buildList({ kind, search: command.search }, 0));
+        return send(context, await buildList(context, { kind, search: command.search }, 0, 'fresh'));
       }
       case 'show':
         return send(context, await buildShow(command.id, command.kind));
@@ -174,13 +175,18 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     }
   }
 
-  async function buildList(query: ListQuery, page: number): Promise<AdaptiveCardJson> {
+  /** A typed `deleted` lists afresh; Next / Previous reuse that listing while it is recent. */
+  async function buildList(context: TurnContext, query: ListQuery, page: number, source: 'fresh' | 'snapshot'): Promise<AdaptiveCardJson> {
     const kinds = query.kind === 'all' ? KINDS.map((k) => k.id) : [query.kind];
+    const key = JSON.stringify([context.activity.conversation?.id, query.kind, query.search]);
+    const kept = source === 'snapshot' ? listingSnapshots.get(key) : undefined;
+    if (kept) return listCard(kept, query, page, view);
     const listing = await listDeleted(deps.recycleBin, kinds, query.search, now());
     // When every kind failed there is nothing to list: show the failure itself.
     if (listing.failures.length === kinds.length && listing.failures[0].error instanceof GraphFailure) {
       return failureCard(listing.failures[0].error, view);
     }
+    listingSnapshots.put(key, listing);
     return listCard(listing, query, page, view);
   }
 

@@ -49,6 +49,39 @@ export async function listDeleted(bin: RecycleBin, kinds: KindId[], search: stri
   return { items: matching, failures };
 }
 
+/**
+ * Listings kept briefly so that Next / Previous on a list card page through the listing
+ * the card was built from, instead of listing every kind from Graph again for each page
+ * (⌈n/100⌉ Graph calls per kind per click, each Conditional Access one paced at 1/s).
+ * A miss (expired, evicted, another instance) simply lists again.
+ */
+export class ListingSnapshots {
+  private readonly entries = new Map<string, { listing: DeletedListing; takenAt: number }>();
+
+  constructor(
+    private readonly ttlMs = 2 * 60_000,
+    private readonly maxEntries = 20,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  get(key: string): DeletedListing | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (this.nowMs() - entry.takenAt <= this.ttlMs) return entry.listing;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  /** Only complete listings are kept: after a failure the next page asks Graph again. */
+  put(key: string, listing: DeletedListing): void {
+    if (listing.failures.length > 0) return;
+    this.entries.delete(key);
+    // A list card shows names, kinds and dates only; without the raw objects a 10 000-item listing stays small.
+    this.entries.set(key, { listing: { items: listing.items.map((item) => ({ ...item, raw: {} })), failures: [] }, takenAt: this.nowMs() });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
 function matchesSearch(item: DeletedItem, needle: string): boolean {
   return [item.name, item.id, kindById(item.kind).label].some((field) => field.toLowerCase().includes(needle));
 }

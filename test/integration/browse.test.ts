@@ -87,6 +87,16 @@ describe('browsing the recycle bin in Teams', function () {
     assert.deepEqual(rowNames(back.response.value), rowNames(first));
   });
 
+  it('Next and Previous page through the listing the card came from, without asking Graph again', async () => {
+    const first = onlyCard(await chat.say('deleted'));
+    const since = bot.simulator.requests.length;
+    const second = (await chat.click(first, 'Next ▶')).response.value as Card;
+    await chat.click(second, '◀ Previous');
+    assert.equal(bot.simulator.requests.length - since, 0, 'no Graph call for a page click');
+    assert.match(cardText(onlyCard(await chat.say('deleted'))), /Page 1 of/);
+    assert.ok(bot.simulator.requests.length > since, 'a typed deleted lists afresh');
+  });
+
   it('filters by search text', async () => {
     const card = onlyCard(await chat.say('deleted ca untrusted countries'));
     const names = rowNames(card);
