@@ -236,13 +236,13 @@ export class ChangeRequests {
   private async executeRestore(action: RestoreAction): Promise<{ steps: StepResult[]; failure?: { message: string; hint?: string } }> {
     const steps: StepResult[] = [];
     for (const dependency of action.dependencies) {
-      const step = await this.restoreStep(dependency, true);
+      const step = await this.restoreStep(dependency);
       steps.push(step);
       if (step.outcome === 'failed') {
         return { steps, failure: { message: `Restoring the ${kindById(dependency.kind).label} "${dependency.name}" it depends on failed: ${step.message}`, hint: step.hint } };
       }
     }
-    const step = await this.restoreStep(action.target, false);
+    const step = await this.restoreStep(action.target);
     steps.push(step);
     if (step.outcome === 'failed') return { steps, failure: { message: step.message ?? 'the restore failed', hint: step.hint } };
     if (!action.reportOnly) return { steps };
@@ -291,11 +291,9 @@ export class ChangeRequests {
     return this.deps.store.readAudit({ limit });
   }
 
-  private async restoreStep(item: TargetItem, isDependency: boolean): Promise<StepResult & { hint?: string }> {
+  /** A 404 on restore is checked against the live object, so an item restored meanwhile is skipped, not failed. */
+  private async restoreStep(item: TargetItem): Promise<StepResult & { hint?: string }> {
     try {
-      if (isDependency && !(await this.deps.bin.getDeleted(kindById(item.kind), item.id)) && (await this.deps.writer.getLive(item))) {
-        return { item, step: 'restore', outcome: 'skipped', message: 'already restored' };
-      }
       const { requestId } = await this.deps.writer.restore(item);
       return { item, step: 'restore', outcome: 'done', requestId };
     } catch (error) {
