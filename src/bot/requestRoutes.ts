@@ -10,7 +10,7 @@ import type { AdaptiveCardJson } from './cards';
 import { answerSafely } from './guards';
 import { actorOf, answerInvoke, send, tenantOf, UNKNOWN_USER } from './turn';
 import { inConversation } from './proactive';
-import { auditCard, EVERYONE, pendingCard, requestCard, restoreFormCard, type RequestViewer } from './requestViews';
+import { auditCard, EVERYONE, outcomeNotice, pendingCard, requestCard, restoreFormCard, type RequestViewer } from './requestViews';
 import { chooseKindCard, type ViewContext } from './views';
 
 /**
@@ -97,7 +97,7 @@ export class RequestRoutes {
         const result = await this.deps.requests.reject(request.id, actor, tenantOf(context), reason);
         if (!result.ok) return this.refusal(context, request.id, actor, result.message);
         await this.updateCard(result.value);
-        await this.notifyRequester(result.value, `your restore request ${request.id} was rejected by ${actor.name}${reason ? `: "${reason.slice(0, 200)}"` : '.'}`);
+        await this.notifyRequester(result.value);
         return this.cardFor(result.value, EVERYONE);
       }),
     );
@@ -172,8 +172,7 @@ export class RequestRoutes {
       try {
         const finished = await this.deps.requests.execute(request);
         await this.updateCard(finished);
-        const outcome = finished.state === 'succeeded' ? `restored ${finished.action.target.name} (${finished.action.target.id}).` : `failed: ${finished.execution?.failure ?? 'see the card'}`;
-        await this.notifyRequester(finished, `your restore request ${finished.id} ${outcome}`);
+        await this.notifyRequester(finished);
       } catch (error) {
         this.deps.logger.error('request.execute.error', { requestId: request.id, error });
       }
@@ -201,13 +200,19 @@ export class RequestRoutes {
     }
   }
 
-  /** A reply to the approval card (a thread in channels) that mentions the requester. */
-  private async notifyRequester(request: ChangeRequest, text: string): Promise<void> {
+  /**
+   * Tells the requester how their request ended, mentioning them, in the approval card's
+   * thread: the thread the request came from, or in a channel the card's own thread when the
+   * card was posted at the top level.
+   */
+  private async notifyRequester(request: ChangeRequest): Promise<void> {
+    const text = outcomeNotice(request);
     const reference = request.card?.conversation as Partial<ConversationReference> | undefined;
     if (!reference?.conversation) return;
     const activityId = request.card?.activityId;
-    const threaded = reference.conversation.conversationType === 'channel' && activityId
-      ? { ...reference, conversation: { ...reference.conversation, id: `${reference.conversation.id.split(';')[0]};messageid=${activityId}` } }
+    const inThread = reference.conversation.id.includes(';messageid=');
+    const threaded = reference.conversation.conversationType === 'channel' && activityId && !inThread
+      ? { ...reference, conversation: { ...reference.conversation, id: `${reference.conversation.id};messageid=${activityId}` } }
       : reference;
     const { requester } = request;
     const mention = `<at>${requester.name}</at>`;

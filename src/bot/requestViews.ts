@@ -58,6 +58,31 @@ const PARTNER_VERBS: Record<PartnerAction['type'], string> = {
   'partner.remove': 'remove a partner configuration',
 };
 
+const DONE: Record<ChangeRequest['action']['type'], string> = {
+  restore: 'restored',
+  'partner.add': 'added the partner configuration for',
+  'partner.set': 'changed the partner settings of',
+  'partner.remove': 'removed the partner configuration of',
+};
+
+/** "Restore request R-…" or "Partner change request R-…". */
+export function requestTitle(request: ChangeRequest): string {
+  return `${request.action.type === 'restore' ? 'Restore request' : 'Partner change request'} ${request.id}`;
+}
+
+/** The line that tells the requester how their request ended (after a mention of them). */
+export function outcomeNotice(request: ChangeRequest): string {
+  const what = `your ${requestTitle(request).replace(/^\w+/, (word) => word.toLowerCase())}`;
+  const { target } = request.action;
+  const named = target.name && target.name !== target.id ? `${target.name} (${target.id})` : target.id;
+  if (request.state === 'succeeded') return `${what} ${DONE[request.action.type]} ${named}.`;
+  if (request.state === 'rejected') {
+    const reason = request.rejection?.reason;
+    return `${what} was rejected by ${request.rejection?.by.name ?? 'an approver'}${reason ? `: "${clip(reason, 200)}"` : '.'}`;
+  }
+  return `${what} failed: ${request.execution?.failure ?? 'see the card'}`;
+}
+
 export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: ViewContext & { refreshUserIds?: string[]; note?: string }): AdaptiveCardJson {
   const { action } = request;
   const pending = request.state === 'pending';
@@ -76,7 +101,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   const status = STATUS[request.state];
   const card = renderCard('request', {
     footer: ctx.footer,
-    title: `${restore ? 'Restore request' : 'Partner change request'} ${request.id}`,
+    title: requestTitle(request),
     requestId: request.id,
     status: status.text(request),
     statusColor: status.color,

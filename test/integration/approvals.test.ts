@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createFileStateStore, StoreUnavailableError } from '../../src/store';
 import { DEMO_IDS } from '../../src/simulator';
-import { ALEX, BotHarness, cardReply, cardText, ISAIAH, listActions, MEGAN, PATTI, type Card, type Conversation } from '../support/botHarness';
+import { ALEX, BotHarness, cardReply, cardText, Conversation, ISAIAH, listActions, MEGAN, PATTI, type Card } from '../support/botHarness';
 
 /**
  * Four-eyes restores, as a channel would live them: one admin asks, another approves,
@@ -73,7 +73,17 @@ describe('restoring under four-eyes approval', function () {
     const notice = bot.connector.activities.find((a) => a.method === 'POST' && String(a.body.text).includes(`${requestId} restored`));
     assert.ok(notice, 'the requester is told');
     assert.match(String(notice.body.text), /<at>Alex Wilber<\/at> your restore request R-\w+ restored/);
-    assert.ok(notice.path.includes(';messageid='), 'as a reply in the card thread');
+    assert.ok(notice.path.includes(`;messageid=${asked.id}`), 'as a reply in the card thread');
+  });
+
+  it('a request asked inside a channel thread is answered in that thread', async () => {
+    const thread = new Conversation(bot, 'channel', ALEX, `${channel.id};messageid=1700000000001`);
+    const asked = cardReply(await thread.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+    await thread.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    const notice = bot.connector.postsTo(thread.id).find((a) => String(a.body.text).includes('<at>Alex Wilber</at>'));
+    assert.ok(notice, 'the requester is told in the thread the request came from');
+    assert.match(String(notice.body.text), /your restore request R-\w+ restored Legacy VPN egress/);
   });
 
   it('restores a named location, a partner, and a sync policy (partner first when it is deleted too)', async () => {

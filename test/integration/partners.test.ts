@@ -52,6 +52,8 @@ describe('cross-tenant partners', () => {
     assert.deepEqual(writes[0].body, { inboundTrust: { isMfaAccepted: true, isCompliantDeviceAccepted: true, isHybridAzureADJoinedDeviceAccepted: true } });
     assert.match(final, /Done\. Approved by Megan Bowen/);
     assert.match(final, /Update partner .*: Done · request-id [0-9a-f-]{36}/);
+    const notice = bot.connector.activities.map((a) => String(a.body.text)).find((text) => text.includes('<at>Alex Wilber</at>'));
+    assert.match(notice ?? '', new RegExp(`your partner change request R-\\w+ changed the partner settings of ${LITWARE}\\.`));
   });
 
   it('automatic user consent in one command', async () => {
