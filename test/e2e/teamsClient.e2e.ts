@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import type { Locator } from 'playwright-core';
+import type { ChangeRequest } from '../../src/core/approvals';
+import { DEMO_IDS } from '../../src/simulator';
+import type { CardAddress, MockUser, PlaygroundPage } from './support/playgroundPage';
+import { missingPrerequisites, runningInCi, SCREENSHOT_DIR, startStack, type Stack } from './support/stack';
+
+/**
+ * The product as a person meets it in a Teams client nobody on this project wrote: the
+ * Microsoft 365 Agents Playground in headless Chromium. Every assertion reads what the
+ * page shows. Screenshots of each step land in test/e2e/screenshots/.
+ *
+ * The playground's chat box always speaks as Alex Wilber (operator and approver). A
+ * second person's click on a card goes through its custom-activity API, exactly as the
+ * invoke Teams would send for them; its result then shows in the page.
+ */
+
+const GENERAL = 'My Team - General';
+/** Litware: a live partner configuration with no identity-sync policy. */
+const LITWARE = DEMO_IDS.partnerRecreatedLive;
+/** The seeded deleted IP named location "Legacy VPN egress (Amsterdam)". */
+const VPN_LOCATION = 'Legacy VPN egress (Amsterdam)';
+/** Who deletes a policy behind the bot's back in the alerts scenario (the audit log names them). */
+const GRADY = { user: { id: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b', userPrincipalName: 'grady.archie@contoso.onmicrosoft.com', displayName: 'Grady Archie' } };
+
+describe('In a Teams client: the Agents Playground in headless Chromium', function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  let ui: PlaygroundPage;
+  let megan: MockUser;
+  let patti: MockUser;
+
+  before(async function () {
+    const missing = missingPrerequisites();
+    if (missing.length > 0) {
+      const why = missing.map((m) => `  - ${m}`).join('\n');
+      if (runningInCi()) throw new Error(`The end-to-end suite cannot run in CI:\n${why}\n.ci/run installs Chromium with apt-get; check that step.`);
+      const bar = '!'.repeat(78);
+      console.warn(`\n${bar}\n  END-TO-END TESTS SKIPPED: they need a browser and the Agents Playground.\n${why}\n  In CI (CI=true) this fails the run instead.\n${bar}\n`);
+      this.skip();
+    }
+    stack = await startStack();
+    ui = stack.page;
+    megan = await ui.user('Megan Bowen');
+    patti = await ui.user('Patti Fernandez');
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && ui) {
+      const file = await ui.screenshot(`FAILED-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+      if (file) console.error(`    screenshot of the failure: ${file}; bot and playground logs: ${SCREENSHOT_DIR}/*.log`);
+    }
+  });
+
+  after(async () => {
+    if (!stack) return;
+    const blocked = stack.blockedRequests;
+    await stack.stop();
+    if (blocked.length) console.log(`    (${blocked.length} request(s) beyond localhost were aborted, e.g. ${blocked[0]})`);
+  });
+
+  /**
+   * Where a request's approval card is: the conversation and message id Teams puts on every
+   * click. The page does not show message ids, so read them where the bot keeps them.
+   */
+  async function approvalCardOf(requestId: string): Promise<CardAddress> {
+    const stored = await stack.product.store.get<ChangeRequest>(`requests/${requestId}`);
+    const reference = stored?.value.card?.conversation as { conversation?: Record<string, unknown> } | undefined;
+    assert.ok(reference?.conversation, `the bot knows where the card of ${requestId} is`);
+    return { conversation: reference.conversation, replyToId: stored!.value.card!.activityId };
+  }
+
+  /** The request id the approval card shows in its title. */
+  async function requestIdOn(card: Locator): Promise<string> {
+    const id = /request (R-[2-9A-Z]{7})/.exec(await ui.textOf(card))?.[1];
+    assert.ok(id, 'the approval card names its request');
+    return id;
+  }
+
+  it('personal chat: help, deleted, Next page, Details, status', async () => {
+    await ui.openChat('Personal Chat');
+
+    await ui.say('help');
+    const help = await ui.waitForCard('What I can do');
+    const helpText = await ui.textOf(help);
+    for (const command of ['deleted', 'show', 'restore', 'pending', 'alerts', 'partner', 'status']) assert.match(helpText, new RegExp(`\\b${command}\\b`));
+    await ui.screenshot('personal-help', help);
+
+    await ui.say('deleted');
+    const page1 = await ui.waitForCard('Deleted policies and partners');
+    const firstPage = await ui.textOf(page1);
+    assert.match(firstPage, /showing 1–10 of \d+/);
+    assert.match(firstPage, /Page 1 of [2-9]/);
+    assert.match(firstPage, /CA007 - Require MFA and terms of use for external users/);
+    assert.deepEqual((await ui.buttonsOf(page1)).filter((b) => b === 'Details').length, 10, 'a Details button on each of the 10 rows');
+    await ui.screenshot('personal-deleted-page-1', page1);
+
+    await ui.clickButton(page1, 'Next');
+    const page2 = await ui.waitForCard(/Page 2 of \d/);
+    const secondPage = await ui.textOf(page2);
+    assert.match(secondPage, /showing 11–\d+ of \d+/);
+    assert.match(secondPage, /Woodgrove Bank/);
+    assert.doesNotMatch(secondPage, /CA007/, 'the card now shows the second page');
+    assert.ok((await ui.buttonsOf(page2)).includes('Previous'));
+    await ui.screenshot('personal-deleted-page-2', page2);
+
+    await ui.clickButton(ui.row(page2, 'Woodgrove Bank'), 'Details');
+    const details = await ui.waitForCard(/Woodgrove Bank[\s\S]*Tenant id/);
+    const detailsText = await ui.textOf(details);
+    assert.match(detailsText, /Cross-tenant partner · deleted .* days? left/);
+    assert.ok(detailsText.includes(DEMO_IDS.partnerWithExtraProperties), 'the details name the partner tenant id');
+    assert.ok((await ui.buttonsOf(details)).includes('Restore'));
+    await ui.screenshot('personal-details', details);
+
+    await ui.say('status');
+    const status = await ui.waitForCard('Bot status');
+    const statusText = await ui.textOf(status);
+    assert.match(statusText, /demo/i);
+    assert.match(statusText, /Policy\.Read\.All/);
+    await ui.screenshot('personal-status', status);
+  });
+
+  it('channel "My Team - General": @mention with "deleted ca" answers with the card', async () => {
+    await ui.openChat(GENERAL);
+    await ui.mention('deleted ca');
+    const list = await ui.waitForCard('Deleted Conditional Access policies');
+    const text = await ui.textOf(list);
+    assert.match(text, /CA004 - Block access from untrusted countries/);
+    assert.doesNotMatch(text, /Named location ·|Cross-tenant partner ·/, 'only Conditional Access policies');
+    await ui.screenshot('channel-deleted-ca', list);
+  });
+
+  it('restore with approval: Alex asks, Megan approves, the card says restored and the item leaves the list', async () => {
+    await ui.openChat(GENERAL);
+    await ui.mention('deleted nl');
+    const list = await ui.waitForCard('Deleted named locations');
+    assert.match(await ui.textOf(list), new RegExp(VPN_LOCATION.replace(/[()]/g, '\\$&')));
+
+    await ui.clickButton(ui.row(list, VPN_LOCATION, 'Restore'), 'Restore');
+    await ui.waitForText('Fill in the form below to ask for approval.');
+    const form = await ui.waitForCard('Request a restore');
+    await ui.fill(form, /deleted by mistake/, 'the VPN policy still needs it');
+    await ui.screenshot('restore-form', form);
+
+    await ui.clickButton(form, 'Ask for approval');
+    const pending = await ui.waitForCard('Waiting for approval (0 of 1)');
+    const requestId = await requestIdOn(pending);
+    const pendingText = await ui.textOf(pending);
+    assert.match(pendingText, /Requested by\nAlex Wilber/);
+    assert.match(pendingText, /Why\nthe VPN policy still needs it/);
+    await ui.screenshot('restore-waiting-for-approval', pending);
+
+    // Megan clicks Approve on her view of the card (Teams shows approvers Approve and Reject).
+    await ui.clickAs(megan, await approvalCardOf(requestId), 'request.approve', { requestId });
+    const restored = await ui.waitForCard(new RegExp(`${requestId}[\\s\\S]*Restored\\. Approved by Megan Bowen`));
+    const restoredText = await ui.textOf(restored);
+    assert.match(restoredText, /Restored\. Approved by Megan Bowen\./);
+    assert.match(restoredText, /Done · request-id [0-9a-f-]{36}/);
+    await ui.screenshot('restore-approved-and-restored', restored);
+
+    await ui.mention('deleted nl');
+    const after = await ui.waitForCard('Deleted named locations');
+    assert.ok(!(await ui.textOf(after)).includes(VPN_LOCATION), 'the restored location is no longer in the recycle bin');
+    await ui.screenshot('restore-no-longer-listed', after);
+  });
+
+  it("a non-approver's Approve is refused, and the card stays waiting", async () => {
+    await ui.openChat(GENERAL);
+    await ui.mention(`restore ${DEMO_IDS.compliantDevicePolicy} needed for the audit`);
+    const pending = await ui.waitForCard('Waiting for approval (0 of 1)');
+    const requestId = await requestIdOn(pending);
+    await ui.screenshot('refusal-request', pending);
+
+    await ui.clickAs(patti, await approvalCardOf(requestId), 'request.approve', { requestId });
+    // The refusal is Patti's answer alone; the playground shows invoke answers in its log panel.
+    const refusal = await ui.openLatestLogResponse('invoke', 'You are not allowed to approve restores');
+    await ui.screenshot('refusal-answer-to-patti', refusal);
+
+    assert.match(await ui.textOf(ui.card(requestId)), /Waiting for approval \(0 of 1\)/, 'the card everyone sees is unchanged');
+    await ui.mention('audit 3');
+    const audit = await ui.waitForCard(/access\.denied/);
+    assert.match(await ui.textOf(audit), /access\.denied[\s\S]*Patti Fernandez/);
+    await ui.screenshot('refusal-audited', audit);
+  });
+
+  it('alerts: a deletion in the tenant shows up in the channel with who did it, and Restore starts the approval', async () => {
+    await ui.openChat(GENERAL);
+    await ui.mention('alerts on ca');
+    await ui.waitForText(/Alerts are on for Conditional Access policies/);
+    await ui.screenshot('alerts-on');
+
+    // Someone deletes a live policy in the tenant, outside the bot.
+    const tenant = stack.simulator.tenant;
+    const policy = tenant.addLive('ca', {
+      displayName: 'CA099 - Require MFA for contractors',
+      state: 'enabled',
+      conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: ['All'] }, clientAppTypes: ['all'] },
+      grantControls: { operator: 'OR', builtInControls: ['mfa'] },
+    });
+    const policyId = String(policy.id);
+    tenant.deleteLive('ca', policyId, GRADY);
+
+    const alert = await ui.waitForCard('Deleted: CA099 - Require MFA for contractors');
+    const alertText = await ui.textOf(alert);
+    assert.match(alertText, /by grady\.archie@contoso\.onmicrosoft\.com/);
+    assert.match(alertText, /\d+ days left to restore it/);
+    assert.deepEqual(await ui.buttonsOf(alert), ['Details', 'Restore']);
+    await ui.screenshot('alert-in-channel', alert);
+
+    await ui.clickButton(alert, 'Restore');
+    const form = await ui.waitForCard('Request a restore');
+    await ui.fill(form, /deleted by mistake/, 'deleted without a change ticket');
+    await ui.clickButton(form, 'Ask for approval');
+    const pending = await ui.waitForCard('Waiting for approval (0 of 1)');
+    const requestId = await requestIdOn(pending);
+    assert.match(await ui.textOf(pending), /CA099 - Require MFA for contractors/);
+    await ui.screenshot('alert-restore-requested', pending);
+
+    await ui.clickAs(megan, await approvalCardOf(requestId), 'request.approve', { requestId });
+    await ui.waitForCard(new RegExp(`${requestId}[\\s\\S]*Restored\\. Approved by Megan Bowen`));
+    assert.ok(tenant.live('ca').some((p) => p.id === policyId), 'the policy is live again');
+    // The next poll notices the item left the recycle bin and updates the alert card.
+    const updatedAlert = await ui.waitForCard(/Restored since: it is back in the tenant/);
+    await ui.screenshot('alert-restored', updatedAlert);
+  });
+
+  it('partner: "partner set <tenant> mfa on" goes through approval and changes the partner configuration', async () => {
+    // An admin had turned off trusting MFA from Litware.
+    const tenant = stack.simulator.tenant;
+    tenant.update('partners', LITWARE, { inboundTrust: { isMfaAccepted: false, isCompliantDeviceAccepted: false, isHybridAzureADJoinedDeviceAccepted: false } });
+    const mfaAccepted = () => (tenant.live('partners').find((p) => p.tenantId === LITWARE)?.inboundTrust as { isMfaAccepted?: boolean } | undefined)?.isMfaAccepted;
+    assert.equal(mfaAccepted(), false);
+
+    await ui.openChat(GENERAL);
+    await ui.mention(`partner set ${LITWARE} mfa on because new contract`);
+    const pending = await ui.waitForCard('Partner change request');
+    const requestId = await requestIdOn(pending);
+    const pendingText = await ui.textOf(pending);
+    assert.match(pendingText, /Waiting for approval \(0 of 1\)/);
+    assert.match(pendingText, /Changes \(now → after\)\nInbound trust: MFA from the partner\noff → on/);
+    await ui.screenshot('partner-change-requested', pending);
+
+    await ui.clickAs(megan, await approvalCardOf(requestId), 'request.approve', { requestId });
+    const done = await ui.waitForCard(new RegExp(`${requestId}[\\s\\S]*Done\\. Approved by Megan Bowen`));
+    assert.match(await ui.textOf(done), /Update partner[^\n]*\n?Done · request-id [0-9a-f-]{36}/);
+    await ui.screenshot('partner-change-done', done);
+    assert.equal(mfaAccepted(), true, 'the simulated tenant now trusts MFA from the partner');
+
+    await ui.mention(`partner show ${LITWARE}`);
+    const shown = await ui.waitForCard(/Partner b8d0f2a4/);
+    assert.match(await ui.textOf(shown), /MFA from partner tenant\s+Trusted/);
+    await ui.screenshot('partner-show-after', shown);
+  });
+});
