@@ -14,6 +14,28 @@ import { Conversation, FakeConnector, type ChatTarget, type TestUser } from './b
 
 const ROOT = join(__dirname, '..', '..');
 
+/**
+ * The environment of a bot process in tenant mode against the simulator: its app
+ * credentials, its CA (written to workDir), and roles from the simulated groups.
+ */
+export function tenantModeEnv(simulator: GraphSimulator, workDir: string): Record<string, string> {
+  const caFile = join(workDir, 'simulator-ca.pem');
+  writeFileSync(caFile, simulator.caCertPem);
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? workDir,
+    AZURE_TENANT_ID: simulator.tenantId,
+    AZURE_CLIENT_ID: simulator.clientId,
+    AZURE_CLIENT_SECRET: simulator.clientSecret,
+    AZURE_AUTHORITY_HOST: simulator.authorityHost,
+    GRAPH_BASE_URL: simulator.url,
+    GRAPH_CA_FILE: caFile,
+    OPERATOR_GROUP_ID: DEMO_IDS.operatorsGroup,
+    APPROVER_GROUP_ID: DEMO_IDS.approversGroup,
+    LOG_LEVEL: 'info',
+  };
+}
+
 export class BotInstance implements ChatTarget {
   process?: ChildProcess;
   output = '';
@@ -94,28 +116,16 @@ export class BotCluster {
   static async start(count: number, env: Record<string, string> = {}): Promise<BotCluster> {
     const [simulator, connector, azurite] = await Promise.all([startGraphSimulator(), FakeConnector.start(), startAzurite()]);
     const workDir = mkdtempSync(join(tmpdir(), 'bot-cluster-'));
-    const caFile = join(workDir, 'simulator-ca.pem');
-    writeFileSync(caFile, simulator.caCertPem);
     const cluster = new BotCluster(simulator, connector, azurite, workDir);
     cluster.env = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? workDir,
-      AZURE_TENANT_ID: simulator.tenantId,
-      AZURE_CLIENT_ID: simulator.clientId,
-      AZURE_CLIENT_SECRET: simulator.clientSecret,
-      AZURE_AUTHORITY_HOST: simulator.authorityHost,
-      GRAPH_BASE_URL: simulator.url,
-      GRAPH_CA_FILE: caFile,
+      ...tenantModeEnv(simulator, workDir),
       GRAPH_CA_MIN_INTERVAL_MS: '0',
       GRAPH_TIMEOUT_MS: '3000',
       GRAPH_RETRY_BUDGET_MS: '4000',
-      OPERATOR_GROUP_ID: DEMO_IDS.operatorsGroup,
-      APPROVER_GROUP_ID: DEMO_IDS.approversGroup,
       AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
       STATE_CONTAINER: `bot-${Date.now().toString(36)}`,
       STATE_DIR: join(workDir, 'unused'),
       ALERT_POLL_SECONDS: '1',
-      LOG_LEVEL: 'info',
       ...env,
     };
     for (let index = 0; index < count; index++) cluster.instances.push(new BotInstance(index, await freePort(), cluster));

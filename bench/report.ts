@@ -1,0 +1,109 @@
+import type { GraphCallsResult } from './graphCalls';
+import { COMMAND_NAMES, COMMAND_TEXT, type OverheadResult } from './overhead';
+import type { ScaleOperation, ScaleResult } from './scale';
+import type { ThrottledOperation, ThrottlingResult } from './throttling';
+
+/** The printed form of a run: one small table per part, then the targets. */
+
+export interface Target {
+  target: string;
+  figure: string;
+  met: boolean;
+}
+
+const SCALE_BOT_SIDE_TARGET_MS = 300;
+const RSS_TARGET_MB = 200;
+
+export function targetsOf(overhead: OverheadResult, graphCalls: GraphCallsResult, scale: ScaleResult, throttling: ThrottlingResult): Target[] {
+  const targets: Target[] = COMMAND_NAMES.map((name) => {
+    const c = overhead.commands[name];
+    return { target: `${name}: p99 ≤ ${c.targetRatio}× echo floor`, figure: `${c.p99Ratio}× (${c.p99Ms} / ${c.floorP99Ms} ms)`, met: c.met };
+  });
+  for (const [name, g] of Object.entries(graphCalls)) {
+    if (g.met === null) continue;
+    targets.push({ target: `${name}: Graph calls = minimum`, figure: `${g.calls} / ${g.minimum}`, met: g.met });
+  }
+  targets.push({
+    target: `10 000 items: first page < ${SCALE_BOT_SIDE_TARGET_MS} ms bot-side beyond Graph`,
+    figure: `${scale.firstPage.botSideMs} ms`,
+    met: scale.firstPage.botSideMs < SCALE_BOT_SIDE_TARGET_MS,
+  });
+  targets.push({ target: `10 000 items: RSS < ${RSS_TARGET_MB} MB (peak)`, figure: `${scale.memory.maxRssMb} MB (idle ${scale.memory.idleRssMb} MB)`, met: scale.memory.maxRssMb < RSS_TARGET_MB });
+  targets.push({ target: 'paced CA calls: zero 429s', figure: `${throttling.total429} of ${throttling.totalCaRequests} CA requests`, met: throttling.total429 === 0 });
+  return targets;
+}
+
+export function formatReport(overhead: OverheadResult, graphCalls: GraphCallsResult, scale: ScaleResult, throttling: ThrottlingResult, targets: Target[]): string {
+  const parts: string[] = [];
+  parts.push(
+    `1. Bot overhead vs echo floor (${overhead.samplesPerCommand} samples each after ${overhead.warmupRounds} warm-up rounds; CA pacing ${overhead.caPacing}; Graph = time the simulator spent answering)`,
+    table(
+      ['command', 'p50 ms', 'p95 ms', 'p99 ms', 'floor p99', 'p99 ratio', 'target', 'met', 'p50 ratio', 'Graph p50', 'p99 w/o Graph', 'Graph calls'],
+      [
+        ['echo floor', overhead.floor.p50Ms, overhead.floor.p95Ms, overhead.floor.p99Ms, '', '', '', '', '', '', '', 0],
+        ...COMMAND_NAMES.map((name) => {
+          const c = overhead.commands[name];
+          return [name, c.p50Ms, c.p95Ms, c.p99Ms, c.floorP99Ms, `${c.p99Ratio}×`, `≤ ${c.targetRatio}×`, yesNo(c.met), `${c.p50Ratio}×`, c.graphP50Ms, c.withoutGraphP99Ms, c.graphCalls];
+        }),
+      ],
+    ),
+    COMMAND_NAMES.map((name) => `   ${name}: ${COMMAND_TEXT[name]}`).join('\n'),
+    `   approve: the click itself is answered in ${overhead.commands.approve.answeredP50Ms} ms (p50); the figures above run to the outcome message`,
+    '',
+    '2. Graph calls per operation vs the minimum (counted at the simulator; steady state: roles already cached; CA pacing off, which changes timing, not counts)',
+    table(
+      ['operation', 'calls', 'minimum', 'met', 'basis'],
+      Object.entries(graphCalls).map(([name, g]) => [`${name}: ${g.operation}`, g.calls ?? 'n/a', g.minimum ?? 'n/a', g.met === null ? 'not offered' : yesNo(g.met), g.basis]),
+    ),
+    ...Object.entries(graphCalls)
+      .filter(([, g]) => g.excess)
+      .map(([name, g]) => `   ${name} above the minimum: ${g.excess}`),
+    '',
+    `3. Scale: ${scale.deletedItems} deleted items, bot in its own process, CA pacing ${scale.caPacing}`,
+    table(
+      ['operation', 'total ms', 'Graph ms', 'bot-side ms', 'Graph calls', '+ CA pacing (real Graph)'],
+      [
+        scaleRow('first list page (deleted)', scale.firstPage),
+        scaleRow(`filtered search (${scale.filteredSearch.command})`, scale.filteredSearch),
+        scaleRow('alert cycle, baseline (first)', scale.alertCycleBaseline),
+        scaleRow('alert cycle, nothing changed', scale.alertCycle),
+      ],
+    ),
+    `   bot process memory: idle RSS ${scale.memory.idleRssMb} MB, after the runs ${scale.memory.rssMb} MB, peak ${scale.memory.maxRssMb} MB; live heap ${scale.memory.idleHeapMb} → ${scale.memory.heapUsedMb} MB (after a full GC)`,
+    '',
+    `4. Throttling: simulator enforces ${throttling.simulatorCaLimitPerSecond} CA request/s (429, no Retry-After); bot paces CA calls ${throttling.caPacingMs} ms apart`,
+    table(
+      ['operation', 'ms', 'CA requests', '429s'],
+      [
+        throttleRow('alert cycle (median of 3)', throttling.alertCycle),
+        throttleRow('restore request (CA policy + 1 deleted location)', throttling.restoreRequest),
+        throttleRow('approve → restored (2 restores + report-only)', throttling.restoreApproval),
+        throttleRow('deleted while an alert cycle runs', throttling.listDuringCycle),
+      ],
+    ),
+    `   429s received in this part: ${throttling.total429} of ${throttling.totalCaRequests} CA requests`,
+    '',
+    'Targets',
+    table(['target', 'figure', 'met'], targets.map((t) => [t.target, t.figure, yesNo(t.met)])),
+  );
+  return parts.join('\n');
+}
+
+function scaleRow(label: string, op: ScaleOperation): (string | number)[] {
+  return [label, op.totalMs, op.graphMs, op.botSideMs, op.graphCalls, `${op.caPacingWaitMs / 1000} s`];
+}
+
+function throttleRow(label: string, op: ThrottledOperation): (string | number)[] {
+  return [label, op.ms, op.caRequests, op.throttled];
+}
+
+const yesNo = (met: boolean) => (met ? 'yes' : 'NO');
+
+/** Columns padded to their widest cell; numbers right-aligned. */
+function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((row) => row.map(String))];
+  const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
+  const line = (row: string[], raw?: (string | number)[]) =>
+    '  ' + row.map((cell, column) => (typeof raw?.[column] === 'number' ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join('  ').trimEnd();
+  return [line(headers), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((row) => line(row.map(String), row))].join('\n');
+}
