@@ -80,14 +80,12 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
   it('personal chat: help, deleted, Next page, Details, status', async () => {
     await ui.openChat('Personal Chat');
 
-    await ui.say('help');
-    const help = await ui.waitForCard('What I can do');
+    const help = await ui.ask('help', 'What I can do', 'say');
     const helpText = await ui.textOf(help);
     for (const command of ['deleted', 'show', 'restore', 'pending', 'alerts', 'partner', 'status']) assert.match(helpText, new RegExp(`\\b${command}\\b`));
     await ui.screenshot('personal-help', help);
 
-    await ui.say('deleted');
-    const page1 = await ui.waitForCard('Deleted policies and partners');
+    const page1 = await ui.ask('deleted', 'Deleted policies and partners', 'say');
     const firstPage = await ui.textOf(page1);
     assert.match(firstPage, /showing 1–10 of \d+/);
     assert.match(firstPage, /Page 1 of [2-9]/);
@@ -112,8 +110,7 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
     assert.ok((await ui.buttonsOf(details)).includes('Restore'));
     await ui.screenshot('personal-details', details);
 
-    await ui.say('status');
-    const status = await ui.waitForCard('Bot status');
+    const status = await ui.ask('status', 'Bot status', 'say');
     const statusText = await ui.textOf(status);
     assert.match(statusText, /demo/i);
     assert.match(statusText, /Policy\.Read\.All/);
@@ -122,8 +119,7 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
 
   it('channel "My Team - General": @mention with "deleted ca" answers with the card', async () => {
     await ui.openChat(GENERAL);
-    await ui.mention('deleted ca');
-    const list = await ui.waitForCard('Deleted Conditional Access policies');
+    const list = await ui.ask('deleted ca', 'Deleted Conditional Access policies', 'mention');
     const text = await ui.textOf(list);
     assert.match(text, /CA004 - Block access from untrusted countries/);
     assert.doesNotMatch(text, /Named location ·|Cross-tenant partner ·/, 'only Conditional Access policies');
@@ -132,8 +128,7 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
 
   it('restore with approval: Alex asks, Megan approves, the card says restored and the item leaves the list', async () => {
     await ui.openChat(GENERAL);
-    await ui.mention('deleted nl');
-    const list = await ui.waitForCard('Deleted named locations');
+    const list = await ui.ask('deleted nl', 'Deleted named locations', 'mention');
     assert.match(await ui.textOf(list), new RegExp(VPN_LOCATION.replace(/[()]/g, '\\$&')));
 
     await ui.clickButton(ui.row(list, VPN_LOCATION, 'Restore'), 'Restore');
@@ -158,8 +153,7 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
     assert.match(restoredText, /Done · request-id [0-9a-f-]{36}/);
     await ui.screenshot('restore-approved-and-restored', restored);
 
-    await ui.mention('deleted nl');
-    const after = await ui.waitForCard('Deleted named locations');
+    const after = await ui.ask('deleted nl', 'Deleted named locations', 'mention');
     assert.ok(!(await ui.textOf(after)).includes(VPN_LOCATION), 'the restored location is no longer in the recycle bin');
     await ui.screenshot('restore-no-longer-listed', after);
   });
@@ -177,8 +171,7 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
     await ui.screenshot('refusal-answer-to-patti', refusal);
 
     assert.match(await ui.textOf(ui.card(requestId)), /Waiting for approval \(0 of 1\)/, 'the card everyone sees is unchanged');
-    await ui.mention('audit 3');
-    const audit = await ui.waitForCard(/access\.denied/);
+    const audit = await ui.ask('audit 3', /access\.denied/, 'mention');
     assert.match(await ui.textOf(audit), /access\.denied[\s\S]*Patti Fernandez/);
     await ui.screenshot('refusal-audited', audit);
   });
@@ -246,8 +239,7 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
     await ui.screenshot('partner-change-done', done);
     assert.equal(mfaAccepted(), true, 'the simulated tenant now trusts MFA from the partner');
 
-    await ui.mention(`partner show ${LITWARE}`);
-    const shown = await ui.waitForCard(/Partner b8d0f2a4/);
+    const shown = await ui.ask(`partner show ${LITWARE}`, /Partner b8d0f2a4/, 'mention');
     assert.match(await ui.textOf(shown), /MFA from partner tenant\s+Trusted/);
     await ui.screenshot('partner-show-after', shown);
   });

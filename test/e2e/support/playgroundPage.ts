@@ -9,6 +9,8 @@ import type { Locator, Page } from 'playwright-core';
 
 /** Long enough for a Graph round trip through the simulator plus a proactive update. */
 const REPLY_TIMEOUT_MS = 20_000;
+/** How long a read-only command waits before it is sent again (see ask). */
+const RETRY_AFTER_MS = 8_000;
 /** Before each action every card gets its current text in this attribute; see markSeen. */
 const SEEN = 'data-e2e-seen';
 /** A card found by waitForCard carries a number in this attribute, so its locator stays put. */
@@ -78,6 +80,24 @@ export class PlaygroundPage {
     await this.page.getByRole('menuitem', { name: botName }).click();
     await this.composer.pressSequentially(` ${text}`);
     await this.page.getByRole('button', { name: 'Post', exact: true }).click();
+  }
+
+  /**
+   * Sends a read-only command and waits for its card. Now and then the Playground's page
+   * drops a bot reply that arrives while it is still drawing the user's new post, although
+   * its server received the reply (its log panel lists it). A read-only command is then sent
+   * once more, and the retry is reported. Never use this for a command that changes anything.
+   */
+  async ask(text: string, expected: string | RegExp, how: 'say' | 'mention'): Promise<Locator> {
+    const send = () => (how === 'say' ? this.say(text) : this.mention(text));
+    await send();
+    try {
+      return await this.waitForCard(expected, RETRY_AFTER_MS);
+    } catch {
+      console.warn(`    (the Playground did not show the reply to "${text}" within ${RETRY_AFTER_MS / 1000} s; sending it once more)`);
+      await send();
+      return this.waitForCard(expected);
+    }
   }
 
   /** A card on the page showing this text (the first one, which is the newest post in a channel). */
