@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_IDS, startGraphSimulator, type GraphSimulator } from '../../src/simulator';
 import { startAzurite } from './azurite';
 import { Conversation, FakeConnector, type ChatTarget, type TestUser } from './botHarness';
+import { freePort } from './freePort';
 
 /**
  * Several real bot processes (`src/index.ts` in tenant mode) sharing one Azurite account,
@@ -151,13 +151,3 @@ export class BotCluster {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, createWriteStream, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
@@ -9,6 +8,7 @@ import { createLogger, type Logger } from '../../../src/log';
 import { startProduct, type Product } from '../../../src/product';
 import type { GraphSimulator } from '../../../src/simulator';
 import { PlaygroundPage } from './playgroundPage';
+import { freePort } from '../../support/freePort';
 
 /**
  * Everything the end-to-end suite runs: the bot in demo mode (in this process, so tests
@@ -59,17 +59,6 @@ export interface Stack {
   /** Requests the browser tried to send beyond localhost (all aborted). */
   blockedRequests: string[];
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 function isLocal(url: string): boolean {
