@@ -34,7 +34,7 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
     const missing = missingPrerequisites();
     if (missing.length > 0) {
       const why = missing.map((m) => `  - ${m}`).join('\n');
-      if (runningInCi()) throw new Error(`The end-to-end suite cannot run in CI:\n${why}\n.ci/run installs Chromium with apt-get; check that step.`);
+      if (runningInCi()) throw new Error(`The end-to-end suite cannot run in CI:\n${why}\nnpm run test:e2e installs Chromium with apt-get first (scripts/install-chromium.sh); check its output.`);
       const bar = '!'.repeat(78);
       console.warn(`\n${bar}\n  END-TO-END TESTS SKIPPED: they need a browser and the Agents Playground.\n${why}\n  In CI (CI=true) this fails the run instead.\n${bar}\n`);
       this.skip();
