@@ -57,9 +57,8 @@ export interface OverheadResult {
 type Samples = Record<CommandName | 'floor', TimedTurn<unknown>[]>;
 
 export async function measureOverhead(options: { samples: number; warmup: number }): Promise<OverheadResult> {
-  const graphTime = new GraphTime();
-  const simulator = await startGraphSimulator({ log: graphTime.log });
-  graphTime.attach(simulator);
+  const simulator = await startGraphSimulator();
+  const graphTime = new GraphTime(simulator);
   const connector = await FakeConnector.start();
   // CA pacing off: with it, a command touching two CA paths would wait a second and this
   // part would measure the pacing instead of the bot.

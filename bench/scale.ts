@@ -48,9 +48,8 @@ interface Run {
 }
 
 export async function measureScale(): Promise<ScaleResult> {
-  const graphTime = new GraphTime();
-  const simulator = await startGraphSimulator({ log: graphTime.log });
-  graphTime.attach(simulator);
+  const simulator = await startGraphSimulator();
+  const graphTime = new GraphTime(simulator);
   simulator.tenant.seedBulk(SCALE_ITEMS);
   const connector = await FakeConnector.start();
   // --expose-gc lets the memory figures tell live data from garbage not yet collected.

@@ -35,14 +35,12 @@ export interface ThrottlingResult {
 }
 
 export async function measureThrottling(): Promise<ThrottlingResult> {
-  const graphTime = new GraphTime();
   const bot = await BotHarness.start({
-    simulator: { log: graphTime.log },
     // Production settings (the harness shortens them for tests).
     env: { GRAPH_CA_MIN_INTERVAL_MS: String(CA_PACING_MS), GRAPH_TIMEOUT_MS: '15000', GRAPH_RETRY_BUDGET_MS: '60000' },
   });
   const { simulator } = bot;
-  graphTime.attach(simulator);
+  const graphTime = new GraphTime(simulator);
   simulator.faults.caRateLimitPerSecond = 1;
   const timer = new TurnTimer(new ConnectorClock(bot.connector), graphTime);
   const chat = bot.conversation('personal', ALEX);

@@ -65,14 +65,11 @@ const DONE: Record<ChangeRequest['action']['type'], string> = {
   'partner.remove': 'removed the partner configuration of',
 };
 
-/** "Restore request R-…" or "Partner change request R-…". */
-export function requestTitle(request: ChangeRequest): string {
-  return `${request.action.type === 'restore' ? 'Restore request' : 'Partner change request'} ${request.id}`;
-}
+const requestNoun = (request: ChangeRequest) => `${request.action.type === 'restore' ? 'restore' : 'partner change'} request ${request.id}`;
 
 /** The line that tells the requester how their request ended (after a mention of them). */
 export function outcomeNotice(request: ChangeRequest): string {
-  const what = `your ${requestTitle(request).replace(/^\w+/, (word) => word.toLowerCase())}`;
+  const what = `your ${requestNoun(request)}`;
   const { target } = request.action;
   const named = target.name && target.name !== target.id ? `${target.name} (${target.id})` : target.id;
   if (request.state === 'succeeded') return `${what} ${DONE[request.action.type]} ${named}.`;
@@ -101,7 +98,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   const status = STATUS[request.state];
   const card = renderCard('request', {
     footer: ctx.footer,
-    title: requestTitle(request),
+    title: capitalise(requestNoun(request)),
     requestId: request.id,
     status: status.text(request),
     statusColor: status.color,

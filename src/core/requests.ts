@@ -168,8 +168,9 @@ export class ChangeRequests {
       card: { conversation: input.conversation },
     };
     request.unaudited = [this.auditEntry('request.created', { requestId: request.id, actor: input.actor, reason: request.reason, ...action })];
-    await this.deps.store.put(KEY_PREFIX + request.id, request, { ifNoneMatch: '*' });
-    await this.flushAudit(request);
+    const key = KEY_PREFIX + request.id;
+    const etag = await this.deps.store.put(key, request, { ifNoneMatch: '*' });
+    await this.flushAudit({ key, value: request, etag });
     return request;
   }
 
@@ -264,9 +265,10 @@ export class ChangeRequests {
   async recoverInterrupted(): Promise<ChangeRequest[]> {
     const records = await this.deps.store.list<ChangeRequest>(KEY_PREFIX);
     const recovered: ChangeRequest[] = [];
-    for (const { value: request } of records) {
+    for (const record of records) {
+      const request = record.value;
       // Entries whose append a crash may have cut off; appending one again is harmless.
-      await this.flushAudit(request);
+      await this.flushAudit(record);
       if (request.state !== 'executing') continue;
       const target = request.action.target;
       let done = false;
@@ -326,28 +328,30 @@ export class ChangeRequests {
       const next = result.request;
       const entry = this.auditEntry(action, { requestId: next.id, target: next.action.target, state: next.state, ...details });
       next.unaudited = [...(next.unaudited ?? []), entry, ...followUps(next)];
-      if (await this.tryWrite(record, next)) {
-        await this.flushAudit(next);
+      const etag = await this.tryWrite(record, next);
+      if (etag) {
+        await this.flushAudit({ key: record.key, value: next, etag });
         return { ok: true, value: next };
       }
     }
     return { ok: false, message: `Request ${id} is changing right now; try again in a moment.` };
   }
 
-  private async update(id: string, change: (request: ChangeRequest) => ChangeRequest | undefined): Promise<void> {
+  /** Read-modify-write with compare-and-set; `known` is a record just read or written, which saves the first read. */
+  private async update(id: string, change: (request: ChangeRequest) => ChangeRequest | undefined, known?: StoredRecord<ChangeRequest>): Promise<void> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const record = await this.deps.store.get<ChangeRequest>(KEY_PREFIX + id.toUpperCase());
+      const record = attempt === 0 && known ? known : await this.deps.store.get<ChangeRequest>(KEY_PREFIX + id.toUpperCase());
       const next = record && change(record.value);
       if (!record || !next || (await this.tryWrite(record, next))) return;
     }
   }
 
-  private async tryWrite(record: StoredRecord<ChangeRequest>, next: ChangeRequest): Promise<boolean> {
+  /** The new eTag, or undefined when someone else changed the record first. */
+  private async tryWrite(record: StoredRecord<ChangeRequest>, next: ChangeRequest): Promise<string | undefined> {
     try {
-      await this.deps.store.put(record.key, next, { ifMatch: record.etag });
-      return true;
+      return await this.deps.store.put(record.key, next, { ifMatch: record.etag });
     } catch (error) {
-      if (error instanceof ETagConflictError) return false;
+      if (error instanceof ETagConflictError) return undefined;
       throw error;
     }
   }
@@ -366,15 +370,16 @@ export class ChangeRequests {
    * change they describe is already stored, so a failure here is logged, not thrown: the
    * entries stay in the record and the next transition or restart appends them.
    */
-  private async flushAudit(request: ChangeRequest): Promise<void> {
+  private async flushAudit(written: StoredRecord<ChangeRequest>): Promise<void> {
+    const request = written.value;
     const entries = request.unaudited ?? [];
     if (entries.length === 0) return;
     try {
       for (const entry of entries) await this.deps.store.appendAudit(entry);
       const appended = new Set(entries.map((entry) => entry.id));
-      await this.update(request.id, (current) =>
-        current.unaudited?.some((entry) => appended.has(entry.id)) ? { ...current, unaudited: current.unaudited.filter((entry) => !appended.has(entry.id)) } : undefined,
-      );
+      const forget = (current: ChangeRequest) =>
+        current.unaudited?.some((entry) => appended.has(entry.id)) ? { ...current, unaudited: current.unaudited.filter((entry) => !appended.has(entry.id)) } : undefined;
+      await this.update(request.id, forget, written);
     } catch (error) {
       this.deps.log?.('audit.deferred', { requestId: request.id, entries: entries.length, error: (error as Error).message });
     }

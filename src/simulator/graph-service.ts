@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { GraphVersion } from './constants';
 import { GRAPH_APP_ID } from './constants';
 import type { FakeAuthority } from './authority';
@@ -25,6 +26,9 @@ export interface RecordedRequest {
   /** 0 while unanswered, and for dropped or hung requests. */
   status: number;
   at: Date;
+  /** performance.now() when the simulator had the request, and when it had written the answer (unset while unanswered). */
+  receivedMs: number;
+  answeredMs?: number;
   /** A valid token with the roles the operation needs. */
   authorized: boolean;
   requestId: string;
@@ -155,6 +159,7 @@ export class GraphService {
           query: Object.fromEntries(item.query),
           status: outcome.result.status,
           at: new Date(),
+          receivedMs: performance.now(),
           authorized: outcome.authorized,
           requestId: ids.requestId,
           batch: true,

@@ -98,6 +98,7 @@ export class SimulatorServer {
       query: Object.fromEntries(url.searchParams),
       status: 0,
       at: new Date(),
+      receivedMs: started,
       authorized: false,
       requestId: ids.requestId,
     };
@@ -141,6 +142,7 @@ export class SimulatorServer {
     }
     record.status = result.status;
     this.send(response, result, ids, GRAPH_HEADERS);
+    record.answeredMs = performance.now();
     this.log({
       service: 'graph',
       method: record.method,

@@ -38,6 +38,7 @@ import { join, resolve } from 'node:path';
 import { AuditEntry, ETagConflictError, PutCondition, StateStore, StoredRecord } from './port';
 import {
   OperationGate,
+  checkPutCondition,
   compareKeys,
   newETag,
   serialiseAuditEntry,
@@ -226,11 +227,7 @@ class FileStateStore implements StateStore {
         const json = serialiseValue(value);
         validateCondition(condition);
         return this.engine.locks.run(key, async () => {
-          if (condition) {
-            const current = await this.engine.read(key, `write ${JSON.stringify(key)}`);
-            if ('ifNoneMatch' in condition && current) throw new ETagConflictError(key);
-            if ('ifMatch' in condition && current?.etag !== condition.ifMatch) throw new ETagConflictError(key);
-          }
+          if (condition) checkPutCondition(key, (await this.engine.read(key, `write ${JSON.stringify(key)}`))?.etag, condition);
           const etag = newETag();
           await this.engine.write(key, json, etag);
           return etag;

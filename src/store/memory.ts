@@ -6,6 +6,7 @@
  */
 import { AuditEntry, ETagConflictError, PutCondition, StateStore, StoreUnavailableError, StoredRecord } from './port';
 import {
+  checkPutCondition,
   compareKeys,
   newETag,
   firstCopyPerId,
@@ -51,9 +52,7 @@ export function createMemoryStateStore(): StateStore {
       const json = serialiseValue(value);
       validateCondition(condition);
       ensureOpen();
-      const current = records.get(key);
-      if (condition && 'ifNoneMatch' in condition && current) throw new ETagConflictError(key);
-      if (condition && 'ifMatch' in condition && current?.etag !== condition.ifMatch) throw new ETagConflictError(key);
+      checkPutCondition(key, records.get(key)?.etag, condition);
       const etag = newETag();
       records.set(key, { json, etag });
       return etag;

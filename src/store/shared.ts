@@ -3,7 +3,7 @@
  * like the file adapter (and the later blob adapter) in production.
  */
 import { randomUUID } from 'node:crypto';
-import { AuditEntry, InvalidKeyError, PutCondition, StoreUnavailableError } from './port';
+import { AuditEntry, ETagConflictError, InvalidKeyError, PutCondition, StoreUnavailableError } from './port';
 
 /** Azure Blob Storage caps blob names at 1 024 characters; the same cap keeps keys portable. */
 export const MAX_KEY_LENGTH = 1024;
@@ -54,6 +54,12 @@ export function validateCondition(condition: PutCondition | undefined): PutCondi
   }
   if ('ifNoneMatch' in condition && condition.ifNoneMatch === '*') return condition;
   throw new TypeError("put: the condition must be { ifMatch: etag } or { ifNoneMatch: '*' }");
+}
+
+/** For adapters that check conditions themselves: throws unless a put under `condition` may replace the record whose eTag is `currentEtag` (undefined: absent). */
+export function checkPutCondition(key: string, currentEtag: string | undefined, condition: PutCondition | undefined): void {
+  if (!condition) return;
+  if ('ifNoneMatch' in condition ? currentEtag !== undefined : currentEtag !== condition.ifMatch) throw new ETagConflictError(key);
 }
 
 export function validateDeleteCondition(condition: { ifMatch: string } | undefined): { ifMatch: string } | undefined {

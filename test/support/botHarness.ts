@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { loadConfig, type Config } from '../../src/config';
 import { memoryLogger } from '../../src/log';
 import { startProduct, type Product } from '../../src/product';
@@ -21,6 +22,8 @@ export interface SentActivity {
   id: string;
   method: string;
   path: string;
+  /** performance.now() when it reached the connector. */
+  receivedMs: number;
   body: {
     type?: string;
     text?: string;
@@ -37,6 +40,7 @@ export class FakeConnector {
   readonly refused: SentActivity[] = [];
   /** Conversations (or '*') whose requests fail, e.g. 403 BotNotInConversationRoster. */
   failures: { conversationId: string; status: number; code: string }[] = [];
+  private readonly listeners = new Set<() => void>();
   private constructor(private readonly server: Server, readonly url: string) {}
 
   static async start(): Promise<FakeConnector> {
@@ -46,19 +50,26 @@ export class FakeConnector {
       const path = decodeURIComponent(req.url ?? '');
       const failure = connector!.failures.find((f) => path.startsWith(`/v3/conversations/${f.conversationId}`) || f.conversationId === '*');
       if (failure) {
-        connector!.refused.push({ id: '', method: req.method ?? '', path, body });
+        connector!.refused.push({ id: '', method: req.method ?? '', path, receivedMs: performance.now(), body });
         res.writeHead(failure.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { code: failure.code, message: `simulated ${failure.code}` } }));
         return;
       }
       const id = req.method === 'PUT' ? path.split('/').pop()! : randomUUID();
-      connector!.activities.push({ id, method: req.method ?? '', path, body });
+      connector!.activities.push({ id, method: req.method ?? '', path, receivedMs: performance.now(), body });
+      for (const listener of connector!.listeners) listener();
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     connector = new FakeConnector(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return connector;
+  }
+
+  /** Calls `listener` after each activity is recorded; returns the function that stops it. */
+  onActivity(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** New messages (not updates) posted to a conversation, with their cards. */
