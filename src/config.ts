@@ -1,4 +1,5 @@
 import type { AccessPolicy } from './core/access';
+import { isUserId } from './core/model';
 import type { ApprovalSettings } from './core/requests';
 
 /**
@@ -170,7 +171,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const idList = (name: string): string[] => {
     const ids = (read(name) ?? '').split(',').map((id) => id.trim()).filter(Boolean);
-    for (const id of ids) if (!GUID.test(id)) throw new ConfigError(name, `expected comma-separated Entra object ids (GUIDs), got "${id}"`);
+    for (const id of ids) if (!isUserId(id)) throw new ConfigError(name, `expected comma-separated Entra object ids (GUIDs), got "${id}"`);
     return ids;
   };
   const access: AccessPolicy = {

@@ -11,6 +11,7 @@ import { GraphGateway } from './graph/gateway';
 import type { Logger } from './log';
 import { DEMO_IDS, startGraphSimulator, type GraphSimulator } from './simulator';
 import { AccessControl, type AccessPolicy } from './core/access';
+import { Gatekeeper } from './core/gatekeeper';
 import { ChangeRequests } from './core/requests';
 import { readFileSync } from 'node:fs';
 import type { Storage } from 'botbuilder';
@@ -65,12 +66,14 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const state = await openState(config, credential, logger, overrides.store);
   const { store } = state;
   const access = new AccessControl(accessPolicy(config, simulator), gateway, overrides.now);
+  const gatekeeper = new Gatekeeper({ access, store, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
   const requests = new ChangeRequests({
     store,
     bin: gateway,
     writer: gateway,
     partners: gateway,
     access,
+    gatekeeper,
     homeTenantId: simulator?.tenantId ?? config.allowedTenantId,
     settings: config.approvals,
     now: overrides.now,
@@ -95,6 +98,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     recycleBin: gateway,
     requests,
     access,
+    gatekeeper,
     probeGraph: () => gateway.probe(),
     mode: config.mode,
     allowedTenantId: config.allowedTenantId,

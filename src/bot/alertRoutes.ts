@@ -98,8 +98,6 @@ export class AlertRoutes {
     if (command.change) {
       const actor = actorOf(context);
       if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
-      const allowed = await this.deps.requests.authorize(actor, 'operator', `turn alerts ${command.change}`);
-      if (!allowed.ok) return void (await context.sendActivity(allowed.message));
       if (command.change === 'off') {
         const removed = await this.deps.poller.unsubscribe(key);
         return void (await context.sendActivity(removed ? 'Alerts are off for this conversation.' : 'This conversation was not subscribed to alerts.'));

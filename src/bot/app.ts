@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ActivityTypes, type Storage, type TurnContext } from 'botbuilder';
 import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
-import { parseCommand, type Command } from '../core/commands';
+import { isOpenCommand, MAX_SEARCH_CHARS, parseCommand, type Command } from '../core/commands';
 import { KINDS, kindIdOf } from '../core/kinds';
 import type { KindId } from '../core/model';
 import { describe, findDeleted, listDeleted, ListingSnapshots, type RecycleBin } from '../core/recycleBin';
@@ -9,12 +9,16 @@ import type { AccessControl } from '../core/access';
 import type { ChangeRequests } from '../core/requests';
 import { StoreUnavailableError } from '../store';
 import { RequestRoutes } from './requestRoutes';
-import { reply, send, tenantOf } from './turn';
+import { reply, send } from './turn';
+import { registerGate, requireOperator } from './gate';
+import type { Gatekeeper } from '../core/gatekeeper';
+import { isObjectId } from '../core/model';
+import { clip } from '../core/summaries';
 import { AlertRoutes } from './alertRoutes';
 import { PartnerRoutes } from './partnerRoutes';
 import type { PartnerDirectory } from '../core/partnerChanges';
 import type { AlertPoller } from '../core/alertPoller';
-import { answerSafely, STORE_UNAVAILABLE } from './guards';
+import { answerSafely, outOfDate, STALE_ITEM_BUTTON, STORE_UNAVAILABLE } from './guards';
 import { GraphFailure } from '../graph/errors';
 import type { GraphProbe } from '../graph/gateway';
 import type { Logger } from '../log';
@@ -34,12 +38,13 @@ export interface BotDependencies {
   recycleBin: RecycleBin;
   requests: ChangeRequests;
   access: AccessControl;
+  gatekeeper: Gatekeeper;
   poller: AlertPoller;
   alertPollSeconds: number;
   partners: PartnerDirectory;
   probeGraph: () => Promise<GraphProbe>;
   mode: 'demo' | 'tenant';
-  /** When set, activities from any other tenant are refused. */
+  /** When set, activities from any other tenant are refused (always set in tenant mode). */
   allowedTenantId?: string;
   logger: Logger;
   now?: () => Date;
@@ -61,25 +66,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     removeRecipientMention: true,
   });
 
-  app.turn('beforeTurn', async (context) => {
-    const activity = context.activity;
-    const tenantId = tenantOf(context) || undefined;
-    logger.info('activity', {
-      type: activity.type,
-      name: activity.name,
-      verb: activity.value?.action?.verb,
-      conversationType: activity.conversation?.conversationType,
-      conversationId: activity.conversation?.id,
-      userId: activity.from?.aadObjectId,
-      tenantId,
-    });
-    if (deps.allowedTenantId && tenantId && tenantId.toLowerCase() !== deps.allowedTenantId.toLowerCase()) {
-      logger.warn('activity.refused.tenant', { tenantId, allowedTenantId: deps.allowedTenantId });
-      await reply(context, 'Sorry, this bot only serves the administrators of the tenant it is configured for.');
-      return false;
-    }
-    return true;
-  });
+  registerGate(app, { access: deps.access, gatekeeper: deps.gatekeeper, allowedTenantId: deps.allowedTenantId, logger });
 
   app.conversationUpdate('membersAdded', async (context) => {
     const botId = context.activity.recipient?.id;
@@ -89,29 +76,32 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   });
 
   app.activity(ActivityTypes.Message, async (context) => {
-    const parsed = parseCommand(context.activity.text ?? '');
+    const parsed = parseCommand(typeof context.activity.text === 'string' ? context.activity.text : '');
     logger.info('command', { parsed: parsed.ok ? parsed.command.type : parsed.problem });
     if (!parsed.ok) {
       if (parsed.problem === 'empty') return void (await context.sendActivity('Type `help` to see what I can do.'));
       if (parsed.problem === 'invalid') return void (await context.sendActivity(`${parsed.message}\n\nUsage: \`${parsed.usage}\``));
       const guess = parsed.suggestion ? ` Did you mean \`${parsed.suggestion}\`?` : '';
-      return void (await context.sendActivity(`I don't know "${parsed.word}".${guess} Type \`help\` for everything I can do.`));
+      return void (await context.sendActivity(`I don't know "${clip(parsed.word, 40)}".${guess} Type \`help\` for everything I can do.`));
     }
-    await guarded(context, () => runCommand(context, parsed.command));
+    const { command } = parsed;
+    if (!isOpenCommand(command) && !(await requireOperator(context, { gatekeeper: deps.gatekeeper, logger }, `run \`${command.type}\``))) return;
+    await guarded(context, () => runCommand(context, command));
   });
 
   app.adaptiveCards.actionExecute<{ kind?: string; search?: string; page?: string | number }>('list.page', async (context, _state, data) => {
     const kind = data.kind === 'all' || !data.kind ? 'all' : kindIdOf(data.kind);
-    if (!kind) return 'That list button is out of date. Type `deleted` for a fresh list.';
-    const query: ListQuery = { kind, search: typeof data.search === 'string' ? data.search : '' };
+    if (!kind) return outOfDate(logger, 'list.page', 'That list button is out of date. Type `deleted` for a fresh list.');
+    const query: ListQuery = { kind, search: typeof data.search === 'string' ? clip(data.search, MAX_SEARCH_CHARS) : '' };
     return answerSafely(logger, () => buildList(context, query, Number(data.page) || 0, 'snapshot'));
   });
 
   app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.show', async (context, _state, data) => {
     const kind = kindIdOf(data.kind);
-    if (!kind || typeof data.id !== 'string') return 'That button is out of date. Type `deleted` for a fresh list.';
+    if (!kind || !isObjectId(data.id)) return outOfDate(logger, 'item.show', STALE_ITEM_BUTTON);
+    const id = data.id;
     return answerSafely(logger, async () => {
-      await send(context, await buildShow(data.id!, kind));
+      await send(context, await buildShow(id, kind));
       return 'Details posted below.';
     });
   });
@@ -127,14 +117,11 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   requestRoutes.register(app);
   const alertRoutes = new AlertRoutes({ poller: deps.poller, requests: deps.requests, logger, pollSeconds: deps.alertPollSeconds });
   alertRoutes.register(app);
-  const partnerRoutes = new PartnerRoutes({ partners: deps.partners, requests: deps.requests, requestRoutes, view });
+  const partnerRoutes = new PartnerRoutes({ partners: deps.partners, requests: deps.requests, requestRoutes, view, logger });
   partnerRoutes.register(app);
 
   // Registered last: buttons from an older build or a forged invoke get an answer, not an error.
-  app.adaptiveCards.actionExecute(/.*/, async (context) => {
-    logger.warn('invoke.unknown_verb', { verb: context.activity.value?.action?.verb });
-    return 'That button is out of date. Type `help` to see what I can do now.';
-  });
+  app.adaptiveCards.actionExecute(/.*/, async (context) => outOfDate(logger, String(context.activity.value?.action?.verb).slice(0, 40), 'That button is out of date. Type `help` to see what I can do now.'));
 
   app.error(async (context, error) => {
     const reference = randomUUID();

@@ -1,9 +1,13 @@
 import { TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
-import { GUID_PATTERN } from '../core/model';
+import { isObjectId } from '../core/model';
+import { MAX_SEARCH_CHARS } from '../core/commands';
+import { clip } from '../core/summaries';
+import { outOfDate } from './guards';
+import type { Logger } from '../log';
 import type { PartnerChangeInput, PartnerDirectory } from '../core/partnerChanges';
 import { settingsFromForm, type PartnerConfiguration } from '../core/partnerSettings';
-import type { ChangeRequests } from '../core/requests';
+import { capText, type ChangeRequests } from '../core/requests';
 import type { AdaptiveCardJson } from './cards';
 import { partnerCard, partnerEditCard, partnersCard } from './partnerViews';
 import type { RequestRoutes } from './requestRoutes';
@@ -16,53 +20,41 @@ import type { ViewContext } from './views';
  */
 export class PartnerRoutes {
   constructor(
-    private readonly deps: { partners: PartnerDirectory; requests: ChangeRequests; requestRoutes: RequestRoutes; view: ViewContext },
+    private readonly deps: { partners: PartnerDirectory; requests: ChangeRequests; requestRoutes: RequestRoutes; view: ViewContext; logger: Logger },
   ) {}
 
   register(app: Application<TurnState>): void {
     app.adaptiveCards.actionExecute<{ search?: string; page?: string | number }>('partners.page', (context, _state, data) =>
-      this.deps.requestRoutes.withActor(context, async (actor) => {
-        const allowed = await this.deps.requests.authorize(actor, 'operator', 'see partner configurations');
-        if (!allowed.ok) return allowed.message;
-        return this.list(typeof data.search === 'string' ? data.search : '', Number(data.page) || 0);
-      }),
+      this.deps.requestRoutes.withActor(context, async () => this.list(typeof data.search === 'string' ? clip(data.search, MAX_SEARCH_CHARS) : '', Number(data.page) || 0)),
     );
     app.adaptiveCards.actionExecute<{ tenantId?: string }>('partner.show', (context, _state, data) =>
-      this.withPartner(context, data.tenantId, 'see partner configurations', async (configuration) => {
+      this.withPartner(context, data.tenantId, async (configuration) => {
         await send(context, partnerCard(configuration, this.deps.view));
         return 'Details posted below.';
       }),
     );
     app.adaptiveCards.actionExecute<{ tenantId?: string }>('partner.edit', (context, _state, data) =>
-      this.withPartner(context, data.tenantId, 'request a partner change', async (configuration) => {
+      this.withPartner(context, data.tenantId, async (configuration) => {
         await send(context, partnerEditCard(configuration, this.deps.view));
         return 'Change what you need in the form below.';
       }),
     );
     app.adaptiveCards.actionExecute<Record<string, unknown> & { tenantId?: string; reason?: string }>('partner.submit', (context, _state, data) =>
-      this.withPartner(context, data.tenantId, 'request a partner change', async (configuration, tenantId) => {
+      this.withPartner(context, data.tenantId, async (configuration, tenantId) => {
         const settings = settingsFromForm(data, configuration);
         if (settings.length === 0) return 'Nothing was changed in the form, so there is nothing to approve.';
-        const created = await this.request(context, { type: 'set', tenantId, settings }, typeof data.reason === 'string' ? data.reason : '');
+        const created = await this.request(context, { type: 'set', tenantId, settings }, capText(data.reason));
         return typeof created === 'string' ? created : this.deps.requestRoutes.adopt(context, created);
       }),
     );
   }
 
   async partnersCommand(context: TurnContext, search: string): Promise<void> {
-    const actor = actorOf(context);
-    if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
-    const allowed = await this.deps.requests.authorize(actor, 'operator', 'see partner configurations');
-    if (!allowed.ok) return void (await context.sendActivity(allowed.message));
     await send(context, await this.list(search, 0));
   }
 
   async partnerCommand(context: TurnContext, command: { action: string; tenantId: string } & Partial<{ serviceProvider: boolean; settings: string[]; reason: string }>): Promise<void> {
     if (command.action === 'show' || command.action === 'edit') {
-      const actor = actorOf(context);
-      if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
-      const allowed = await this.deps.requests.authorize(actor, 'operator', command.action === 'show' ? 'see partner configurations' : 'request a partner change');
-      if (!allowed.ok) return void (await context.sendActivity(allowed.message));
       const configuration = await this.configuration(command.tenantId);
       if (!configuration) return void (await context.sendActivity(noConfiguration(command.tenantId)));
       return void (await send(context, command.action === 'show' ? partnerCard(configuration, this.deps.view) : partnerEditCard(configuration, this.deps.view)));
@@ -73,7 +65,7 @@ export class PartnerRoutes {
         : command.action === 'set'
           ? { type: 'set', tenantId: command.tenantId, settings: command.settings ?? [] }
           : { type: 'remove', tenantId: command.tenantId };
-    const created = await this.request(context, change, command.reason ?? '');
+    const created = await this.request(context, change, capText(command.reason));
     if (typeof created === 'string') return void (await context.sendActivity(created));
     await this.deps.requestRoutes.publish(context, created);
   }
@@ -101,13 +93,10 @@ export class PartnerRoutes {
   private withPartner(
     context: TurnContext,
     tenantId: unknown,
-    attempted: string,
     work: (configuration: PartnerConfiguration, tenantId: string) => Promise<AdaptiveCardJson | string>,
   ): Promise<AdaptiveCardJson | string> {
-    return this.deps.requestRoutes.withActor(context, async (actor) => {
-      if (typeof tenantId !== 'string' || !GUID_PATTERN.test(tenantId)) return 'That button is out of date. Type `partners` for a fresh list.';
-      const allowed = await this.deps.requests.authorize(actor, 'operator', attempted);
-      if (!allowed.ok) return allowed.message;
+    return this.deps.requestRoutes.withActor(context, async () => {
+      if (!isObjectId(tenantId)) return outOfDate(this.deps.logger, 'partner', 'That button is out of date. Type `partners` for a fresh list.');
       const configuration = await this.configuration(tenantId);
       if (!configuration) return noConfiguration(tenantId);
       return work(configuration, tenantId);

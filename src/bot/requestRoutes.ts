@@ -1,14 +1,15 @@
 import { ActivityTypes, CardFactory, TurnContext, type ConversationReference } from 'botbuilder';
 import type { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
 import type { AccessControl, Actor } from '../core/access';
-import type { ChangeRequest } from '../core/approvals';
+import { isRequestId, type ChangeRequest } from '../core/approvals';
+import { isObjectId } from '../core/model';
 import { kindIdOf } from '../core/kinds';
 import type { KindId } from '../core/model';
-import type { ChangeRequests } from '../core/requests';
+import { capText, type ChangeRequests } from '../core/requests';
 import type { Logger } from '../log';
 import type { AdaptiveCardJson } from './cards';
-import { answerSafely } from './guards';
-import { actorOf, answerInvoke, send, tenantOf, UNKNOWN_USER } from './turn';
+import { answerSafely, outOfDate, STALE_ITEM_BUTTON } from './guards';
+import { actorOf, answerInvoke, send, tenantOf, UNKNOWN_USER, whereOf } from './turn';
 import { inConversation } from './proactive';
 import { auditCard, EVERYONE, outcomeNotice, pendingCard, requestCard, restoreFormCard, type RequestViewer } from './requestViews';
 import { chooseKindCard, type ViewContext } from './views';
@@ -42,11 +43,9 @@ export class RequestRoutes {
 
   register(app: Application<TurnState>): void {
     app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.restore', (context, _state, data) =>
-      this.withActor(context, async (actor) => {
+      this.withActor(context, async () => {
         const kind = kindIdOf(data.kind);
-        if (!kind || typeof data.id !== 'string') return 'That button is out of date. Type `deleted` for a fresh list.';
-        const allowed = await this.deps.requests.authorize(actor, 'operator', 'request a restore');
-        if (!allowed.ok) return allowed.message;
+        if (!kind || !isObjectId(data.id)) return outOfDate(this.deps.logger, 'item.restore', STALE_ITEM_BUTTON);
         const plan = await this.deps.requests.plan({ kind, id: data.id }, true);
         if (!plan.ok) return plan.message;
         await send(context, restoreFormCard(plan.value, this.deps.view));
@@ -57,11 +56,11 @@ export class RequestRoutes {
     app.adaptiveCards.actionExecute<{ kind?: string; id?: string; reason?: string; reportOnly?: string }>('request.create', (context, _state, data) =>
       this.withActor(context, async (actor) => {
         const kind = kindIdOf(data.kind);
-        if (!kind || typeof data.id !== 'string') return 'That button is out of date. Type `deleted` for a fresh list.';
+        if (!kind || !isObjectId(data.id)) return outOfDate(this.deps.logger, 'request.create', STALE_ITEM_BUTTON);
         const created = await this.deps.requests.create({
           actor,
           ref: { kind, id: data.id },
-          reason: typeof data.reason === 'string' ? data.reason : '',
+          reason: capText(data.reason),
           reportOnly: data.reportOnly === 'true',
           tenantId: tenantOf(context),
           conversation: TurnContext.getConversationReference(context.activity),
@@ -82,7 +81,7 @@ export class RequestRoutes {
 
     app.adaptiveCards.actionExecute<{ requestId?: string }>('request.approve', (context, _state, data) =>
       this.withRequest(context, data, async (request, actor) => {
-        const result = await this.deps.requests.approve(request.id, actor, tenantOf(context));
+        const result = await this.deps.requests.approve(request.id, actor, tenantOf(context), whereOf(context));
         if (!result.ok) return this.refusal(context, request.id, actor, result.message);
         if (context.activity.replyToId && !result.value.card?.activityId) await this.deps.requests.rememberCard(request.id, context.activity.replyToId);
         await this.updateCard(await this.current(result.value));
@@ -93,8 +92,7 @@ export class RequestRoutes {
 
     app.adaptiveCards.actionExecute<{ requestId?: string; rejectReason?: string }>('request.reject', (context, _state, data) =>
       this.withRequest(context, data, async (request, actor) => {
-        const reason = typeof data.rejectReason === 'string' ? data.rejectReason : '';
-        const result = await this.deps.requests.reject(request.id, actor, tenantOf(context), reason);
+        const result = await this.deps.requests.reject(request.id, actor, tenantOf(context), capText(data.rejectReason), whereOf(context));
         if (!result.ok) return this.refusal(context, request.id, actor, result.message);
         await this.updateCard(result.value);
         await this.notifyRequester(result.value);
@@ -104,7 +102,7 @@ export class RequestRoutes {
 
     app.adaptiveCards.actionExecute<{ requestId?: string }>('request.cancel', (context, _state, data) =>
       this.withRequest(context, data, async (request, actor) => {
-        const result = await this.deps.requests.cancel(request.id, actor, tenantOf(context));
+        const result = await this.deps.requests.cancel(request.id, actor, tenantOf(context), whereOf(context));
         if (!result.ok) return this.refusal(context, request.id, actor, result.message);
         await this.updateCard(result.value);
         return this.cardFor(result.value, EVERYONE);
@@ -119,7 +117,7 @@ export class RequestRoutes {
     const created = await this.deps.requests.create({
       actor,
       ref: { kind: command.kind, id: command.id },
-      reason: command.reason,
+      reason: capText(command.reason),
       reportOnly: command.reportOnly,
       tenantId: tenantOf(context),
       conversation: TurnContext.getConversationReference(context.activity),
@@ -142,25 +140,17 @@ export class RequestRoutes {
   }
 
   async pendingCommand(context: TurnContext): Promise<void> {
-    const actor = actorOf(context);
-    if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
-    const allowed = await this.deps.requests.authorize(actor, 'operator', 'see restore requests');
-    if (!allowed.ok) return void (await context.sendActivity(allowed.message));
     await send(context, pendingCard(await this.deps.requests.open(), this.deps.view));
   }
 
   async auditCommand(context: TurnContext, count: number): Promise<void> {
-    const actor = actorOf(context);
-    if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
-    const allowed = await this.deps.requests.authorize(actor, 'operator', 'read the audit log');
-    if (!allowed.ok) return void (await context.sendActivity(allowed.message));
     await send(context, auditCard(await this.deps.requests.auditTail(count), this.deps.view));
   }
 
   async cancelCommand(context: TurnContext, requestId: string): Promise<void> {
     const actor = actorOf(context);
     if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
-    const result = await this.deps.requests.cancel(requestId, actor, tenantOf(context));
+    const result = await this.deps.requests.cancel(requestId, actor, tenantOf(context), whereOf(context));
     if (!result.ok) return void (await context.sendActivity(result.message));
     await this.updateCard(result.value);
     await context.sendActivity(`Request ${requestId} is cancelled. Nothing was restored.`);
@@ -265,11 +255,12 @@ export class RequestRoutes {
     work: (request: ChangeRequest, actor: Actor) => Promise<AdaptiveCardJson | string>,
   ): Promise<AdaptiveCardJson | string> {
     return this.withActor(context, async (actor) => {
-      const requestId = typeof data.requestId === 'string' ? data.requestId : '';
-      const request = /^R-[2-9A-Z]{7}$/i.test(requestId) ? await this.deps.requests.get(requestId) : undefined;
-      if (!request) return 'That request no longer exists or the button is out of date. Type `pending` to see open requests.';
+      const stale = 'That request no longer exists or the button is out of date. Type `pending` to see open requests.';
+      if (!isRequestId(data.requestId)) return outOfDate(this.deps.logger, 'request', stale);
+      const request = await this.deps.requests.get(data.requestId);
+      if (!request) return stale;
       if (request.tenantId.toLowerCase() !== tenantOf(context).toLowerCase()) {
-        this.deps.logger.warn('request.refused.tenant', { requestId, tenantId: tenantOf(context) });
+        this.deps.logger.warn('request.refused.tenant', { requestId: request.id, tenantId: tenantOf(context) });
         return 'That request belongs to another tenant.';
       }
       return work(request, actor);

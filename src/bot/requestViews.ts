@@ -1,5 +1,6 @@
 import { describeState, type ChangeRequest, type PartnerAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
-import type { AuditEntry } from '../store';
+import type { AuditEntry } from '../store/port';
+import type { Where } from '../core/access';
 import { kindById } from '../core/kinds';
 import { daysUntilPurge } from '../core/model';
 import { capitalise, clip } from '../core/summaries';
@@ -151,12 +152,22 @@ export function auditCard(entries: AuditEntry[], ctx: ViewContext): AdaptiveCard
       const actor = (entry.actor as { name?: string } | undefined)?.name;
       const target = entry.target as TargetItem | undefined;
       const headline = [isoToText(entry.at), entry.action, entry.requestId].filter(Boolean).join(' · ');
-      const parts = [actor && `by ${actor}`, target && describe(target), typeof entry.state === 'string' && `now ${entry.state}`, typeof entry.attempted === 'string' && `tried to ${entry.attempted}`];
+      const where = (entry.where as Where | undefined)?.conversationType;
+      const parts = [
+        actor && `by ${actor}`,
+        target && describe(target),
+        typeof entry.state === 'string' && `now ${entry.state}`,
+        typeof entry.attempted === 'string' && `tried to ${entry.attempted}`,
+        typeof entry.refusal === 'string' && `refused: ${entry.refusal}`,
+        where && `in a ${CONVERSATION_WORDS[where] ?? 'conversation'}`,
+      ];
       const steps = Array.isArray(entry.steps) ? (entry.steps as StepResult[]).map((s) => `${s.step} ${s.outcome}${s.requestId ? ` (request-id ${s.requestId})` : ''}`) : [];
       return { headline: clip(headline, 200), detail: clip([...parts.filter(Boolean), ...steps].join(' · ') || ' ', 400) };
     }),
   });
 }
+
+const CONVERSATION_WORDS: Record<string, string> = { personal: 'personal chat', groupChat: 'group chat', channel: 'channel' };
 
 export function stateSentence(request: ChangeRequest): string {
   return `Request ${request.id} is ${describeState(request)}.`;

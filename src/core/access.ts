@@ -17,24 +17,68 @@ export interface MembershipDirectory {
   memberGroups(userId: string, groupIds: string[]): Promise<string[]>;
 }
 
+/** Port: display names from the directory, so a record never trusts the name a client sent. */
+export interface PeopleDirectory {
+  displayNameOf(userId: string): Promise<string | undefined>;
+}
+
 export interface Actor {
   aadObjectId: string;
   name: string;
+  /**
+   * 'directory' when the name was read from Entra; 'client' when it is the name the Teams
+   * client sent (the bot could not read the directory), shown as unverified.
+   */
+  nameSource?: 'directory' | 'client';
   /** Teams user id (29:…), used for mentions and user-specific card views. */
   teamsId?: string;
 }
+
+/** Who a turn claims to come from, before anything is verified. */
+export interface ClaimedUser {
+  aadObjectId: string;
+  name?: string;
+  teamsId?: string;
+}
+
+/** Where something was attempted, for the audit log. */
+export interface Where {
+  conversationId: string;
+  conversationType?: string;
+}
+
+/** Longest display name kept; longer ones are cut. */
+const NAME_MAX = 120;
 
 export const MEMBERSHIP_CACHE_MS = 5 * 60 * 1000;
 
 export class AccessControl {
   private readonly cache = new Map<string, { roles: Set<Role>; until: number }>();
+  private readonly names = new Map<string, { name: string | undefined; until: number }>();
 
   constructor(
     private readonly policy: AccessPolicy,
-    private readonly directory: MembershipDirectory,
+    private readonly directory: MembershipDirectory & Partial<PeopleDirectory>,
     private readonly now: () => Date = () => new Date(),
     private readonly cacheMs = MEMBERSHIP_CACHE_MS,
   ) {}
+
+  /**
+   * The actor as records should show them: identified by object id, named from the
+   * directory when the bot can read it, otherwise by the client's name marked as such.
+   */
+  async identify(claimed: ClaimedUser): Promise<Actor> {
+    const id = claimed.aadObjectId.toLowerCase();
+    let cached = this.names.get(id);
+    if (!cached || cached.until <= this.now().getTime()) {
+      const name = await this.directory.displayNameOf?.(claimed.aadObjectId).catch(() => undefined);
+      cached = { name, until: this.now().getTime() + this.cacheMs };
+      this.names.set(id, cached);
+    }
+    const base = { aadObjectId: claimed.aadObjectId, ...(claimed.teamsId ? { teamsId: claimed.teamsId } : {}) };
+    if (cached.name) return { ...base, name: cached.name.slice(0, NAME_MAX), nameSource: 'directory' };
+    return { ...base, name: (claimed.name || claimed.aadObjectId).replace(/\s+/g, ' ').trim().slice(0, NAME_MAX) || claimed.aadObjectId, nameSource: 'client' };
+  }
 
   /** Roles of a user; group answers are cached for at most five minutes. */
   async rolesOf(aadObjectId: string | undefined): Promise<Set<Role>> {

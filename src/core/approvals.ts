@@ -113,6 +113,13 @@ export function newRequestId(): string {
   return id;
 }
 
+const REQUEST_ID = new RegExp(`^R-[${ID_ALPHABET}]{7}$`);
+
+/** Whether a value is a request id this bot could have issued (case-insensitive, as people type them). */
+export function isRequestId(value: unknown): value is string {
+  return typeof value === 'string' && REQUEST_ID.test(value.toUpperCase());
+}
+
 export function isExpired(request: ChangeRequest, now: Date): boolean {
   return request.state === 'pending' && Date.parse(request.expiresAt) <= now.getTime();
 }

@@ -1,5 +1,6 @@
 import { KINDS, kindByAlias } from './kinds';
 import { GUID_PATTERN, type KindId } from './model';
+import { isRequestId } from './approvals';
 
 /**
  * The command grammar. One registry (COMMANDS) drives parsing, `help` and the app
@@ -30,6 +31,8 @@ export type ParseResult =
 
 export interface CommandSpec {
   name: string;
+  /** Answered for anyone: it shows no tenant data. Every other command needs the operator role. */
+  open?: boolean;
   aliases: string[];
   usage: string;
   example: string;
@@ -39,12 +42,16 @@ export interface CommandSpec {
   parse(args: string[]): Command | string;
 }
 
+/** Search text longer than this cannot match anything useful and only costs time. */
+export const MAX_SEARCH_CHARS = 200;
+
 const ALL_KINDS_WORD = 'all';
 const kindWords = [...KINDS.map((k) => k.aliases[0]), ALL_KINDS_WORD].join('|');
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'help',
+    open: true,
     aliases: ['?'],
     usage: 'help',
     example: 'help',
@@ -64,7 +71,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       return {
         type: 'deleted',
         kinds: kind ? [kind.id] : KINDS.map((k) => k.id),
-        search: rest.join(' '),
+        search: rest.join(' ').slice(0, MAX_SEARCH_CHARS),
       };
     },
   },
@@ -118,7 +125,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Withdraw a restore request you made',
     parse: (args) => {
       const requestId = args[0]?.toUpperCase();
-      if (!requestId || !/^R-[2-9A-Z]{7}$/.test(requestId)) return 'Which request? Request ids look like R-7K2QX9M (see `pending`).';
+      if (!isRequestId(requestId)) return 'Which request? Request ids look like R-7K2QX9M (see `pending`).';
       return { type: 'cancel', requestId };
     },
   },
@@ -157,7 +164,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: 'partners [search text]',
     example: 'partners 3f2a',
     description: 'Live cross-tenant partner configurations, with Details and Edit',
-    parse: (args) => ({ type: 'partners', search: args.join(' ') }),
+    parse: (args) => ({ type: 'partners', search: args.join(' ').slice(0, MAX_SEARCH_CHARS) }),
   },
   {
     name: 'partner',
@@ -201,6 +208,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
 ];
 
+/** Whether anyone may run it (see CommandSpec.open). */
+export function isOpenCommand(command: Command): boolean {
+  return COMMANDS.some((spec) => spec.name === command.type && spec.open === true);
+}
+
 /** An object id as typed (braces and case tolerated), or why it is not one. */
 function parseObjectId(word: string | undefined): string | { problem: string } | undefined {
   if (word === undefined) return undefined;
@@ -209,11 +221,23 @@ function parseObjectId(word: string | undefined): string | { problem: string } |
   return { problem: `"${word}" is not an object id. Ids look like 6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10 (partners use the partner's tenant id).` };
 }
 
-/** Normalises what Teams delivers: entities, non-breaking spaces, line breaks, markup. */
+/**
+ * Commands are short; the parser never looks past this many characters, so no message can
+ * cost more than a few milliseconds of CPU however long it is.
+ */
+export const MAX_COMMAND_CHARS = 4096;
+/** Longer words cannot be typos of a command name: edit distance is not computed for them. */
+const MAX_TYPO_WORD = 24;
+
+/**
+ * Normalises what Teams delivers: entities, non-breaking spaces, line breaks, markup.
+ * Every pattern is linear: a tag match stops at the next '<' or '>'.
+ */
 export function normaliseText(text: string): string {
   return text
-    .replace(/<at>[^<]*<\/at>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
+    .slice(0, MAX_COMMAND_CHARS)
+    .replace(/<at>[^<>]*<\/at>/gi, ' ')
+    .replace(/<[^<>]*>/g, ' ')
     .replace(/&nbsp;|\u00a0/gi, ' ')
     .replace(/&amp;/gi, '&')
     .replace(/&lt;/gi, '<')
@@ -243,6 +267,7 @@ export function nearestCommand(word: string): string | undefined {
 
 /** The candidate within typo distance of the word (1 edit for short words, 2 otherwise). */
 export function closestWord(word: string, candidates: string[]): string | undefined {
+  if (word.length > MAX_TYPO_WORD) return undefined;
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
     const distance = editDistance(word.toLowerCase(), candidate);

@@ -135,4 +135,5 @@ export const REQUIRED_PERMISSIONS: readonly { permission: string; purpose: strin
   { permission: 'Policy.ReadWrite.CrossTenantAccess', purpose: 'restore and change cross-tenant partners' },
   { permission: 'AuditLog.Read.All', purpose: 'say who deleted an item in alerts' },
   { permission: 'GroupMember.Read.All', purpose: 'check membership of OPERATOR_GROUP_ID and APPROVER_GROUP_ID' },
+  { permission: 'User.ReadBasic.All', purpose: 'record requesters and approvers under their directory name, not the name their client sent' },
 ];

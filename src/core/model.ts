@@ -45,3 +45,33 @@ export function daysUntilPurge(purgesAt: Date, now: Date): number {
 }
 
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Every kind's key (object id or partner tenant id) is a GUID. */
+export function isObjectId(value: unknown): value is string {
+  return typeof value === 'string' && GUID_PATTERN.test(value);
+}
+
+/**
+ * A user's Entra object id as Teams sends it in from.aadObjectId. The Agents Playground's
+ * mock users carry 13 digits in the last group, so one more is tolerated; nothing but hex
+ * digits and hyphens ever passes.
+ */
+const USER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}$/i;
+
+export function isUserId(value: unknown): value is string {
+  return typeof value === 'string' && USER_ID_PATTERN.test(value);
+}
+
+/** An id that is not a valid key reached a Graph-facing call; nothing was sent. */
+export class InvalidKeyError extends Error {
+  constructor(readonly value: unknown) {
+    super(`not a valid object id: ${JSON.stringify(String(value).slice(0, 60))}`);
+    this.name = 'InvalidKeyError';
+  }
+}
+
+/** The key itself, or InvalidKeyError: the last check before an id becomes part of a URL. */
+export function requireObjectId(value: unknown): string {
+  if (!isObjectId(value)) throw new InvalidKeyError(value);
+  return value;
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ETagConflictError, type AuditEntry, type StateStore, type StoredRecord } from '../store';
-import { AccessControl, type Actor, type Role } from './access';
+import type { AccessControl, Actor, Role, Where } from './access';
+import type { Gatekeeper } from './gatekeeper';
 import { executePartnerChange, partnerChangeApplied, planPartnerChange, type PartnerChangeInput, type PartnerDirectory } from './partnerChanges';
 import {
   approve,
@@ -20,6 +21,7 @@ import {
 import { kindById } from './kinds';
 import { purgeDate, type DeletedItem, type GraphObject, type ItemRef, type KindId } from './model';
 import { findDeleted, toDeletedItem, type RecycleBin } from './recycleBin';
+import { oneLine } from './summaries/format';
 
 /**
  * Restore requests: creation, decisions, execution and recovery. Authorization is
@@ -63,6 +65,15 @@ interface RequestInput {
 
 export class RequestConflictError extends Error {}
 
+/** Reasons and comments are kept to this many characters, everywhere they are stored. */
+export const MAX_REASON_CHARS = 500;
+
+/** A person's free text as stored: one line of at most MAX_REASON_CHARS, control characters removed. */
+export function capText(text: unknown): string {
+  if (typeof text !== 'string') return '';
+  return Array.from(oneLine(text.slice(0, MAX_REASON_CHARS * 4))).slice(0, MAX_REASON_CHARS).join('');
+}
+
 const KEY_PREFIX = 'requests/';
 const CAS_ATTEMPTS = 8;
 
@@ -73,6 +84,7 @@ export class ChangeRequests {
       bin: RecycleBin;
       writer: RecycleBinWriter;
       access: AccessControl;
+      gatekeeper: Gatekeeper;
       partners: PartnerDirectory;
       /** The tenant the bot manages: a partner configuration for it makes no sense. */
       homeTenantId?: string;
@@ -88,9 +100,8 @@ export class ChangeRequests {
 
   /** Refuses (and audits) an actor without the role. */
   async authorize(actor: Actor, role: Role, attempted: string, requestId?: string): Promise<Outcome<true>> {
-    if (await this.deps.access.has(actor.aadObjectId, role)) return { ok: true, value: true };
-    await this.audit('access.denied', { actor, attempted, role, requestId });
-    return { ok: false, message: `You are not allowed to ${attempted}: it needs the ${role} role. Ask an admin to add you to the ${role}s.` };
+    const result = await this.deps.gatekeeper.authorize(actor, role, attempted, { requestId });
+    return result.ok ? { ok: true, value: true } : result;
   }
 
   /**
@@ -158,7 +169,7 @@ export class ChangeRequests {
       tenantId: input.tenantId,
       action,
       requester: input.actor,
-      reason: input.reason.trim().slice(0, 500),
+      reason: capText(input.reason),
       state: 'pending',
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + settings.ttlHours * 3_600_000).toISOString(),
@@ -199,24 +210,32 @@ export class ChangeRequests {
     await this.update(id, (request) => (request.card?.activityId === activityId ? undefined : { ...request, card: { ...request.card, conversation: request.card?.conversation, activityId } }));
   }
 
-  async approve(id: string, actor: Actor, tenantId: string): Promise<Outcome<ChangeRequest> & { execute?: boolean }> {
-    const allowed = await this.authorize(actor, 'approver', 'approve restores', id);
+  async approve(id: string, actor: Actor, tenantId: string, where?: Where): Promise<Outcome<ChangeRequest> & { execute?: boolean }> {
+    const allowed = await this.deps.gatekeeper.authorize(actor, 'approver', 'approve requests', { requestId: id, where });
     if (!allowed.ok) return allowed;
-    const result = await this.transition(id, (request) => approve(request, actor, tenantId, this.now()), 'request.approved', { actor }, (approved) =>
+    const result = await this.decide('approve', actor, where, () => this.transition(id, (request) => approve(request, actor, tenantId, this.now()), 'request.approved', { actor }, (approved) =>
       approved.state === 'executing' ? [this.auditEntry('request.executing', { requestId: id, target: approved.action.target })] : [],
-    );
+    ), id);
     if (!result.ok) return result;
     return result.value.state === 'executing' ? { ...result, execute: true } : result;
   }
 
-  async reject(id: string, actor: Actor, tenantId: string, reason: string): Promise<Outcome<ChangeRequest>> {
-    const allowed = await this.authorize(actor, 'approver', 'reject restores', id);
+  async reject(id: string, actor: Actor, tenantId: string, reason: string, where?: Where): Promise<Outcome<ChangeRequest>> {
+    const allowed = await this.deps.gatekeeper.authorize(actor, 'approver', 'reject requests', { requestId: id, where });
     if (!allowed.ok) return allowed;
-    return this.transition(id, (request) => reject(request, actor, tenantId, reason.trim().slice(0, 500), this.now()), 'request.rejected', { actor, reason });
+    const capped = capText(reason);
+    return this.decide('reject', actor, where, () => this.transition(id, (request) => reject(request, actor, tenantId, capped, this.now()), 'request.rejected', { actor, reason: capped }), id);
   }
 
-  async cancel(id: string, actor: Actor, tenantId: string): Promise<Outcome<ChangeRequest>> {
-    return this.transition(id, (request) => cancel(request, actor, tenantId, this.now()), 'request.cancelled', { actor });
+  async cancel(id: string, actor: Actor, tenantId: string, where?: Where): Promise<Outcome<ChangeRequest>> {
+    return this.decide('cancel', actor, where, () => this.transition(id, (request) => cancel(request, actor, tenantId, this.now()), 'request.cancelled', { actor }), id);
+  }
+
+  /** Runs a decision; a refused one (self-approval, already decided, wrong tenant…) is audited too. */
+  private async decide<T extends Outcome<ChangeRequest>>(attempted: string, actor: Actor, where: Where | undefined, run: () => Promise<T>, requestId: string): Promise<T> {
+    const result = await run();
+    if (!result.ok) await this.deps.gatekeeper.refused('request.refused', { actor, attempted, requestId, refusal: result.message, where });
+    return result;
   }
 
   /** Runs an approved request. Only the caller that moved it to `executing` calls this. */
@@ -358,11 +377,6 @@ export class ChangeRequests {
 
   private auditEntry(action: string, fields: Record<string, unknown>): AuditEntry {
     return { id: randomUUID(), at: this.now().toISOString(), action, ...fields };
-  }
-
-  /** For events that change no record (a refused attempt). */
-  private async audit(action: string, fields: Record<string, unknown>): Promise<void> {
-    await this.deps.store.appendAudit(this.auditEntry(action, fields));
   }
 
   /**

@@ -4,8 +4,8 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { GraphSettings } from '../config';
 import { kindById, type ResourceKind } from '../core/kinds';
 import type { RecycleBin } from '../core/recycleBin';
-import type { GraphObject, ItemRef } from '../core/model';
-import type { MembershipDirectory } from '../core/access';
+import { InvalidKeyError, isUserId, requireObjectId, type GraphObject, type ItemRef } from '../core/model';
+import type { MembershipDirectory, PeopleDirectory } from '../core/access';
 import type { RecycleBinWriter } from '../core/requests';
 import type { AuditSource } from '../core/alertPoller';
 import type { PartnerDirectory } from '../core/partnerChanges';
@@ -13,6 +13,13 @@ import type { Logger } from '../log';
 import { readTokenClaims, type TokenClaims } from './credential';
 import { toGraphFailure, type GraphFailure } from './errors';
 import { CallBudget, HttpsTransport, remainingBudget } from './transport';
+
+/** Every id goes into a URL only after it is checked to be a GUID (then encoded anyway). */
+const segment = (id: unknown): string => encodeURIComponent(requireObjectId(id));
+const userSegment = (id: string): string => {
+  if (!isUserId(id)) throw new InvalidKeyError(id);
+  return encodeURIComponent(id);
+};
 
 /**
  * The only module that knows Graph URLs. The rest of the bot asks for "deleted items of
@@ -49,7 +56,7 @@ export interface GraphGatewayOptions {
   trustedCaPem?: string;
 }
 
-export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory, AuditSource, PartnerDirectory {
+export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory, PeopleDirectory, AuditSource, PartnerDirectory {
   private readonly client: Client;
   private readonly transport: HttpsTransport;
   private readonly scope: string;
@@ -91,13 +98,13 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
   }
 
   async getDeleted(kind: ResourceKind, id: string): Promise<GraphObject | undefined> {
-    return this.getOrUndefined(`read deleted ${kind.label} ${id}`, kind.permissions.read, `${kind.deletedItemsPath}/${encodeURIComponent(id)}`, kind.graphVersion);
+    return this.getOrUndefined(`read deleted ${kind.label} ${id}`, kind.permissions.read, `${kind.deletedItemsPath}/${segment(id)}`, kind.graphVersion);
   }
 
   async restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }> {
     const kind = kindById(ref.kind);
     return this.call({ operation: `restore ${kind.label} ${ref.id}`, permission: kind.permissions.restore }, async () => {
-      const { body, requestId } = await this.send('POST', `${kind.deletedItemsPath}/${encodeURIComponent(ref.id)}/restore`, kind.graphVersion);
+      const { body, requestId } = await this.send('POST', `${kind.deletedItemsPath}/${segment(ref.id)}/restore`, kind.graphVersion);
       return { item: body ?? {}, requestId };
     });
   }
@@ -105,14 +112,14 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
   async setReportOnly(policyId: string): Promise<{ requestId?: string }> {
     const kind = kindById('ca');
     return this.call({ operation: `switch Conditional Access policy ${policyId} to report-only`, permission: kind.permissions.restore }, async () => {
-      const { requestId } = await this.send('PATCH', kind.livePath(encodeURIComponent(policyId)), 'v1.0', { state: 'enabledForReportingButNotEnforced' });
+      const { requestId } = await this.send('PATCH', kind.livePath(segment(policyId)), 'v1.0', { state: 'enabledForReportingButNotEnforced' });
       return { requestId };
     });
   }
 
   async getLive(ref: ItemRef): Promise<GraphObject | undefined> {
     const kind = kindById(ref.kind);
-    return this.getOrUndefined(`read ${kind.label} ${ref.id}`, kind.permissions.read, kind.livePath(encodeURIComponent(ref.id)), kind.graphVersion);
+    return this.getOrUndefined(`read ${kind.label} ${ref.id}`, kind.permissions.read, kind.livePath(segment(ref.id)), kind.graphVersion);
   }
 
   // ---- live cross-tenant partner configurations -------------------------------------
@@ -124,31 +131,32 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
   }
 
   async getPartner(tenantId: string): Promise<GraphObject | undefined> {
-    return this.getOrUndefined(`read the partner configuration of ${tenantId}`, 'Policy.Read.All', `${PARTNERS}/${encodeURIComponent(tenantId)}`);
+    return this.getOrUndefined(`read the partner configuration of ${tenantId}`, 'Policy.Read.All', `${PARTNERS}/${segment(tenantId)}`);
   }
 
   async getPartnerSync(tenantId: string): Promise<GraphObject | undefined> {
-    return this.getOrUndefined(`read the identity-sync policy of ${tenantId}`, 'Policy.Read.All', `${PARTNERS}/${encodeURIComponent(tenantId)}/identitySynchronization`);
+    return this.getOrUndefined(`read the identity-sync policy of ${tenantId}`, 'Policy.Read.All', `${PARTNERS}/${segment(tenantId)}/identitySynchronization`);
   }
 
   async createPartner(body: GraphObject): Promise<{ requestId?: string }> {
+    requireObjectId(body.tenantId);
     return this.write(`create the partner configuration of ${String(body.tenantId)}`, 'POST', PARTNERS, body);
   }
 
   async patchPartner(tenantId: string, body: GraphObject): Promise<{ requestId?: string }> {
-    return this.write(`update the partner configuration of ${tenantId}`, 'PATCH', `${PARTNERS}/${encodeURIComponent(tenantId)}`, body);
+    return this.write(`update the partner configuration of ${tenantId}`, 'PATCH', `${PARTNERS}/${segment(tenantId)}`, body);
   }
 
   async putPartnerSync(tenantId: string, body: GraphObject): Promise<{ requestId?: string }> {
-    return this.write(`set the identity-sync policy of ${tenantId}`, 'PUT', `${PARTNERS}/${encodeURIComponent(tenantId)}/identitySynchronization`, body);
+    return this.write(`set the identity-sync policy of ${tenantId}`, 'PUT', `${PARTNERS}/${segment(tenantId)}/identitySynchronization`, body);
   }
 
   async deletePartnerSync(tenantId: string): Promise<{ requestId?: string }> {
-    return this.write(`delete the identity-sync policy of ${tenantId}`, 'DELETE', `${PARTNERS}/${encodeURIComponent(tenantId)}/identitySynchronization`);
+    return this.write(`delete the identity-sync policy of ${tenantId}`, 'DELETE', `${PARTNERS}/${segment(tenantId)}/identitySynchronization`);
   }
 
   async deletePartner(tenantId: string): Promise<{ requestId?: string }> {
-    return this.write(`delete the partner configuration of ${tenantId}`, 'DELETE', `${PARTNERS}/${encodeURIComponent(tenantId)}`);
+    return this.write(`delete the partner configuration of ${tenantId}`, 'DELETE', `${PARTNERS}/${segment(tenantId)}`);
   }
 
   private write(operation: string, method: WriteMethod, path: string, body?: GraphObject): Promise<{ requestId?: string }> {
@@ -179,8 +187,22 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
 
   async memberGroups(userId: string, groupIds: string[]): Promise<string[]> {
     return this.call({ operation: 'check the group membership of the user', permission: 'GroupMember.Read.All' }, async () => {
-      const answer = (await this.client.api(`/users/${encodeURIComponent(userId)}/checkMemberGroups`).post({ groupIds })) as { value?: unknown };
+      const answer = (await this.client.api(`/users/${userSegment(userId)}/checkMemberGroups`).post({ groupIds })) as { value?: unknown };
       return Array.isArray(answer.value) ? answer.value.filter((id): id is string => typeof id === 'string') : [];
+    });
+  }
+
+  /** A user's display name from the directory (User.ReadBasic.All), or undefined when there is no such user. */
+  async displayNameOf(userId: string): Promise<string | undefined> {
+    const path = `/users/${userSegment(userId)}`;
+    return this.call({ operation: 'read the name of the user', permission: 'User.ReadBasic.All' }, async () => {
+      try {
+        const user = (await this.client.api(path).select('displayName').get()) as { displayName?: unknown };
+        return typeof user.displayName === 'string' && user.displayName ? user.displayName : undefined;
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw error;
+      }
     });
   }
 
@@ -244,6 +266,7 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
     try {
       return await work();
     } catch (error) {
+      if (error instanceof InvalidKeyError) throw error;
       const failure = toGraphFailure(error, context);
       this.options.logger.warn('graph.failure', {
         operation: failure.operation,

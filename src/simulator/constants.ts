@@ -20,6 +20,8 @@ export const DEFAULT_GRANTED_ROLES: readonly string[] = [
   'AuditLog.Read.All',
   // Group-membership checks that authorize operators and approvers.
   'GroupMember.Read.All',
+  // Requesters' and approvers' names come from the directory, not from the Teams client.
+  'User.ReadBasic.All',
 ];
 
 export const GRAPH_VERSIONS = ['v1.0', 'beta'] as const;

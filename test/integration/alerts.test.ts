@@ -213,7 +213,7 @@ describe('deletion alerts', () => {
 
   it('only operators may subscribe', async () => {
     const reply = await bot.conversation('channel', PATTI).say('alerts on');
-    assert.match(reply[0].text ?? '', /You are not allowed to turn alerts on/);
+    assert.match(reply[0].text ?? '', /You are not allowed to run `alerts`/);
   });
 
   it('uninstalling the bot removes the subscription', async () => {

@@ -111,7 +111,7 @@ describe('restoring under four-eyes approval', function () {
 
   it('refuses a request from someone who is not an operator, and audits it', async () => {
     const replies = await bot.conversation('channel', PATTI).say(`restore ${DEMO_IDS.deletedIpLocation}`);
-    assert.match(replies[0].text ?? '', /You are not allowed to request a restore/);
+    assert.match(replies[0].text ?? '', /You are not allowed to run `restore`/);
     const audit = cardText(cardReply(await channel.say('audit 5')).card);
     assert.match(audit, /access\.denied/);
     assert.match(audit, /by Patti Fernandez/);
@@ -121,11 +121,14 @@ describe('restoring under four-eyes approval', function () {
     const asked = cardReply(await channel.as(ISAIAH).say(`restore ${DEMO_IDS.deletedIpLocation}`));
     const requestId = requestIdOf(asked.card);
     const byOperator = await channel.as(ISAIAH).invoke('request.approve', { requestId });
-    assert.match(cardText(byOperator.response.value), /You are not allowed to approve restores/);
+    assert.match(cardText(byOperator.response.value), /You are not allowed to approve requests/);
     const own = cardReply(await channel.say(`restore ${DEMO_IDS.compliantDevicePolicy}`));
     const selfApproval = await channel.invoke('request.approve', { requestId: requestIdOf(own.card) });
     assert.match(cardText(selfApproval.response.value), /someone else must approve it \(four-eyes rule\)/);
     assert.equal(restoreCalls(bot).length, 0);
+    const audit = cardText(cardReply(await channel.as(MEGAN).say('audit 5')).card);
+    assert.match(audit, /request\.refused · R-\w+\n.*by Alex Wilber.*tried to approve/, 'the self-approval attempt is audited');
+    assert.match(audit, /access\.denied[\s\S]*by Isaiah Langer[\s\S]*tried to approve requests/);
   });
 
   it('shows Approve and Reject only to approvers who did not ask', async () => {

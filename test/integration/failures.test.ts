@@ -3,7 +3,7 @@ import { createCredential } from '../../src/graph/credential';
 import { GraphGateway } from '../../src/graph/gateway';
 import { loadConfig } from '../../src/config';
 import { memoryLogger } from '../../src/log';
-import { BotHarness, cardText, type Card, type Conversation } from '../support/botHarness';
+import { ALEX, BotHarness, cardText, type Card, type Conversation } from '../support/botHarness';
 
 /** When Graph or the input misbehaves, the user gets a clear answer and the bot keeps serving. */
 
@@ -86,9 +86,23 @@ describe('when Graph fails', function () {
 describe('when the bot lacks permissions', () => {
   let bot: BotHarness;
   before(async () => {
-    bot = await BotHarness.start({ simulator: { grantedRoles: ['AuditLog.Read.All'] } });
+    // Roles by object id, so that checking them needs no Graph permission.
+    bot = await BotHarness.start({ simulator: { grantedRoles: ['AuditLog.Read.All'] }, env: { APPROVER_IDS: ALEX.aadObjectId } });
   });
   after(async () => bot.stop());
+
+  it('fails closed when group roles cannot be checked, naming the permission', async () => {
+    const groups = await BotHarness.start({ simulator: { grantedRoles: ['Policy.Read.All'] } });
+    try {
+      const before = groups.simulator.requests.length;
+      const replies = await groups.conversation().say('deleted');
+      assert.match(replies[0].text ?? '', /I could not check your role, so I did nothing\..*GroupMember\.Read\.All/);
+      const calls = groups.simulator.requests.slice(before).map((r) => r.path);
+      assert.ok(calls.every((path) => path.startsWith('/users/')), `only the role check reached Graph: ${calls.join(', ')}`);
+    } finally {
+      await groups.stop();
+    }
+  });
 
   it('a 403 names the missing permission and the request id', async () => {
     const text = cardText(theCard(await bot.conversation().say('deleted ca')));
@@ -119,7 +133,7 @@ describe('refusing and tolerating bad input', () => {
     const replies = await chat.say('deleted');
     assert.match(replies[0].text ?? '', /only serves the administrators of the tenant it is configured for/);
     assert.equal(bot.simulator.requests.length, before, 'no Graph call for a foreign tenant');
-    assert.ok(bot.logs.entries.some((e) => e.event === 'activity.refused.tenant'));
+    assert.ok(bot.logs.entries.some((e) => e.event === 'activity.refused' && e.reason === 'foreign-tenant'));
   });
 
   it('answers stale or forged button data without crashing', async () => {
