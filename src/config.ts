@@ -17,6 +17,8 @@ export interface BotIdentity {
   password?: string;
   tenantId?: string;
   type: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMsi';
+  /** Where inbound Bot Framework tokens come from; unset means Azure's public cloud. */
+  channelAuth?: { openIdMetadataUrl: string; tokenIssuer: string };
 }
 
 export interface GraphSettings {
@@ -48,6 +50,11 @@ export interface Config {
   /** Activities from other tenants are refused when this is set. */
   allowedTenantId?: string;
   bot?: BotIdentity;
+  /**
+   * Tenant mode without a bot identity, allowed only by ALLOW_UNAUTHENTICATED_BOT=true:
+   * anyone who reaches the endpoint can act as any user. Said on every card.
+   */
+  unauthenticatedBot: boolean;
   graph: GraphSettings;
   /** Absent in demo mode, where the in-process simulator issues the tokens. */
   credential?: GraphCredentialConfig;
@@ -105,7 +112,7 @@ export function loadConfig(env: Env = process.env): Config {
     return url.origin;
   };
 
-  /** An account URL: https, or http only for a local emulator on loopback. */
+  /** https, or http only for a local emulator or test server on loopback. */
   const httpsOrDevUrl = (name: string): string | undefined => {
     const value = read(name);
     if (value === undefined) return undefined;
@@ -168,6 +175,23 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('BOT_PASSWORD', 'required with BOT_ID unless BOT_TYPE=UserAssignedMsi');
   }
   if (bot?.type === 'SingleTenant' && !bot.tenantId) throw new ConfigError('BOT_TENANT_ID', 'required when BOT_TYPE=SingleTenant (or set AZURE_TENANT_ID)');
+  const openIdMetadataUrl = httpsOrDevUrl('BOT_OPENID_METADATA_URL');
+  const tokenIssuer = read('BOT_TOKEN_ISSUER');
+  if (Boolean(openIdMetadataUrl) !== Boolean(tokenIssuer)) {
+    throw new ConfigError(openIdMetadataUrl ? 'BOT_TOKEN_ISSUER' : 'BOT_OPENID_METADATA_URL', 'set BOT_OPENID_METADATA_URL and BOT_TOKEN_ISSUER together, or neither');
+  }
+  if (openIdMetadataUrl && tokenIssuer) {
+    if (!bot) throw new ConfigError('BOT_OPENID_METADATA_URL', 'only applies with BOT_ID: it says where the tokens the bot checks come from');
+    bot.channelAuth = { openIdMetadataUrl, tokenIssuer };
+  }
+  // The bot can rewrite Conditional Access: in a real tenant only signed Bot Framework requests may reach it.
+  const allowUnauthenticated = flag('ALLOW_UNAUTHENTICATED_BOT', false);
+  if (tenantMode && !bot && !allowUnauthenticated) {
+    throw new ConfigError(
+      'BOT_ID',
+      'required in tenant mode: without BOT_ID (and BOT_PASSWORD, or BOT_TYPE=UserAssignedMsi) the bot cannot check that requests come from Teams, so anyone who reaches /api/messages could act as an approver. Set ALLOW_UNAUTHENTICATED_BOT=true only for a local test with the Agents Playground',
+    );
+  }
 
   const idList = (name: string): string[] => {
     const ids = (read(name) ?? '').split(',').map((id) => id.trim()).filter(Boolean);
@@ -214,6 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: integer('PORT', 3978, 0, 65535),
     allowedTenantId: tenantId,
     bot,
+    unauthenticatedBot: tenantMode && !bot,
     graph,
     credential,
     playground: {

@@ -1,5 +1,4 @@
 import type { TokenCredential } from '@azure/identity';
-import { TeamsAdapter } from '@microsoft/teams-ai';
 import type { Config } from './config';
 
 /** How long the alert poller's lease lasts; another instance takes over within two of these. */
@@ -21,7 +20,9 @@ import type { GraphSettings } from './config';
 import type { RequestRoutes } from './bot/requestRoutes';
 import { AlertPoller } from './core/alertPoller';
 import { TeamsAlertNotifier } from './bot/alertRoutes';
-import { DEMO_FOOTER } from './bot/app';
+import { cardFooter } from './bot/app';
+import { createChannelAdapter } from './bot/adapter';
+import type { EnvelopeRules } from './bot/envelope';
 
 /**
  * Wires the product together: Graph gateway, Teams adapter, routes and HTTP server.
@@ -53,15 +54,13 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const graphSettings = graph.settings;
 
   const gateway = new GraphGateway({ settings: graphSettings, credential, logger, trustedCaPem });
-  const adapter = config.bot
-    ? new TeamsAdapter({
-        MicrosoftAppId: config.bot.appId,
-        MicrosoftAppPassword: config.bot.password,
-        MicrosoftAppType: config.bot.type,
-        MicrosoftAppTenantId: config.bot.tenantId,
-      })
-    : new TeamsAdapter({});
-  if (!config.bot) logger.warn('bot.anonymous', { message: 'BOT_ID is not set: inbound requests are not authenticated. Acceptable only for local demos and tests.' });
+  const adapter = createChannelAdapter(config.bot);
+  if (config.unauthenticatedBot) {
+    logger.error('bot.unauthenticated', { message: 'ALLOW_UNAUTHENTICATED_BOT=true in tenant mode: inbound requests are NOT authenticated, so anyone who reaches /api/messages can act as any user against the real tenant. For a local test only.' });
+  } else if (!config.bot) {
+    logger.warn('bot.anonymous', { message: 'BOT_ID is not set: inbound requests are not authenticated. Acceptable only in demo mode.' });
+  }
+  const footer = cardFooter(config.mode, config.unauthenticatedBot);
 
   const state = await openState(config, credential, logger, overrides.store);
   const { store } = state;
@@ -84,7 +83,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     bin: gateway,
     writer: gateway,
     audit: gateway,
-    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, { footer: config.mode === 'demo' ? DEMO_FOOTER : '' }),
+    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, { footer }),
     log: (event, fields) => logger.info(event, fields),
     now: overrides.now,
   });
@@ -101,6 +100,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     gatekeeper,
     probeGraph: () => gateway.probe(),
     mode: config.mode,
+    unauthenticatedBot: config.unauthenticatedBot,
     allowedTenantId: config.allowedTenantId,
     logger,
     now: overrides.now,
@@ -110,7 +110,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     logger.warn('request.recovered', { requestId: request.id, state: request.state });
     await requestRoutes.updateCard(request);
   }
-  const bot = await startBotServer({ app, adapter, port: config.port, logger });
+  const bot = await startBotServer({ app, adapter, envelope: envelopeRules(config), port: config.port, logger });
   logger.info('bot.listening', { url: `${bot.url}/api/messages`, mode: config.mode, state: state.description });
 
   const pollTimer = config.alertPollSeconds > 0 ? startPolling(poller, state.pollLease, config.alertPollSeconds * 1000, logger) : undefined;
@@ -135,6 +135,17 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
       if (graph.ownsSimulator) await simulator?.close();
     },
   };
+}
+
+/**
+ * A bot behind Bot Framework auth only talks to https connectors; a local test channel
+ * (its token issuer on loopback) may use a loopback one; an anonymous bot any.
+ */
+function envelopeRules(config: Config): EnvelopeRules {
+  if (!config.bot) return { httpServiceUrl: 'any' };
+  const issuer = config.bot.channelAuth ? new URL(config.bot.channelAuth.openIdMetadataUrl) : undefined;
+  const localChannel = issuer?.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
+  return { httpServiceUrl: localChannel ? 'loopback' : 'never' };
 }
 
 /** Demo mode without configured roles uses the simulated tenant's operator and approver groups. */

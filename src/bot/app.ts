@@ -44,6 +44,8 @@ export interface BotDependencies {
   partners: PartnerDirectory;
   probeGraph: () => Promise<GraphProbe>;
   mode: 'demo' | 'tenant';
+  /** Tenant mode with ALLOW_UNAUTHENTICATED_BOT: every card says so. */
+  unauthenticatedBot: boolean;
   /** When set, activities from any other tenant are refused (always set in tenant mode). */
   allowedTenantId?: string;
   logger: Logger;
@@ -51,12 +53,19 @@ export interface BotDependencies {
 }
 
 export const DEMO_FOOTER = 'Demo mode: this tenant is simulated. Nothing here reads or changes a real tenant.';
+export const UNAUTHENTICATED_FOOTER =
+  'UNAUTHENTICATED: ALLOW_UNAUTHENTICATED_BOT=true, so this bot does not check that requests come from Teams and anyone who reaches it can act as any user. For a local test only.';
 
+/** The line at the foot of every card, so that a simulated tenant or a bot without authentication is never out of sight. */
+export function cardFooter(mode: 'demo' | 'tenant', unauthenticatedBot: boolean): string {
+  if (mode === 'demo') return DEMO_FOOTER;
+  return unauthenticatedBot ? UNAUTHENTICATED_FOOTER : '';
+}
 
 export function createBotApplication(deps: BotDependencies): { app: Application<TurnState>; requestRoutes: RequestRoutes } {
   const { logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const view: ViewContext = { footer: deps.mode === 'demo' ? DEMO_FOOTER : '' };
+  const view: ViewContext = { footer: cardFooter(deps.mode, deps.unauthenticatedBot) };
   const listingSnapshots = new ListingSnapshots();
   const app = new Application<TurnState>({
     adapter: deps.adapter,
@@ -143,7 +152,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
       case 'status':
         return send(
           context,
-          statusCard({ mode: deps.mode, configuredTenantId: deps.allowedTenantId, probe: await deps.probeGraph(), alerts: { pollSeconds: deps.alertPollSeconds, state: await deps.poller.state() } }, view),
+          statusCard({ mode: deps.mode, unauthenticatedBot: deps.unauthenticatedBot, configuredTenantId: deps.allowedTenantId, probe: await deps.probeGraph(), alerts: { pollSeconds: deps.alertPollSeconds, state: await deps.poller.state() } }, view),
         );
       case 'restore':
         return requestRoutes.restoreCommand(context, command);

@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import * as restify from 'restify';
-import type { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
+import type { Activity } from 'botbuilder';
+import type { Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from '../log';
+import { UnauthenticatedRequest, type ChannelAdapter } from './adapter';
+import { checkEnvelope, type EnvelopeRules } from './envelope';
 
 export interface BotServer {
   url: string;
@@ -9,23 +12,52 @@ export interface BotServer {
   close(): Promise<void>;
 }
 
-/** POST /api/messages for Bot Framework activities, GET /healthz for probes. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * POST /api/messages for Bot Framework activities, GET /healthz for probes. Every refusal
+ * is a short JSON body and a log line; no exception text ever reaches the caller.
+ */
 export async function startBotServer(options: {
   app: Application<TurnState>;
-  adapter: TeamsAdapter;
+  adapter: ChannelAdapter;
+  envelope: EnvelopeRules;
   port: number;
   host?: string;
   logger: Logger;
 }): Promise<BotServer> {
   const { app, adapter, logger } = options;
   const server = restify.createServer({ name: 'entra-recycle-bin-bot', handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024 }));
+  server.use(restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES }));
+  // The body parser's own refusals (too large, not JSON) would otherwise answer with restify's message.
+  server.on('restifyError', (req: restify.Request, _res: restify.Response, error: any, callback: () => void) => {
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    const reason = status === 413 ? 'body larger than 1 MB' : status < 500 ? 'body is not valid JSON' : 'internal error';
+    if (status < 500) logger.warn('http.activity.rejected', { status, reason, path: req.path() });
+    else logger.error('http.error', { status, error });
+    error.toJSON = () => ({ error: status < 500 ? `bad activity: ${reason}` : reason });
+    callback();
+  });
+
   server.post('/api/messages', async (req, res) => {
+    const check = checkEnvelope(req.body, options.envelope);
+    if (!check.ok) {
+      logger.warn('http.activity.rejected', { status: 400, reason: check.reason });
+      res.send(400, { error: `bad activity: ${check.reason}` });
+      return;
+    }
+    const activity = withDates(req.body);
     try {
-      await adapter.process(req, res, (context) => app.run(context).then(() => undefined));
+      const invokeResponse = await adapter.serve(activity, String(req.headers.authorization ?? ''), (context) => app.run(context).then(() => undefined));
+      res.send(invokeResponse?.status ?? 200, invokeResponse?.body);
     } catch (error) {
+      if (error instanceof UnauthenticatedRequest) {
+        logger.warn('http.auth.rejected', { status: 401, reason: error.reason, channelId: activity.channelId, serviceUrl: activity.serviceUrl });
+        res.send(401, { error: 'unauthorized' });
+        return;
+      }
       logger.error('http.messages.error', { error });
-      if (!res.headersSent) res.send(500);
+      if (!res.headersSent) res.send(500, { error: 'internal error' });
     }
   });
   server.get('/healthz', (_req, res, next) => {
@@ -39,4 +71,16 @@ export async function startBotServer(options: {
     port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The same normalisation botbuilder's own HTTP entry point applies: ISO date strings become Dates. */
+function withDates(body: Record<string, any>): Activity {
+  const activity = body as Activity & Record<string, any>;
+  for (const [field, raw] of [['timestamp', 'rawTimestamp'], ['localTimestamp', 'rawLocalTimestamp'], ['expiration', 'rawExpiration']] as const) {
+    if (typeof activity[field] === 'string') {
+      activity[raw] = activity[field];
+      activity[field] = new Date(activity[field]);
+    }
+  }
+  return activity;
 }

@@ -141,6 +141,7 @@ export function chooseKindCard(id: string, items: DeletedItem[], ctx: ViewContex
 
 export interface StatusFacts {
   mode: 'demo' | 'tenant';
+  unauthenticatedBot: boolean;
   configuredTenantId?: string;
   probe: GraphProbe;
   alerts: { pollSeconds: number; state: PollerState };
@@ -154,6 +155,7 @@ export function statusCard(status: StatusFacts, ctx: ViewContext): AdaptiveCardJ
     { label: 'Tenant', value: probe.claims?.tenantId ?? status.configuredTenantId ?? 'unknown' },
     { label: 'Graph endpoint', value: probe.endpoint },
     { label: 'Graph answers', value: probe.reachable ? 'Yes' : 'No' },
+    { label: 'Inbound requests', value: inboundAuthText(status) },
   ];
   if (probe.claims?.appId) facts.push({ label: 'App (client) id', value: probe.claims.appId });
   const { pollSeconds, state } = status.alerts;
@@ -162,6 +164,9 @@ export function statusCard(status: StatusFacts, ctx: ViewContext): AdaptiveCardJ
   facts.push({ label: 'Who deleted it', value: state.auditAvailable ? 'From the directory audit log' : 'Unavailable: AuditLog.Read.All is missing, so alerts say "unknown"' });
   return renderCard('status', {
     footer: ctx.footer,
+    securityWarning: status.unauthenticatedBot
+      ? 'Requests are NOT authenticated (ALLOW_UNAUTHENTICATED_BOT=true): anyone who can reach this bot can act as any user, approvers included. Set BOT_ID and BOT_PASSWORD before real use.'
+      : '',
     facts,
     warnings: probe.failure ? [describeError(probe.failure)] : [],
     permissions: REQUIRED_PERMISSIONS.map(({ permission, purpose }) => {
@@ -174,6 +179,11 @@ export function statusCard(status: StatusFacts, ctx: ViewContext): AdaptiveCardJ
       };
     }),
   });
+}
+
+function inboundAuthText(status: StatusFacts): string {
+  if (status.unauthenticatedBot) return 'NOT authenticated (ALLOW_UNAUTHENTICATED_BOT=true)';
+  return status.mode === 'demo' ? 'Not authenticated (demo mode)' : 'Signed by the Bot Framework (BOT_ID)';
 }
 
 export function failureCard(failure: GraphFailure, ctx: ViewContext): AdaptiveCardJson {

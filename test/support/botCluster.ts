@@ -16,7 +16,9 @@ const ROOT = join(__dirname, '..', '..');
 
 /**
  * The environment of a bot process in tenant mode against the simulator: its app
- * credentials, its CA (written to workDir), and roles from the simulated groups.
+ * credentials, its CA (written to workDir), and roles from the simulated groups. It has
+ * no bot identity because the tests post unsigned activities, which tenant mode refuses
+ * unless told otherwise (test/integration/auth.test.ts covers signed ones).
  */
 export function tenantModeEnv(simulator: GraphSimulator, workDir: string): Record<string, string> {
   const caFile = join(workDir, 'simulator-ca.pem');
@@ -32,6 +34,7 @@ export function tenantModeEnv(simulator: GraphSimulator, workDir: string): Recor
     GRAPH_CA_FILE: caFile,
     OPERATOR_GROUP_ID: DEMO_IDS.operatorsGroup,
     APPROVER_GROUP_ID: DEMO_IDS.approversGroup,
+    ALLOW_UNAUTHENTICATED_BOT: 'true',
     LOG_LEVEL: 'info',
   };
 }

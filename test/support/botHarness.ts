@@ -24,6 +24,8 @@ export interface SentActivity {
   path: string;
   /** performance.now() when it reached the connector. */
   receivedMs: number;
+  /** The Authorization header the bot sent, if any. */
+  authorization?: string;
   body: {
     type?: string;
     text?: string;
@@ -56,7 +58,7 @@ export class FakeConnector {
         return;
       }
       const id = req.method === 'PUT' ? path.split('/').pop()! : randomUUID();
-      connector!.activities.push({ id, method: req.method ?? '', path, receivedMs: performance.now(), body });
+      connector!.activities.push({ id, method: req.method ?? '', path, receivedMs: performance.now(), authorization: req.headers.authorization, body });
       for (const listener of connector!.listeners) listener();
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id }));
@@ -267,13 +269,18 @@ export class Conversation {
     return this.post(body);
   }
 
-  /** Raw POST of an activity, for malformed-input tests; replies are the messages this conversation got meanwhile. */
-  async post(activity: Record<string, unknown>): Promise<{ status: number; response: any; replies: Reply[] }> {
+  /** A message activity as Teams would send it, for tests that post it themselves. */
+  message(text: string): Record<string, unknown> {
+    return this.activity({ type: 'message', text });
+  }
+
+  /** Raw POST of an activity (or of a raw body), for malformed-input and auth tests; replies are the messages this conversation got meanwhile. */
+  async post(activity: Record<string, unknown> | string, headers: Record<string, string> = {}): Promise<{ status: number; response: any; replies: Reply[] }> {
     const before = this.harness.connector.activities.length;
     const res = await fetch(`${this.harness.botUrl}/api/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(activity),
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof activity === 'string' ? activity : JSON.stringify(activity),
     });
     const text = await res.text();
     const replies = this.harness.connector.activities

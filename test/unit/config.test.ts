@@ -5,8 +5,8 @@ import { createLogger, redact } from '../../src/log';
 const TENANT = '11111111-2222-4333-8444-555555555555';
 const CLIENT = '66666666-7777-4888-9999-aaaaaaaaaaaa';
 const APPROVER = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';
-/** Tenant mode needs someone who can approve. */
-const ROLES = { APPROVER_IDS: APPROVER };
+/** Tenant mode needs someone who can approve and an authenticated bot. */
+const ROLES = { APPROVER_IDS: APPROVER, BOT_ID: CLIENT, BOT_PASSWORD: 'bot-secret' };
 
 function failsOn(variable: string, env: Record<string, string>, message?: RegExp): void {
   assert.throws(
@@ -39,6 +39,55 @@ describe('configuration', () => {
     assert.deepEqual(mi.credential, { type: 'managedIdentity', tenantId: TENANT, clientId: undefined });
   });
 
+  describe('bot authentication in tenant mode', () => {
+    const TENANT_MODE = { APPROVER_IDS: APPROVER, AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 's3cret' };
+
+    it('refuses to start without BOT_ID, naming it and saying why', () =>
+      failsOn('BOT_ID', TENANT_MODE, /BOT_ID.*required in tenant mode.*anyone who reaches \/api\/messages.*ALLOW_UNAUTHENTICATED_BOT=true/));
+
+    it('refuses with ALLOW_UNAUTHENTICATED_BOT=false too', () => failsOn('BOT_ID', { ...TENANT_MODE, ALLOW_UNAUTHENTICATED_BOT: 'false' }));
+
+    it('starts with BOT_ID and BOT_PASSWORD, authenticated', () => {
+      const config = loadConfig({ ...TENANT_MODE, BOT_ID: CLIENT, BOT_PASSWORD: 'pw' });
+      assert.equal(config.bot?.appId, CLIENT);
+      assert.equal(config.unauthenticatedBot, false);
+    });
+
+    it('starts with a user-assigned managed identity and no password', () => {
+      const config = loadConfig({ ...TENANT_MODE, BOT_ID: CLIENT, BOT_TYPE: 'UserAssignedMsi' });
+      assert.equal(config.bot?.type, 'UserAssignedMsi');
+      assert.equal(config.unauthenticatedBot, false);
+    });
+
+    it('starts unauthenticated only with ALLOW_UNAUTHENTICATED_BOT=true, and says so in the config', () => {
+      const config = loadConfig({ ...TENANT_MODE, ALLOW_UNAUTHENTICATED_BOT: 'true' });
+      assert.equal(config.bot, undefined);
+      assert.equal(config.unauthenticatedBot, true);
+    });
+
+    it('keeps the flag off when a bot identity is set anyway', () => {
+      assert.equal(loadConfig({ ...TENANT_MODE, BOT_ID: CLIENT, BOT_PASSWORD: 'pw', ALLOW_UNAUTHENTICATED_BOT: 'true' }).unauthenticatedBot, false);
+    });
+
+    it('demo mode stays anonymous and ignores the flag', () => {
+      assert.equal(loadConfig({}).unauthenticatedBot, false);
+      assert.equal(loadConfig({ ALLOW_UNAUTHENTICATED_BOT: 'true' }).unauthenticatedBot, false);
+    });
+
+    it('takes a token issuer and its OpenID metadata for tests and sovereign clouds', () => {
+      const config = loadConfig({ ...TENANT_MODE, BOT_ID: CLIENT, BOT_PASSWORD: 'pw', BOT_OPENID_METADATA_URL: 'http://127.0.0.1:4000/openid', BOT_TOKEN_ISSUER: 'https://issuer.test' });
+      assert.deepEqual(config.bot?.channelAuth, { openIdMetadataUrl: 'http://127.0.0.1:4000/openid', tokenIssuer: 'https://issuer.test' });
+    });
+
+    it('refuses plain-http metadata off loopback, half a channel, or a channel without BOT_ID', () => {
+      const bot = { ...TENANT_MODE, BOT_ID: CLIENT, BOT_PASSWORD: 'pw' };
+      failsOn('BOT_OPENID_METADATA_URL', { ...bot, BOT_OPENID_METADATA_URL: 'http://issuer.example/openid', BOT_TOKEN_ISSUER: 'x' }, /must be https/);
+      failsOn('BOT_TOKEN_ISSUER', { ...bot, BOT_OPENID_METADATA_URL: 'https://issuer.example/openid' });
+      failsOn('BOT_OPENID_METADATA_URL', { ...bot, BOT_TOKEN_ISSUER: 'https://issuer.example' });
+      failsOn('BOT_OPENID_METADATA_URL', { BOT_OPENID_METADATA_URL: 'https://issuer.example/openid', BOT_TOKEN_ISSUER: 'x' }, /only applies with BOT_ID/);
+    });
+  });
+
   it('keeps only the origin of a national-cloud Graph endpoint', () => {
     const config = loadConfig({ GRAPH_BASE_URL: 'https://graph.microsoft.us/v1.0/', AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' });
     assert.equal(config.graph.baseUrl, 'https://graph.microsoft.us');
@@ -50,7 +99,7 @@ describe('configuration', () => {
     it('a client id that is not a GUID', () => failsOn('AZURE_CLIENT_ID', { AZURE_CLIENT_ID: 'my-app' }, /expected a GUID/));
     it('a client id with no credential', () => failsOn('AZURE_CLIENT_SECRET', { ...ROLES, AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT }, /no credential/));
     it('tenant mode with nobody who may approve', () =>
-      failsOn('APPROVER_IDS', { AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 'x' }, /set APPROVER_IDS .* and\/or APPROVER_GROUP_ID/));
+      failsOn('APPROVER_IDS', { AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 'x', BOT_ID: CLIENT, BOT_PASSWORD: 'x' }, /set APPROVER_IDS .* and\/or APPROVER_GROUP_ID/));
     it('an approver list with something that is not an object id', () => failsOn('APPROVER_IDS', { APPROVER_IDS: `${APPROVER}, alex@contoso.com` }, /alex@contoso.com/));
     it('zero required approvals', () => failsOn('REQUIRED_APPROVALS', { REQUIRED_APPROVALS: '0' }));
     it('both a secret and a certificate', () => failsOn('AZURE_CLIENT_SECRET', { ...ROLES, AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 'x', AZURE_CLIENT_CERTIFICATE_PATH: '/k' }));
