@@ -105,6 +105,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     selfApproval: request.selfApprovalAllowed,
     facts,
     changes: (partner?.changes ?? []).map((change) => ({ label: clip(change.label, 60), value: clip(`${change.from} → ${change.to}`, 300) })),
+    carried: (partner?.carried ?? []).map((value) => ({ label: clip(value.label, 60), value: clip(value.value, 300) })),
     dependencies: restore ? restore.dependencies.map(describe) : [],
     blockers: pending ? action.blockers : [],
     steps: (request.execution?.steps ?? []).map(stepFact),

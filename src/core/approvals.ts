@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { Actor } from './access';
 import type { ItemRef } from './model';
-import type { SettingChange } from './partnerSettings';
+import type { GraphObject } from './model';
+import type { CarriedValue, SettingChange } from './partnerSettings';
 import type { AuditEntry } from '../store/port';
 
 /**
@@ -46,6 +47,10 @@ export interface PartnerAction {
   settings: string[];
   /** Each setting's value when requested → after; the approver approves this diff. */
   changes: SettingChange[];
+  /** partner.set: the other values the PATCH body carries, shown as "stays …" next to the diff. */
+  carried?: CarriedValue[];
+  /** partner.set: each property the PATCH body carries, as read at request time; the write goes ahead only while all still hold. */
+  baseline?: GraphObject;
   /** partner.add: create it as a service provider. */
   serviceProvider?: boolean;
   /** partner.remove: its identity-sync policy goes first (Graph requires it). */
