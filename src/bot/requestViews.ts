@@ -95,6 +95,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   if (pending) facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
   if (pending && restore) facts.push({ label: 'Purged for good', value: `${isoToText(restore.purgesAt)} (${daysText(restore.purgesAt)})` });
   if (request.approvals.length > 0) facts.push({ label: 'Approved by', value: names(request) });
+  if (request.lapsedApprovals?.length) facts.push({ label: 'No longer counted', value: clip(request.lapsedApprovals.map((a) => `${a.by.name} (${a.reason})`).join(', '), 300) });
   const status = STATUS[request.state];
   const card = renderCard('request', {
     footer: ctx.footer,
