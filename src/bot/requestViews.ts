@@ -96,6 +96,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   if (pending) facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
   if (pending && restore) facts.push({ label: 'Purged for good', value: `${isoToText(restore.purgesAt)} (${daysText(restore.purgesAt)})` });
   if (request.approvals.length > 0) facts.push({ label: 'Approved by', value: names(request) });
+  if (request.lapsedApprovals?.length) facts.push({ label: 'No longer counted', value: clip(request.lapsedApprovals.map((a) => `${a.by.name} (${a.reason})`).join(', '), 300) });
   const status = STATUS[request.state];
   const card = renderCard('request', {
     footer: ctx.footer,
@@ -106,6 +107,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     selfApproval: request.selfApprovalAllowed,
     facts,
     changes: (partner?.changes ?? []).map((change) => ({ label: clip(change.label, 60), value: clip(`${change.from} → ${change.to}`, 300) })),
+    carried: (partner?.carried ?? []).map((value) => ({ label: clip(value.label, 60), value: clip(value.value, 300) })),
     dependencies: restore ? restore.dependencies.map(describe) : [],
     blockers: pending ? action.blockers : [],
     steps: (request.execution?.steps ?? []).map(stepFact),

@@ -80,12 +80,12 @@ export class AccessControl {
     return { ...base, name: (claimed.name || claimed.aadObjectId).replace(/\s+/g, ' ').trim().slice(0, NAME_MAX) || claimed.aadObjectId, nameSource: 'client' };
   }
 
-  /** Roles of a user; group answers are cached for at most five minutes. */
-  async rolesOf(aadObjectId: string | undefined): Promise<Set<Role>> {
+  /** Roles of a user; group answers are cached for at most five minutes, unless `fresh` asks the directory now. */
+  async rolesOf(aadObjectId: string | undefined, options: { fresh?: boolean } = {}): Promise<Set<Role>> {
     if (!aadObjectId) return new Set();
     const id = aadObjectId.toLowerCase();
     const cached = this.cache.get(id);
-    if (cached && cached.until > this.now().getTime()) return cached.roles;
+    if (cached && !options.fresh && cached.until > this.now().getTime()) return cached.roles;
 
     const roles = new Set<Role>();
     const has = (list: readonly string[]) => list.some((entry) => entry.toLowerCase() === id);
@@ -102,7 +102,7 @@ export class AccessControl {
     return roles;
   }
 
-  async has(aadObjectId: string | undefined, role: Role): Promise<boolean> {
-    return (await this.rolesOf(aadObjectId)).has(role);
+  async has(aadObjectId: string | undefined, role: Role, options: { fresh?: boolean } = {}): Promise<boolean> {
+    return (await this.rolesOf(aadObjectId, options)).has(role);
   }
 }

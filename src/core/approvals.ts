@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { Actor } from './access';
 import type { ItemRef } from './model';
-import type { SettingChange } from './partnerSettings';
+import type { GraphObject } from './model';
+import type { CarriedValue, SettingChange } from './partnerSettings';
 import type { AuditEntry } from '../store/port';
 
 /**
@@ -46,6 +47,10 @@ export interface PartnerAction {
   settings: string[];
   /** Each setting's value when requested → after; the approver approves this diff. */
   changes: SettingChange[];
+  /** partner.set: the other values the PATCH body carries, shown as "stays …" next to the diff. */
+  carried?: CarriedValue[];
+  /** partner.set: each property the PATCH body carries, as read at request time; the write goes ahead only while all still hold. */
+  baseline?: GraphObject;
   /** partner.add: create it as a service provider. */
   serviceProvider?: boolean;
   /** partner.remove: its identity-sync policy goes first (Graph requires it). */
@@ -83,6 +88,8 @@ export interface ChangeRequest {
   selfApprovalAllowed: boolean;
   requiredApprovals: number;
   approvals: Decision[];
+  /** Approvals that no longer count (the approver lost the role, or self-approval was turned off); the reason says which. */
+  lapsedApprovals?: Decision[];
   rejection?: Decision;
   cancellation?: Decision;
   execution?: {
@@ -135,25 +142,63 @@ export function expire(request: ChangeRequest, now: Date): Transition {
   return { ok: true, request: { ...request, state: 'expired' } };
 }
 
-export function approve(request: ChangeRequest, approver: Actor, tenantId: string, now: Date): Transition {
+/** The rule a decision follows. */
+export interface ApprovalRule {
+  requiredApprovals: number;
+  selfApprovalAllowed: boolean;
+}
+
+/** The request's stored rule, tightened by the configured one: a later, stricter configuration applies, a looser one never does. */
+export function effectiveRule(request: ChangeRequest, configured: ApprovalRule): ApprovalRule {
+  return {
+    requiredApprovals: Math.max(request.requiredApprovals, configured.requiredApprovals),
+    selfApprovalAllowed: request.selfApprovalAllowed && configured.selfApprovalAllowed,
+  };
+}
+
+/** Splits approvals into those that count under this rule and those that no longer do (with why). */
+function countApprovals(request: ChangeRequest, rule: ApprovalRule, formerApprovers: ReadonlySet<string>): { counted: Decision[]; lapsed: Decision[] } {
+  const counted: Decision[] = [];
+  const lapsed: Decision[] = [];
+  for (const approval of request.approvals) {
+    if (formerApprovers.has(approval.by.aadObjectId.toLowerCase())) lapsed.push({ ...approval, reason: 'no longer an approver' });
+    else if (!rule.selfApprovalAllowed && same(approval.by.aadObjectId, request.requester.aadObjectId)) lapsed.push({ ...approval, reason: 'self-approval is no longer allowed' });
+    else counted.push(approval);
+  }
+  return { counted, lapsed };
+}
+
+/**
+ * `rule` is the effective rule (see effectiveRule) and is stored with the result;
+ * `formerApprovers` are the lower-cased ids of earlier approvers who no longer hold the role.
+ */
+export function approve(request: ChangeRequest, approver: Actor, tenantId: string, now: Date, rule: ApprovalRule, formerApprovers: ReadonlySet<string>): Transition {
   const closed = stillPending(request, now);
   if (closed) return refuse(closed);
   if (!same(request.tenantId, tenantId)) return refuse('This request belongs to another tenant.');
-  if (!request.selfApprovalAllowed && same(request.requester.aadObjectId, approver.aadObjectId)) {
+  if (!rule.selfApprovalAllowed && same(request.requester.aadObjectId, approver.aadObjectId)) {
     return refuse('You asked for this restore, so someone else must approve it (four-eyes rule).');
   }
-  if (request.approvals.some((a) => same(a.by.aadObjectId, approver.aadObjectId))) {
-    return refuse(`You already approved ${request.id}; it needs ${request.requiredApprovals - request.approvals.length} more approver(s).`);
+  const { counted, lapsed } = countApprovals(request, rule, formerApprovers);
+  if (counted.some((a) => same(a.by.aadObjectId, approver.aadObjectId))) {
+    return refuse(`You already approved ${request.id}; it needs ${rule.requiredApprovals - counted.length} more approver(s).`);
   }
-  const approvals = [...request.approvals, { by: approver, at: now.toISOString() }];
-  if (approvals.length < request.requiredApprovals) return { ok: true, request: { ...request, approvals } };
+  const approvals = [...counted, { by: approver, at: now.toISOString() }];
+  const lapsedApprovals = lapsed.length > 0 ? [...(request.lapsedApprovals ?? []), ...lapsed] : request.lapsedApprovals;
+  const next = { ...request, ...rule, approvals, lapsedApprovals };
+  if (approvals.length < rule.requiredApprovals) return { ok: true, request: next };
   if (request.action.blockers.length > 0) {
     return refuse(`This restore cannot succeed: ${request.action.blockers.join(' ')}`);
   }
-  return {
-    ok: true,
-    request: { ...request, approvals, state: 'executing', execution: { startedAt: now.toISOString(), steps: [] } },
-  };
+  return { ok: true, request: { ...next, state: 'executing', execution: { startedAt: now.toISOString(), steps: [] } } };
+}
+
+/** Why an approved request must not run after all (checked at execution), or undefined when its approvals still suffice. */
+export function approvalShortfall(request: ChangeRequest, rule: ApprovalRule, formerApprovers: ReadonlySet<string>): string | undefined {
+  const { counted, lapsed } = countApprovals(request, rule, formerApprovers);
+  if (counted.length >= rule.requiredApprovals) return undefined;
+  const why = lapsed.map((a) => `${a.by.name}'s approval no longer counts (${a.reason})`);
+  return `Not run, nothing was changed: ${[...why, `${counted.length} of ${rule.requiredApprovals} required approvals remain`].join('; ')}.`;
 }
 
 export function reject(request: ChangeRequest, approver: Actor, tenantId: string, reason: string, now: Date): Transition {

@@ -2,7 +2,7 @@ import type { PartnerAction, StepResult, TargetItem } from './approvals';
 import { closestWord } from './commands';
 import type { GraphObject } from './model';
 import { capitalise } from './summaries';
-import { changedSince, parseSettings, planEdit, type PartnerConfiguration } from './partnerSettings';
+import { baselineOf, carriedDrift, carriedValues, changedSince, parseSettings, planEdit, type PartnerConfiguration } from './partnerSettings';
 import type { FailureLike, Outcome } from './requests';
 
 /**
@@ -66,9 +66,12 @@ export async function planPartnerChange(input: PartnerChangeInput, partners: Par
       if (!current) return { ok: false, message: `${tenantId} has no partner configuration. Use \`partner add ${tenantId}\` first.` };
       const requested = parseSettings(input.settings, (word, candidates) => closestWord(word, candidates));
       if (typeof requested === 'string') return { ok: false, message: requested };
-      const { changes } = planEdit(requested, current);
+      const { edit, changes } = planEdit(requested, current);
       if (changes.length === 0) return { ok: false, message: 'Nothing would change: those settings already have these values.' };
-      return { ok: true, value: { ...base, type: 'partner.set', settings: input.settings, changes } };
+      return {
+        ok: true,
+        value: { ...base, type: 'partner.set', settings: input.settings, changes, carried: carriedValues(edit, current), baseline: baselineOf(edit, current) },
+      };
     }
   }
 }
@@ -109,11 +112,12 @@ export async function executePartnerChange(action: PartnerAction, partners: Part
 
   const requested = parseSettings(action.settings, () => undefined);
   if (typeof requested === 'string') return { steps, failure: { message: `The stored settings no longer parse: ${requested}` } };
-  const drift = changedSince(requested, action.changes, current);
+  const { edit } = planEdit(requested, current);
+  // Every property the PATCH carries must be as the approver saw it, not only the changed ones; a request stored without a baseline fails closed.
+  const drift = [...carriedDrift(edit, action.baseline ?? {}, current), ...changedSince(requested, action.changes, current)];
   if (drift.length > 0) {
     return { steps, failure: { message: `Changed since requested, so nothing was overwritten: ${drift.join('; ')}.`, hint: 'Look at the partner again (`partner show`) and ask for a new change if it is still needed.' } };
   }
-  const { edit } = planEdit(requested, current);
   if (Object.keys(edit.patch).length > 0 && !(await run('update partner', () => partners.patchPartner(tenantId, edit.patch)))) return failed();
   if (edit.userSyncAllowed !== undefined) {
     const body = { displayName: String(current.sync?.displayName ?? tenantId), userSyncInbound: { isSyncAllowed: edit.userSyncAllowed } };

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { GraphObject } from './model';
 
 /**
@@ -18,6 +19,12 @@ export interface SettingChange {
   /** Current value in words, read from Graph at request time. */
   from: string;
   to: string;
+}
+
+/** A value the PATCH body carries without changing it: "Inbound trust: MFA from the partner", "stays on". */
+export interface CarriedValue {
+  label: string;
+  value: string;
 }
 
 /** The two objects a partner change can touch. */
@@ -41,10 +48,19 @@ interface ParsedValue {
   read(current: PartnerConfiguration): string;
 }
 
+/** One field of the PATCH body, readable in words. */
+interface BodyField {
+  property: string;
+  field: string;
+  read(current: PartnerConfiguration): string;
+}
+
 interface SettingSpec {
   name: string;
   label: string;
   help: string;
+  /** The PATCH-body fields this setting lives in (none for user sync, which is a PUT). */
+  fields: BodyField[];
   /** How the edit form shows it: on/off, or allow/block per scope. */
   form: 'toggle' | 'choice';
   /** How many words the value takes, given the words after the setting name. */
@@ -63,6 +79,7 @@ function flag(name: string, label: string, property: string, field: string): Set
     label,
     help: `${name} on|off`,
     form: 'toggle',
+    fields: [{ property, field, read }],
     parse: (words) => {
       const word = words[0]?.toLowerCase();
       if (word !== 'on' && word !== 'off') return `${name} takes on or off.`;
@@ -101,6 +118,11 @@ function access(name: string, label: string, property: string, appsTarget: strin
     label,
     help: `${name} allow|block [users|apps]`,
     form: 'choice',
+    fields: (['users', 'apps'] as const).map((scope) => ({
+      property,
+      field: scopes[scope].field,
+      read: (current: PartnerConfiguration) => `${scope}: ${describe(object(current.partner[property])[scopes[scope].field], scope)}`,
+    })),
     parse: (words) => {
       const verb = words[0]?.toLowerCase();
       if (verb !== 'allow' && verb !== 'block') return `${name} takes allow or block, optionally followed by users or apps.`;
@@ -132,6 +154,7 @@ const userSync: SettingSpec = {
   label: 'Identity sync: users from the partner',
   help: 'user-sync on|off',
   form: 'toggle',
+  fields: [],
   parse: (words) => {
     const word = words[0]?.toLowerCase();
     if (word !== 'on' && word !== 'off') return 'user-sync takes on or off.';
@@ -204,12 +227,55 @@ export function planEdit(requested: RequestedSetting[], current: PartnerConfigur
   return { edit, changes };
 }
 
-/** Re-reads each changed setting; the ones that no longer match what the approver saw. */
+/**
+ * Re-reads each changed setting the PATCH body does not carry (user sync); the ones that no
+ * longer match what the approver saw. The PATCH body is checked as a whole by carriedDrift.
+ */
 export function changedSince(requested: RequestedSetting[], changes: SettingChange[], current: PartnerConfiguration): string[] {
   return requested
+    .filter(({ spec }) => spec.fields.length === 0)
     .map(({ spec, value }) => ({ spec, now: value.read(current), change: changes.find((c) => c.label === spec.label) }))
     .filter(({ now, change }) => change !== undefined && now !== change.from)
     .map(({ spec, now, change }) => `${spec.label} is now "${now}" (it was "${change!.from}" when requested)`);
+}
+
+const BODY_FIELDS = PARTNER_SETTINGS.flatMap((spec) => spec.fields.map((field) => ({ ...field, label: spec.label })));
+const labelOf = (property: string) => BODY_FIELDS.find((f) => f.property === property)?.label ?? property;
+
+/**
+ * Every value the PATCH body carries without changing it, in words. Graph replaces each
+ * property as a whole, so these are written too and the approver must see them.
+ */
+export function carriedValues(edit: PartnerEdit, current: PartnerConfiguration): CarriedValue[] {
+  const after: PartnerConfiguration = { partner: { ...current.partner, ...edit.patch } };
+  const carried: CarriedValue[] = [];
+  for (const [property, body] of Object.entries(edit.patch)) {
+    for (const [field, value] of Object.entries(object(body))) {
+      const known = BODY_FIELDS.find((f) => f.property === property && f.field === field);
+      if (!known) carried.push({ label: `${labelOf(property)} (${field})`, value: `stays ${value === null || value === undefined ? 'not set' : JSON.stringify(value)}` });
+      else if (known.read(current) === known.read(after)) carried.push({ label: known.label, value: `stays ${known.read(current)}` });
+    }
+  }
+  return carried;
+}
+
+/** The request-time value of each top-level property the PATCH body carries. */
+export function baselineOf(edit: PartnerEdit, current: PartnerConfiguration): GraphObject {
+  return Object.fromEntries(Object.keys(edit.patch).map((property) => [property, current.partner[property] ?? null]));
+}
+
+/** The properties of the PATCH body that no longer hold their request-time value, in words. */
+export function carriedDrift(edit: PartnerEdit, baseline: GraphObject, current: PartnerConfiguration): string[] {
+  const then: PartnerConfiguration = { partner: baseline };
+  const drift: string[] = [];
+  for (const property of Object.keys(edit.patch)) {
+    if (isDeepStrictEqual(current.partner[property] ?? null, baseline[property] ?? null)) continue;
+    const described = BODY_FIELDS.filter((f) => f.property === property && f.read(current) !== f.read(then)).map(
+      (f) => `${f.label} is now "${f.read(current)}" (it was "${f.read(then)}" when requested)`,
+    );
+    drift.push(...(described.length > 0 ? described : [`${labelOf(property)} (${property}) is no longer as it was when requested`]));
+  }
+  return drift;
 }
 
 /** One field of the partner edit form, pre-filled from the current configuration. */

@@ -4,8 +4,10 @@ import type { AccessControl, Actor, Role, Where } from './access';
 import type { Gatekeeper } from './gatekeeper';
 import { executePartnerChange, partnerChangeApplied, planPartnerChange, type PartnerChangeInput, type PartnerDirectory } from './partnerChanges';
 import {
+  approvalShortfall,
   approve,
   cancel,
+  effectiveRule,
   expire,
   finish,
   isExpired,
@@ -13,7 +15,9 @@ import {
   reject,
   type RequestAction,
   type RestoreAction,
+  type ApprovalRule,
   type ChangeRequest,
+  type Decision,
   type StepResult,
   type TargetItem,
   type Transition,
@@ -189,7 +193,7 @@ export class ChangeRequests {
   async get(id: string): Promise<ChangeRequest | undefined> {
     const record = await this.deps.store.get<ChangeRequest>(KEY_PREFIX + id.toUpperCase());
     if (!record) return undefined;
-    if (!isExpired(record.value, this.now())) return record.value;
+    if (!isExpired(record.value, this.now())) return this.withCurrentRule(record.value);
     const expired = await this.transition(id, (request) => expire(request, this.now()), 'request.expired');
     return expired.ok ? expired.value : (await this.deps.store.get<ChangeRequest>(KEY_PREFIX + id.toUpperCase()))?.value;
   }
@@ -200,7 +204,7 @@ export class ChangeRequests {
     for (const { value } of records) {
       if (value.state !== 'pending') continue;
       // Only a request past its deadline needs another read (to expire it).
-      const current = isExpired(value, this.now()) ? await this.get(value.id) : value;
+      const current = isExpired(value, this.now()) ? await this.get(value.id) : this.withCurrentRule(value);
       if (current?.state === 'pending') open.push(current);
     }
     return open.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -213,7 +217,11 @@ export class ChangeRequests {
   async approve(id: string, actor: Actor, tenantId: string, where?: Where): Promise<Outcome<ChangeRequest> & { execute?: boolean }> {
     const allowed = await this.deps.gatekeeper.authorize(actor, 'approver', 'approve requests', { requestId: id, where });
     if (!allowed.ok) return allowed;
-    const result = await this.decide('approve', actor, where, () => this.transition(id, (request) => approve(request, actor, tenantId, this.now()), 'request.approved', { actor }, (approved) =>
+    // Roles are looked up before the compare-and-set (it cannot wait); an approval added meanwhile was itself just authorized.
+    const earlier = (await this.deps.store.get<ChangeRequest>(KEY_PREFIX + id.toUpperCase()))?.value.approvals ?? [];
+    const formerApprovers = await this.formerApprovers(earlier);
+    const decide = (request: ChangeRequest) => approve(request, actor, tenantId, this.now(), this.ruleFor(request), formerApprovers);
+    const result = await this.decide('approve', actor, where, () => this.transition(id, decide, 'request.approved', { actor }, (approved) =>
       approved.state === 'executing' ? [this.auditEntry('request.executing', { requestId: id, target: approved.action.target })] : [],
     ), id);
     if (!result.ok) return result;
@@ -242,7 +250,10 @@ export class ChangeRequests {
   async execute(request: ChangeRequest): Promise<ChangeRequest> {
     let outcome: { steps: StepResult[]; failure?: { message: string; hint?: string } };
     try {
-      outcome = request.action.type === 'restore' ? await this.executeRestore(request.action) : await executePartnerChange(request.action, this.deps.partners);
+      // Roles are re-read past the cache: someone removed from the approvers since approving must not count.
+      const shortfall = approvalShortfall(request, this.ruleFor(request), await this.formerApprovers(request.approvals, { fresh: true }));
+      if (shortfall) outcome = { steps: [], failure: { message: shortfall, hint: 'Ask for the change again; current approvers must approve it.' } };
+      else outcome = request.action.type === 'restore' ? await this.executeRestore(request.action) : await executePartnerChange(request.action, this.deps.partners);
     } catch (error) {
       outcome = { steps: [], failure: { message: `Unexpected error: ${(error as Error).message}` } };
     }
@@ -250,6 +261,24 @@ export class ChangeRequests {
     const finished = await this.transition(request.id, (current) => finish(current, steps, this.now(), failure), failure ? 'request.failed' : 'request.succeeded', { steps, failure });
     if (!finished.ok) throw new RequestConflictError(finished.message);
     return finished.value;
+  }
+
+  /** The rule that applies to this request now: the configured one when it is stricter than the stored one. */
+  private ruleFor(request: ChangeRequest): ApprovalRule {
+    const { requiredApprovals, allowSelfApproval } = this.deps.settings;
+    return effectiveRule(request, { requiredApprovals, selfApprovalAllowed: allowSelfApproval });
+  }
+
+  /** A pending request as cards and decisions should see it: under the rule that applies now. */
+  private withCurrentRule(request: ChangeRequest): ChangeRequest {
+    return request.state === 'pending' ? { ...request, ...this.ruleFor(request) } : request;
+  }
+
+  /** Lower-cased ids of these approvers who no longer hold the approver role. */
+  private async formerApprovers(approvals: Decision[], options: { fresh?: boolean } = {}): Promise<Set<string>> {
+    const former = new Set<string>();
+    for (const { by } of approvals) if (!(await this.deps.access.has(by.aadObjectId, 'approver', options))) former.add(by.aadObjectId.toLowerCase());
+    return former;
   }
 
   /** Dependencies first, then the item, then the report-only switch. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createFileStateStore, StoreUnavailableError } from '../../src/store';
 import { DEMO_IDS } from '../../src/simulator';
-import { ALEX, BotHarness, cardReply, cardText, Conversation, ISAIAH, listActions, MEGAN, PATTI, type Card } from '../support/botHarness';
+import { ADELE, ALEX, BotHarness, cardReply, cardText, Conversation, ISAIAH, listActions, MEGAN, PATTI, type Card } from '../support/botHarness';
 
 /**
  * Four-eyes restores, as a channel would live them: one admin asks, another approves,
@@ -182,8 +182,11 @@ describe('restoring under four-eyes approval', function () {
   });
 
   it('a Graph outage during the restore ends in a clear failure with the code and request id', async () => {
+    // Roles listed by id need no Graph call, so the outage hits the restore, not the approvers' re-check.
+    await bot.stop();
+    bot = await BotHarness.start({ configure: (config) => ({ ...config, access: { operatorIds: [ALEX.aadObjectId], approverIds: [MEGAN.aadObjectId] } }) });
+    channel = bot.conversation('channel', ALEX);
     const asked = cardReply(await channel.say(`restore xtap ${DEMO_IDS.serviceProviderPartner}`));
-    await channel.as(MEGAN).invoke('request.refresh', { requestId: requestIdOf(asked.card) }); // Megan's role is now known (cached)
     bot.simulator.faults.fail503Next = 1000;
     await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
     await bot.idle();
@@ -309,5 +312,84 @@ describe('approval policy settings', () => {
     } finally {
       await bot.stop();
     }
+  });
+
+  describe('rules and roles as they are at the decision, not as they were at the request', () => {
+    const restart = (bot: BotHarness, approvals: { requiredApprovals?: number; allowSelfApproval?: boolean }) =>
+      bot.restart((config) => ({ ...config, approvals: { ...config.approvals, ...approvals } }));
+
+    it('REQUIRED_APPROVALS raised after the request: one approval no longer executes it', async () => {
+      const bot = await BotHarness.start();
+      try {
+        const channel = bot.conversation('channel', ALEX);
+        const asked = cardReply(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+        assert.match(cardText(asked.card), /Waiting for approval \(0 of 1\)/);
+        await restart(bot, { requiredApprovals: 2 });
+        const approved = await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+        assert.match(cardText(approved.response.value), /Waiting for approval \(1 of 2\)/);
+        await bot.idle();
+        assert.equal(restoreCalls(bot).length, 0);
+      } finally {
+        await bot.stop();
+      }
+    });
+
+    it('ALLOW_SELF_APPROVAL turned off after the request: the requester can no longer approve it', async () => {
+      const bot = await BotHarness.start({ env: { ALLOW_SELF_APPROVAL: 'true' } });
+      try {
+        const channel = bot.conversation('channel', ALEX);
+        const asked = cardReply(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+        assert.match(cardText(asked.card), /Self-approval is allowed/);
+        await restart(bot, { allowSelfApproval: false });
+        const own = cardText((await channel.invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id)).response.value);
+        assert.match(own, /someone else must approve it \(four-eyes rule\)/);
+        assert.doesNotMatch(own, /Self-approval is allowed/);
+        await bot.idle();
+        assert.equal(restoreCalls(bot).length, 0);
+      } finally {
+        await bot.stop();
+      }
+    });
+
+    describe('an approver removed from the approvers group after approving', () => {
+      let clock: Date;
+      let bot: BotHarness;
+      let channel: Conversation;
+      beforeEach(async () => {
+        clock = new Date();
+        bot = await BotHarness.start({ env: { REQUIRED_APPROVALS: '2' }, now: () => clock });
+        channel = bot.conversation('channel', ALEX);
+      });
+      afterEach(async () => bot.stop());
+
+      /** Alex asks, Megan approves (1 of 2), then leaves the approvers group. */
+      async function approvedByMeganThenRemoved() {
+        const asked = cardReply(await channel.say(`restore nl ${DEMO_IDS.deletedIpLocation}`));
+        const requestId = requestIdOf(asked.card);
+        assert.match(cardText((await channel.as(MEGAN).invoke('request.approve', { requestId }, asked.id)).response.value), /Waiting for approval \(1 of 2\)/);
+        bot.simulator.tenant.removeGroupMember(DEMO_IDS.approversGroup, MEGAN.aadObjectId);
+        return { asked, requestId };
+      }
+
+      it('is not counted by the final approval once the membership is re-read: the request stays pending', async () => {
+        const { asked, requestId } = await approvedByMeganThenRemoved();
+        clock = new Date(clock.getTime() + 6 * 60_000); // past the five-minute membership cache
+        const final = cardText((await channel.as(ADELE).invoke('request.approve', { requestId }, asked.id)).response.value);
+        assert.match(final, /Waiting for approval \(1 of 2\)/);
+        assert.match(final, /No longer counted: Megan Bowen \(no longer an approver\)/);
+        assert.match(final, /Approved by: Adele Vance/);
+        await bot.idle();
+        assert.equal(restoreCalls(bot).length, 0);
+      });
+
+      it('is re-checked at execution past the membership cache: the request fails and nothing is restored', async () => {
+        const { asked, requestId } = await approvedByMeganThenRemoved();
+        await channel.as(ADELE).invoke('request.approve', { requestId }, asked.id);
+        await bot.idle();
+        assert.equal(restoreCalls(bot).length, 0);
+        const final = cardText(bot.connector.updatesOf(asked.id).at(-1));
+        assert.match(final, /Not run, nothing was changed: Megan Bowen's approval no longer counts \(no longer an approver\); 1 of 2 required approvals remain/);
+      });
+    });
   });
 });

@@ -108,6 +108,26 @@ describe('cross-tenant partners', () => {
     assert.match(cardText(bot.connector.updatesOf(asked.id).at(-1)), /Changed since requested, so nothing was overwritten: Inbound trust: compliant devices is now "on"/);
   });
 
+  it('the approval card shows every value the PATCH carries, the unchanged ones as "stays"', async () => {
+    const asked = cardText(cardReply(await channel.say(`partner set ${LITWARE} compliant-device on`)).card);
+    assert.match(asked, /Inbound trust: compliant devices: off → on/);
+    assert.match(asked, /Inbound trust: MFA from the partner: stays on/);
+    assert.match(asked, /Inbound trust: hybrid joined devices: stays off/);
+  });
+
+  it('does not write when a value the PATCH carries unchanged was changed after the request', async () => {
+    const asked = cardReply(await channel.say(`partner set ${LITWARE} compliant-device on`));
+    // Someone turns MFA trust off meanwhile; the approved PATCH would carry it back on.
+    bot.simulator.tenant.update('partners', LITWARE, { inboundTrust: { isMfaAccepted: false, isCompliantDeviceAccepted: false, isHybridAzureADJoinedDeviceAccepted: false } });
+    const since = bot.simulator.requests.length;
+    await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    assert.deepEqual(bot.simulator.requests.slice(since).filter((r) => r.method === 'PATCH' || r.method === 'PUT'), []);
+    assert.match(cardText(bot.connector.updatesOf(asked.id).at(-1)), /Changed since requested, so nothing was overwritten: Inbound trust: MFA from the partner is now "off" \(it was "on" when requested\)/);
+    const notice = bot.connector.activities.map((a) => String(a.body.text)).find((text) => text.includes('<at>Alex Wilber</at>'));
+    assert.match(notice ?? '', /failed: Changed since requested/);
+  });
+
   it('the edit form is pre-filled, and submitting it asks for only what changed', async () => {
     const form = cardReply(await channel.say(`partner edit ${LITWARE}`));
     const mfa = listInputs(form.card).find((i) => i.id === 'mfa');
@@ -116,7 +136,7 @@ describe('cross-tenant partners', () => {
     const approval = cardText(submitted.response.value);
     assert.match(approval, /Inbound trust: compliant devices: off → on/);
     assert.match(approval, /B2B collaboration, inbound: users: allow all users → users: block all users/);
-    assert.doesNotMatch(approval, /MFA from the partner/);
+    assert.doesNotMatch(approval, /MFA from the partner: .*→/, 'the unchanged MFA trust is not asked for');
   });
 
   it('rejects bad input before any request exists, with did-you-mean help', async () => {

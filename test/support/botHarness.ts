@@ -110,6 +110,8 @@ const user = (key: keyof typeof DEMO_USERS): TestUser => ({ id: DEMO_USERS[key].
 export const ALEX = user('alex');
 /** Approver. */
 export const MEGAN = user('megan');
+/** Approver through the Security Team group nested in the approvers group. */
+export const ADELE = user('adele');
 /** Operator only: may request, may not approve. */
 export const ISAIAH = user('isaiah');
 /** Neither operator nor approver. */
@@ -138,7 +140,7 @@ export class BotHarness implements ChatTarget {
     readonly simulator: GraphSimulator,
     readonly connector: FakeConnector,
     readonly logs: ReturnType<typeof memoryLogger>,
-    private readonly config: Config,
+    private config: Config,
     private readonly options: HarnessOptions,
   ) {}
 
@@ -162,9 +164,10 @@ export class BotHarness implements ChatTarget {
     return new BotHarness(product, simulator, connector, logs, config, options);
   }
 
-  /** Stops the bot process state and starts it again on the same state directory and tenant. */
-  async restart(): Promise<void> {
+  /** Stops the bot process state and starts it again on the same state directory and tenant, optionally with a changed configuration. */
+  async restart(reconfigure?: (config: Config) => Config): Promise<void> {
     await this.product.stop();
+    if (reconfigure) this.config = reconfigure(this.config);
     this.product = await startProduct(this.config, this.logs, { simulator: this.simulator, now: this.options.now });
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AccessControl, type Actor } from '../../src/core/access';
-import { approve, cancel, expire, finish, newRequestId, reject, type ChangeRequest } from '../../src/core/approvals';
+import { approvalShortfall, approve as approveUnder, cancel, effectiveRule, expire, finish, newRequestId, reject, type ChangeRequest } from '../../src/core/approvals';
 
 const TENANT = 'b5c3c6a1-7f2e-4d8a-9e1b-3c4d5e6f7a80';
 const ALEX: Actor = { aadObjectId: 'A1', name: 'Alex' };
@@ -24,6 +24,10 @@ function pending(overrides: Partial<ChangeRequest> = {}): ChangeRequest {
     ...overrides,
   };
 }
+
+/** Under the request's own rule, everyone still an approver. */
+const approve = (request: ChangeRequest, approver: Actor, tenantId: string, now: Date) =>
+  approveUnder(request, approver, tenantId, now, { requiredApprovals: request.requiredApprovals, selfApprovalAllowed: request.selfApprovalAllowed }, new Set());
 
 function refusal(result: ReturnType<typeof approve>): string {
   assert.equal(result.ok, false);
@@ -50,6 +54,25 @@ describe('approval state machine', () => {
     assert.match(refusal(approve(first.request, MEGAN, TENANT, NOW)), /already approved/);
     const second = approve(first.request, ADELE, TENANT, NOW);
     assert.ok(second.ok && second.request.state === 'executing');
+  });
+
+  it('a stricter configured rule applies to an older request, a looser one never does', () => {
+    const stored = pending({ requiredApprovals: 2, selfApprovalAllowed: true });
+    assert.deepEqual(effectiveRule(stored, { requiredApprovals: 1, selfApprovalAllowed: false }), { requiredApprovals: 2, selfApprovalAllowed: false });
+    const tightened = approveUnder(pending(), MEGAN, TENANT, NOW, { requiredApprovals: 2, selfApprovalAllowed: false }, new Set());
+    assert.ok(tightened.ok && tightened.request.state === 'pending' && tightened.request.requiredApprovals === 2);
+  });
+
+  it('an approval from someone who lost the approver role, or a self-approval no longer allowed, does not count', () => {
+    const rule = { requiredApprovals: 2, selfApprovalAllowed: false };
+    const earlier = pending({ requiredApprovals: 2, selfApprovalAllowed: true, approvals: [{ by: ALEX, at: '2026-11-22T09:30:00Z' }, { by: MEGAN, at: '2026-11-22T09:40:00Z' }] });
+    const result = approveUnder(earlier, ADELE, TENANT, NOW, rule, new Set(['m2']));
+    assert.ok(result.ok && result.request.state === 'pending');
+    assert.deepEqual(result.request.approvals.map((a) => a.by.name), ['Adele']);
+    assert.deepEqual(result.request.lapsedApprovals?.map((a) => `${a.by.name}: ${a.reason}`), ['Alex: self-approval is no longer allowed', 'Megan: no longer an approver']);
+    const executing = pending({ state: 'executing', approvals: [{ by: MEGAN, at: '2026-11-22T09:40:00Z' }] });
+    assert.equal(approvalShortfall(executing, { requiredApprovals: 1, selfApprovalAllowed: false }, new Set()), undefined);
+    assert.match(approvalShortfall(executing, { requiredApprovals: 1, selfApprovalAllowed: false }, new Set(['m2'])) ?? '', /Megan's approval no longer counts \(no longer an approver\); 0 of 1/);
   });
 
   it('refuses decisions on closed, expired or foreign-tenant requests', () => {
