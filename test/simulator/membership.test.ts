@@ -19,14 +19,16 @@ describe('simulator: users, groups and membership checks', () => {
   let client: SimClient;
   let policyOnly: SimClient;
   let directoryReader: SimClient;
+  let groupMemberReader: SimClient;
   before(async () => {
-    [client, policyOnly, directoryReader] = await Promise.all([
+    [client, policyOnly, directoryReader, groupMemberReader] = await Promise.all([
       startSimClient(),
       startSimClient({ grantedRoles: ['Policy.Read.All'] }),
       startSimClient({ grantedRoles: ['Directory.Read.All'] }),
+      startSimClient({ grantedRoles: ['GroupMember.Read.All'] }),
     ]);
   });
-  after(async () => Promise.all([client.close(), policyOnly.close(), directoryReader.close()]));
+  after(async () => Promise.all([client.close(), policyOnly.close(), directoryReader.close(), groupMemberReader.close()]));
 
   describe('demo seed', () => {
     it("has the Agents Playground's mock users with their ids verbatim", () => {
@@ -268,7 +270,8 @@ describe('simulator: users, groups and membership checks', () => {
       assert.equal(unknown.status, 404);
       assert.equal(unknown.body.error.message, "Resource 'not-a-user' does not exist or one of its queried reference-property objects are not present.");
 
-      assert.equal((await client.graph(`/users/${DEMO_USERS.alex.aadObjectId}`)).status, 403, 'GroupMember.Read.All does not read users');
+      assert.equal((await groupMemberReader.graph(`/users/${DEMO_USERS.alex.aadObjectId}`)).status, 403, 'GroupMember.Read.All does not read users');
+      assert.equal((await client.graph(`/users/${DEMO_USERS.alex.aadObjectId}`)).status, 200, 'the demo app holds User.ReadBasic.All');
     });
 
     it('reads a group by id; a non-GUID id is 400, an unknown one 404', async () => {
