@@ -8,7 +8,7 @@ import type { Logger } from '../log';
 import { alertCard } from './alertViews';
 import { inConversation } from './proactive';
 import { actorOf, UNKNOWN_USER } from './turn';
-import { formatDate, type ViewContext } from './views';
+import { formatDate, personName, type ViewContext } from './views';
 
 /**
  * Teams side of deletion alerts: the `alerts` command, remembering where the bot is
@@ -113,7 +113,7 @@ export class AlertRoutes {
     const lines = [
       subscription
         ? subscription.enabled
-          ? `This conversation gets alerts for ${kindList(subscription.kinds)} (since ${formatDate(new Date(subscription.subscribedAt))}, set by ${subscription.subscribedBy.name}).`
+          ? `This conversation gets alerts for ${kindList(subscription.kinds)} (since ${formatDate(new Date(subscription.subscribedAt))}, set by ${personName(subscription.subscribedBy)}).`
           : `Alerts for this conversation are disabled: ${subscription.disabledReason}. Type \`alerts on\` to try again.`
         : 'This conversation gets no alerts. Type `alerts on` to subscribe.',
       this.deps.pollSeconds === 0 ? 'Polling is turned off on this bot (ALERT_POLL_SECONDS=0).' : `The bot checks every ${this.deps.pollSeconds} s.`,

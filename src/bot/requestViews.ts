@@ -1,11 +1,11 @@
 import { describeState, type ChangeRequest, type PartnerAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
 import type { AuditEntry } from '../store/port';
-import type { Where } from '../core/access';
+import type { Actor, Where } from '../core/access';
 import { kindById } from '../core/kinds';
 import { daysUntilPurge } from '../core/model';
 import { capitalise, clip } from '../core/summaries';
 import { renderCard, type AdaptiveCardJson } from './cards';
-import { daysLeftText, formatDate, type ViewContext } from './views';
+import { daysLeftText, formatDate, personName, plainText, type ViewContext } from './views';
 
 /** Card data for restore requests. Only the request id ever travels in card data. */
 
@@ -46,12 +46,12 @@ const STATUS: Record<ChangeRequest['state'], { text: (r: ChangeRequest) => strin
   executing: { text: (r) => `Approved by ${names(r)}. ${r.action.type === 'restore' ? 'Restoring…' : 'Applying…'}`, color: 'Accent' },
   succeeded: { text: (r) => `${r.action.type === 'restore' ? 'Restored' : 'Done'}. Approved by ${names(r)}.`, color: 'Good' },
   failed: { text: (r) => (r.action.type === 'restore' ? 'The restore failed.' : 'The change failed.'), color: 'Attention' },
-  rejected: { text: (r) => `Rejected by ${r.rejection?.by.name ?? 'an approver'}${r.rejection?.reason ? `: "${clip(r.rejection.reason, 200)}"` : '.'}`, color: 'Attention' },
-  cancelled: { text: (r) => `Cancelled by ${r.cancellation?.by.name ?? 'the requester'}.`, color: 'Default' },
+  rejected: { text: (r) => `Rejected by ${r.rejection ? personName(r.rejection.by) : 'an approver'}${r.rejection?.reason ? `: "${plainText(clip(r.rejection.reason, 200))}"` : '.'}`, color: 'Attention' },
+  cancelled: { text: (r) => `Cancelled by ${r.cancellation ? personName(r.cancellation.by) : 'the requester'}.`, color: 'Default' },
   expired: { text: () => 'Expired before anyone approved it. Nothing was changed.', color: 'Default' },
 };
 
-const names = (request: ChangeRequest) => request.approvals.map((a) => a.by.name).join(', ') || 'nobody';
+const names = (request: ChangeRequest) => request.approvals.map((a) => personName(a.by)).join(', ') || 'nobody';
 
 const PARTNER_VERBS: Record<PartnerAction['type'], string> = {
   'partner.add': 'add a partner configuration',
@@ -76,7 +76,7 @@ export function outcomeNotice(request: ChangeRequest): string {
   if (request.state === 'succeeded') return `${what} ${DONE[request.action.type]} ${named}.`;
   if (request.state === 'rejected') {
     const reason = request.rejection?.reason;
-    return `${what} was rejected by ${request.rejection?.by.name ?? 'an approver'}${reason ? `: "${clip(reason, 200)}"` : '.'}`;
+    return `${what} was rejected by ${request.rejection ? personName(request.rejection.by) : 'an approver'}${reason ? `: "${plainText(clip(reason, 200))}"` : '.'}`;
   }
   return `${what} failed: ${request.execution?.failure ?? 'see the card'}`;
 }
@@ -89,14 +89,14 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   const facts = [
     { label: 'What', value: partner ? `Cross-tenant partner ${partner.target.id}: ${PARTNER_VERBS[partner.type]}` : describe(action.target) },
     { label: 'Id', value: action.target.id },
-    { label: 'Requested by', value: `${request.requester.name} at ${isoToText(request.createdAt)}` },
-    { label: 'Why', value: request.reason ? clip(request.reason, 300) : '(no reason given)' },
+    { label: 'Requested by', value: `${personName(request.requester)} at ${isoToText(request.createdAt)}` },
+    { label: 'Why', value: request.reason ? plainText(clip(request.reason, 300)) : '(no reason given)' },
   ];
   if (restore?.target.kind === 'ca') facts.push({ label: 'Restore into', value: restore.reportOnly ? 'Report-only (nothing enforced until switched on)' : 'The state it was deleted in' });
   if (pending) facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
   if (pending && restore) facts.push({ label: 'Purged for good', value: `${isoToText(restore.purgesAt)} (${daysText(restore.purgesAt)})` });
   if (request.approvals.length > 0) facts.push({ label: 'Approved by', value: names(request) });
-  if (request.lapsedApprovals?.length) facts.push({ label: 'No longer counted', value: clip(request.lapsedApprovals.map((a) => `${a.by.name} (${a.reason})`).join(', '), 300) });
+  if (request.lapsedApprovals?.length) facts.push({ label: 'No longer counted', value: clip(request.lapsedApprovals.map((a) => `${personName(a.by)} (${a.reason})`).join(', '), 300) });
   const status = STATUS[request.state];
   const card = renderCard('request', {
     footer: ctx.footer,
@@ -141,7 +141,7 @@ export function pendingCard(requests: ChangeRequest[], ctx: ViewContext): Adapti
     rows: shown.map((r) => ({
       requestId: r.id,
       what: describe(r.action.target),
-      detail: `Asked by ${r.requester.name} at ${isoToText(r.createdAt)} · ${r.approvals.length} of ${r.requiredApprovals} approvals · expires ${isoToText(r.expiresAt)}`,
+      detail: `Asked by ${personName(r.requester)} at ${isoToText(r.createdAt)} · ${r.approvals.length} of ${r.requiredApprovals} approvals · expires ${isoToText(r.expiresAt)}`,
     })),
     more: requests.length - shown.length,
   });
@@ -151,7 +151,7 @@ export function auditCard(entries: AuditEntry[], ctx: ViewContext): AdaptiveCard
   return renderCard('audit', {
     footer: ctx.footer,
     rows: entries.map((entry) => {
-      const actor = (entry.actor as { name?: string } | undefined)?.name;
+      const actor = entry.actor ? personName(entry.actor as Actor) : undefined;
       const target = entry.target as TargetItem | undefined;
       const headline = [isoToText(entry.at), entry.action, entry.requestId].filter(Boolean).join(' · ');
       const where = (entry.where as Where | undefined)?.conversationType;

@@ -1,4 +1,5 @@
 import { COMMANDS } from '../core/commands';
+import type { Actor } from '../core/access';
 import { KINDS, REQUIRED_PERMISSIONS, kindById } from '../core/kinds';
 import type { DeletedItem, KindId } from '../core/model';
 import { capitalise, clip, formatDate as formatDateOrUndefined } from '../core/summaries';
@@ -20,6 +21,21 @@ export interface ViewContext {
 
 const NAME_MAX = 160;
 const VALUE_MAX = 400;
+
+/**
+ * Text a person typed (a reason) or a client sent (a name), shown as plain text: markdown
+ * link and image syntax is broken with a zero-width space, so a card never carries a link
+ * the bot did not write.
+ */
+export function plainText(text: string): string {
+  return text.replace(/\]\s*\(/g, ']\u200b(').replace(/!\[/g, '!\u200b[').replace(/[<>]/g, (c) => (c === '<' ? '‹' : '›'));
+}
+
+/** A person as records show them; a name the directory did not confirm says so. */
+export function personName(actor: Pick<Actor, 'name' | 'nameSource'>): string {
+  const name = plainText(clip(actor.name, 80));
+  return actor.nameSource === 'client' ? `${name} (name sent by Teams, unverified)` : name;
+}
 
 export const formatDate = (date: Date): string => formatDateOrUndefined(date) ?? 'unknown date';
 
