@@ -479,6 +479,15 @@ describe('adversarial: the bot fails closed under generated hostile input', func
       ['recipient.id number', () => ({ ...msg(), recipient: { id: 42, name: 'bot' } })],
       ['recipient.name array', () => ({ ...msg(), recipient: { id: '28:bot', name: ['bot'] } })],
       ['invoke conversation.tenantId object', () => ({ ...inv(), conversation: { ...inv().conversation, tenantId: { id: tenantId } } })],
+      ['conversation.tenantId null', () => ({ ...msg(), conversation: { ...msg().conversation, tenantId: null } })],
+      ['no recipient', () => ({ ...msg(), recipient: undefined })],
+      ['invoke with no recipient', () => ({ ...inv(), recipient: undefined })],
+      ['recipient {}', () => ({ ...msg(), recipient: {} })],
+      ['mention without text', () => ({ ...msg(), text: undefined, entities: [{ type: 'mention', text: '<at>Recycle Bin</at>', mentioned: BOT }] })],
+      ['mention text number', () => ({ ...msg(), entities: [{ type: 'mention', text: 42, mentioned: BOT }] })],
+      ['mentioned null', () => ({ ...msg(), entities: [{ type: 'mention', text: '<at>x</at>', mentioned: null }] })],
+      ['entities object', () => ({ ...msg(), entities: { length: 2 } })],
+      ['entities string', () => ({ ...msg(), entities: 'mention' })],
       ['channelData null', () => ({ ...msg(), channelData: null })],
       ['channelData string', () => ({ ...msg(), channelData: 'x' })],
       ['channelData.tenant null', () => ({ ...msg(), channelData: { tenant: null } })],
@@ -558,7 +567,7 @@ describe('adversarial: the bot fails closed under generated hostile input', func
     for (let i = 0; i < 125; i++) inputs.push(forgedSenderInput());
     for (let i = 0; i < 75; i++) inputs.push(forgedTenantChannelInput());
     for (let i = 0; i < 75; i++) inputs.push(cardDataInput());
-    for (let i = 0; i < 80; i++) inputs.push(envelopeInput());
+    for (let i = 0; i < 90; i++) inputs.push(envelopeInput());
     // The first BIG_TEXTS.length are one of each; the rest are drawn again, minus the 1 MB one.
     for (let i = 0; i < 35; i++) {
       const input = textInput(i);
