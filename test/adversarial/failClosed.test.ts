@@ -131,6 +131,7 @@ describe('adversarial: the bot fails closed under generated hostile input', func
   let graphAfterRun = 0;
 
   before(async () => {
+    console.log(`[adversarial] seed=${SEED} (replay with ADV_SEED=${SEED})`);
     bot = await BotHarness.start();
     rng = new Rng(SEED);
     tenantId = bot.simulator.tenantId;
@@ -654,7 +655,9 @@ describe('adversarial: the bot fails closed under generated hostile input', func
     for (const o of outcomes) {
       if (o.status >= 500) problems.push(`${who(o)} → HTTP ${o.status} ${clipLabel(o.responseText, 160)}`);
       if (o.input.expectStatus !== undefined && o.status !== o.input.expectStatus) problems.push(`${who(o)} → HTTP ${o.status}, expected ${o.input.expectStatus}`);
-      if (o.responseText.length > 0 && o.input.mustNotLeak && o.responseText.length > 4096) problems.push(`${who(o)} → ${o.responseText.length}-char body`);
+      // Short, except a card an admitted approver asked for.
+      const isCard = /^\{"statusCode":200,"type":"application\/vnd\.microsoft\.card\.adaptive"/.test(o.responseText);
+      if (o.responseText.length > 4096 && (o.input.mustNotLeak || !isCard)) problems.push(`${who(o)} → ${o.responseText.length}-char body`);
       if (EXCEPTION_TEXT.test(o.responseText)) problems.push(`${who(o)} → body with exception text: ${clipLabel(o.responseText, 200)}`);
       for (const reply of o.replyContents) {
         if (EXCEPTION_TEXT.test(reply)) problems.push(`${who(o)} → reply with exception text: ${clipLabel(reply, 200)}`);
