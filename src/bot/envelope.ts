@@ -30,10 +30,46 @@ function findProblem(body: unknown, rules: EnvelopeRules): string | undefined {
   if (!isObject(body.from) || !nonEmptyString(body.from.id)) return 'from.id missing';
   if (body.from.aadObjectId !== undefined && typeof body.from.aadObjectId !== 'string') return 'from.aadObjectId is not a string';
   if (body.recipient !== undefined && !isObject(body.recipient)) return 'recipient is not an object';
+  // teams-ai reads recipient.id on every turn (and mention removal on every message): without it the turn throws.
+  if (!isObject(body.recipient) || !nonEmptyString(body.recipient.id)) return 'recipient.id missing';
   if (body.text !== undefined && typeof body.text !== 'string') return 'text is not a string';
-  if (body.type === 'invoke' && body.name === 'adaptiveCard/action') {
+  const mistyped = mistypedReferenceField(body);
+  if (mistyped) return `${mistyped} has the wrong type`;
+  const entitiesProblem = checkEntities(body.entities, body.type === 'message' && typeof body.text !== 'string');
+  if (entitiesProblem) return entitiesProblem;
+  if (body.type === 'invoke') {
+    // The only invoke the bot serves; any other would get botbuilder's 501 Not Implemented.
+    if (body.name !== 'adaptiveCard/action') return 'invoke not supported';
     const action = isObject(body.value) ? body.value.action : undefined;
     if (!isObject(action) || typeof action.verb !== 'string') return 'value.action.verb missing';
+  }
+  return undefined;
+}
+
+/**
+ * Every reply copies the inbound conversation reference (activity id, locale, from, recipient,
+ * conversation), and botbuilder's serializer throws on a field of the wrong type, after the turn
+ * ran: a 500 instead of a reply. So those fields must have their schema types.
+ */
+function mistypedReferenceField(body: Record<string, unknown>): string | undefined {
+  const strings: [string, unknown][] = [['id', body.id], ['locale', body.locale], ['replyToId', body.replyToId]];
+  for (const [name, account] of [['from', body.from], ['recipient', body.recipient], ['conversation', body.conversation]] as const) {
+    if (!isObject(account)) continue;
+    for (const field of ['id', 'name', 'role', 'aadObjectId', 'conversationType', 'tenantId']) strings.push([`${name}.${field}`, account[field]]);
+    if (account.isGroup !== undefined && typeof account.isGroup !== 'boolean') return `${name}.isGroup`;
+  }
+  return strings.find(([, value]) => value !== undefined && value !== null && typeof value !== 'string')?.[0];
+}
+
+/** Mention removal walks the entities: each must be an object with a type, a mention must name who it mentions. */
+function checkEntities(entities: unknown, messageWithoutText: boolean): string | undefined {
+  if (entities === undefined) return undefined;
+  if (!Array.isArray(entities)) return 'entities is not an array';
+  for (const entity of entities) {
+    if (!isObject(entity) || typeof entity.type !== 'string') return 'an entity has no type';
+    if (entity.type.toLowerCase() === 'mention' && (!isObject(entity.mentioned) || typeof entity.text !== 'string')) return 'a mention entity is malformed';
+    // Removing the bot's mention edits the text: a message that mentions but has no text would throw there.
+    if (entity.type.toLowerCase() === 'mention' && messageWithoutText) return 'a mention in a message without text';
   }
   return undefined;
 }

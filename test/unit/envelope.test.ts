@@ -25,7 +25,7 @@ describe('activity envelope', () => {
   it('accepts a Teams message, an invoke with a verb, and an activity without optional fields', () => {
     assert.equal(reasonFor(activity()), undefined);
     assert.equal(reasonFor(activity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'list.page' } } })), undefined);
-    assert.equal(reasonFor(activity({ recipient: undefined, text: undefined, from: { id: '29:1' } })), undefined);
+    assert.equal(reasonFor(activity({ text: undefined, from: { id: '29:1' } })), undefined);
   });
 
   const refused: [string, unknown, string][] = [
@@ -41,6 +41,12 @@ describe('activity envelope', () => {
     ['no from', activity({ from: undefined }), 'from.id missing'],
     ['a numeric aadObjectId', activity({ from: { id: '29:1', aadObjectId: 42 } }), 'from.aadObjectId is not a string'],
     ['a recipient that is not an object', activity({ recipient: 'bot' }), 'recipient is not an object'],
+    ['no recipient (teams-ai reads recipient.id on every turn)', activity({ recipient: undefined }), 'recipient.id missing'],
+    ['a tenant id that is not a string (the reply would not serialize)', activity({ conversation: { id: 'a:1', tenantId: { id: 'x' } } }), 'conversation.tenantId has the wrong type'],
+    ['isGroup that is not a boolean', activity({ conversation: { id: 'a:1', isGroup: 'yes' } }), 'conversation.isGroup has the wrong type'],
+    ['entities that are not an array', activity({ entities: 'mention' }), 'entities is not an array'],
+    ['a mention that names no one', activity({ entities: [{ type: 'mention', text: '<at>x</at>', mentioned: null }] }), 'a mention entity is malformed'],
+    ['an invoke other than a card action', activity({ type: 'invoke', name: 'task/fetch', value: {} }), 'invoke not supported'],
     ['text that is not a string', activity({ text: { html: 'x' } }), 'text is not a string'],
     ['a card action with no value', activity({ type: 'invoke', name: 'adaptiveCard/action' }), 'value.action.verb missing'],
     ['a card action with no verb', activity({ type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute' } } }), 'value.action.verb missing'],
