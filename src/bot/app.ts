@@ -7,7 +7,7 @@ import type { KindId } from '../core/model';
 import { describe, findDeleted, listDeleted, ListingSnapshots, type RecycleBin } from '../core/recycleBin';
 import type { AccessControl } from '../core/access';
 import type { ChangeRequests } from '../core/requests';
-import { StoreUnavailableError } from '../store';
+import { StoreUnavailableError } from '../store/port';
 import { RequestRoutes } from './requestRoutes';
 import { reply, send } from './turn';
 import { registerGate, requireOperator } from './gate';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GraphFailure } from '../graph/errors';
 import type { Logger } from '../log';
-import { StoreUnavailableError } from '../store';
+import { StoreUnavailableError } from '../store/port';
 import type { AdaptiveCardJson } from './cards';
 import { InvalidKeyError } from '../core/model';
 import { describeError } from './views';

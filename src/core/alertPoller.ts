@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ETagConflictError, type StateStore } from '../store';
+import { ETagConflictError, type StateStore } from '../store/port';
 import type { Actor } from './access';
 import { auditServicesFor, deleterOf, diffSnapshots, sameItem, type AlertItem, type ItemKey, type Snapshot } from './alerts';
 import { KINDS, itemKey, kindById } from './kinds';

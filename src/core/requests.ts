@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ETagConflictError, type AuditEntry, type StateStore, type StoredRecord } from '../store';
+import { ETagConflictError, type AuditEntry, type StateStore, type StoredRecord } from '../store/port';
 import type { AccessControl, Actor, Role, Where } from './access';
 import type { Gatekeeper } from './gatekeeper';
 import { executePartnerChange, partnerChangeApplied, planPartnerChange, type PartnerChangeInput, type PartnerDirectory } from './partnerChanges';
