@@ -196,7 +196,7 @@ export class AlertPoller {
     await Promise.all(
       KINDS.map(async (kind) => {
         const items: Record<string, { name: string; deletedAt: string }> = {};
-        for (const raw of await this.deps.bin.listDeleted(kind)) {
+        for (const raw of await this.deps.bin.listDeleted(kind.id)) {
           const key = itemKey(kind, raw);
           if (key) items[key] = { name: kind.displayName(raw), deletedAt: typeof raw.deletedDateTime === 'string' ? raw.deletedDateTime : now.toISOString() };
         }
