@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ActivityTypes, type Storage, type TurnContext } from 'botbuilder';
+import { ActivityTypes, type TurnContext } from 'botbuilder';
 import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
 import { isOpenCommand, MAX_SEARCH_CHARS, parseCommand, type Command } from '../core/commands';
 import { KINDS, kindIdOf } from '../core/kinds';
@@ -33,8 +33,6 @@ import { chooseKindCard, describeError, detailsCard, failureCard, helpCard, list
 export interface BotDependencies {
   adapter: TeamsAdapter;
   botAppId?: string;
-  /** teams-ai turn state storage (Azure Blobs when state is shared). */
-  turnStorage?: Storage;
   recycleBin: RecycleBin;
   requests: ChangeRequests;
   access: AccessControl;
@@ -70,7 +68,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   const app = new Application<TurnState>({
     adapter: deps.adapter,
     botAppId: deps.botAppId,
-    storage: deps.turnStorage,
+    // No route keeps turn state, so none is stored: without a storage teams-ai reads and writes nothing.
     startTypingTimer: false,
     removeRecipientMention: true,
   });
@@ -135,7 +133,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   app.error(async (context, error) => {
     const reference = randomUUID();
     logger.error('turn.error', { reference, error });
-    // Turn state is read before any route runs, so an unreachable store surfaces here too.
+    // The gate audits refusals before any route runs, so an unreachable store surfaces here too.
     await reply(context, error instanceof StoreUnavailableError ? STORE_UNAVAILABLE : `Something went wrong on my side (reference ${reference}). Nothing was changed.`);
   });
 
