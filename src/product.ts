@@ -81,7 +81,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     bin: gateway,
     writer: gateway,
     audit: gateway,
-    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, { footer }),
+    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, { footer, now: overrides.now ?? (() => new Date()) }),
     log: (event, fields) => logger.info(event, fields),
     now: overrides.now,
   });

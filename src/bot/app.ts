@@ -62,8 +62,7 @@ type CommandHandlers = { [K in Command['type']]: (context: TurnContext, command:
 
 export function createBotApplication(deps: BotDependencies): { app: Application<TurnState>; requestRoutes: RequestRoutes } {
   const { logger } = deps;
-  const now = deps.now ?? (() => new Date());
-  const view: ViewContext = { footer: cardFooter(deps.mode, deps.unauthenticatedBot) };
+  const view: ViewContext = { footer: cardFooter(deps.mode, deps.unauthenticatedBot), now: deps.now ?? (() => new Date()) };
   const app = new Application<TurnState>({
     adapter: deps.adapter,
     botAppId: deps.botAppId,
@@ -91,7 +90,6 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     allowedTenantId: deps.allowedTenantId,
     logger,
     view,
-    now,
   });
   browseRoutes.register(app);
   const requestRoutes = new RequestRoutes({

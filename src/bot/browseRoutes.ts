@@ -2,7 +2,7 @@ import type { TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import { MAX_SEARCH_CHARS, type Command } from '../core/commands';
 import { KINDS, kindIdOf } from '../core/kinds';
-import { isObjectId, type KindId } from '../core/model';
+import { isObjectId, RETENTION_DAYS, type KindId } from '../core/model';
 import { describe, findDeleted, listDeleted, ListingSnapshots, type RecycleBin } from '../core/recycleBin';
 import type { AlertPoller } from '../core/alertPoller';
 import { clip } from '../core/summaries';
@@ -26,7 +26,6 @@ export interface BrowseRouteDependencies {
   allowedTenantId?: string;
   logger: Logger;
   view: ViewContext;
-  now: () => Date;
 }
 
 export class BrowseRoutes {
@@ -80,7 +79,7 @@ export class BrowseRoutes {
     const key = JSON.stringify([context.activity.conversation?.id, query.kind, query.search]);
     const kept = source === 'snapshot' ? this.listingSnapshots.get(key) : undefined;
     if (kept) return listCard(kept, query, page, view);
-    const listing = await listDeleted(this.deps.recycleBin, kinds, query.search, this.deps.now());
+    const listing = await listDeleted(this.deps.recycleBin, kinds, query.search, view.now());
     // When every kind failed there is nothing to list: show the failure itself.
     if (listing.failures.length === kinds.length && listing.failures[0].error instanceof GraphFailure) {
       return failureCard(listing.failures[0].error, view);
@@ -91,12 +90,12 @@ export class BrowseRoutes {
 
   private async show(id: string, kind: KindId | undefined): Promise<AdaptiveCardJson | string> {
     const { recycleBin, view } = this.deps;
-    const lookup = await findDeleted(recycleBin, id, kind, this.deps.now());
+    const lookup = await findDeleted(recycleBin, id, kind, view.now());
     if (lookup.found === 'several') return chooseKindCard(id, lookup.items, view);
-    if (lookup.found === 'one') return detailsCard(await describe(recycleBin, lookup.item, this.deps.now()), view);
+    if (lookup.found === 'one') return detailsCard(await describe(recycleBin, lookup.item, view.now()), view);
     const graphFailure = lookup.failures.find((f) => f.error instanceof GraphFailure)?.error as GraphFailure | undefined;
     if (graphFailure && lookup.failures.length === (kind ? 1 : KINDS.length)) return failureCard(graphFailure, view);
     const warnings = lookup.failures.map((f) => `\n\n⚠️ ${describeError(f.error)}`).join('');
-    return `No deleted item has the id ${id}. It may have been restored, purged after 30 days, or never deleted. Type \`deleted\` to see what is in the recycle bin.${warnings}`;
+    return `No deleted item has the id ${id}. It may have been restored, purged after ${RETENTION_DAYS} days, or never deleted. Type \`deleted\` to see what is in the recycle bin.${warnings}`;
   }
 }

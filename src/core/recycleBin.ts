@@ -89,6 +89,8 @@ function matchesSearch(item: DeletedItem, needle: string): boolean {
 export interface Page<T> {
   rows: T[];
   index: number;
+  /** How many items come before this page's first row. */
+  offset: number;
   count: number;
   total: number;
 }
@@ -96,7 +98,7 @@ export interface Page<T> {
 export function pageOf<T>(items: T[], requested: number, size = PAGE_SIZE): Page<T> {
   const count = Math.max(1, Math.ceil(items.length / size));
   const index = Math.min(Math.max(0, Math.floor(requested) || 0), count - 1);
-  return { rows: items.slice(index * size, (index + 1) * size), index, count, total: items.length };
+  return { rows: items.slice(index * size, (index + 1) * size), index, offset: index * size, count, total: items.length };
 }
 
 export type Lookup =
