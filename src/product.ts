@@ -13,8 +13,6 @@ import { AccessControl, type AccessPolicy } from './core/access';
 import { Gatekeeper } from './core/gatekeeper';
 import { ChangeRequests } from './core/requests';
 import { readFileSync } from 'node:fs';
-import type { Storage } from 'botbuilder';
-import { TurnStateStorage } from './bot/turnStorage';
 import { createAzureStateStore, createFileStateStore, startBlobLease, startLocalLease, type LeaderLease, type StateStore } from './store';
 import type { GraphSettings } from './config';
 import type { RequestRoutes } from './bot/requestRoutes';
@@ -83,12 +81,11 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     bin: gateway,
     writer: gateway,
     audit: gateway,
-    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, { footer }),
+    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, { footer, now: overrides.now ?? (() => new Date()) }),
     log: (event, fields) => logger.info(event, fields),
     now: overrides.now,
   });
   const { app, requestRoutes } = createBotApplication({
-    turnStorage: state.turnStorage,
     poller,
     alertPollSeconds: config.alertPollSeconds,
     partners: gateway,
@@ -216,8 +213,6 @@ async function connectGraph(config: Config, logger: Logger, given: GraphSimulato
 
 interface StateConnection {
   store: StateStore;
-  /** teams-ai turn state: in the shared account when there is one. */
-  turnStorage?: Storage;
   /** Only the holder polls for deletions. */
   pollLease: LeaderLease;
   description: string;
@@ -239,5 +234,5 @@ async function openState(config: Config, credential: TokenCredential, logger: Lo
     onChange: (leader: boolean) => logger.info(leader ? 'lease.acquired' : 'lease.lost', { lease: 'alert-poller' }),
     log: (event: string, fields: Record<string, unknown>) => logger.debug(event, fields),
   });
-  return { store, turnStorage: new TurnStateStorage(store), pollLease, description: `Azure Storage container ${azure.container}` };
+  return { store, pollLease, description: `Azure Storage container ${azure.container}` };
 }

@@ -7,7 +7,7 @@ import type { ChangeRequests } from '../core/requests';
 import type { Logger } from '../log';
 import { alertCard } from './alertViews';
 import { inConversation } from './proactive';
-import { actorOf, UNKNOWN_USER } from './turn';
+import { commandActor } from './guards';
 import { formatDate, personName, type ViewContext } from './views';
 
 /**
@@ -96,8 +96,8 @@ export class AlertRoutes {
     const reference = TurnContext.getConversationReference(context.activity);
     const key = conversationKey(reference);
     if (command.change) {
-      const actor = actorOf(context);
-      if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
+      const actor = await commandActor(context);
+      if (!actor) return;
       if (command.change === 'off') {
         const removed = await this.deps.poller.unsubscribe(key);
         return void (await context.sendActivity(removed ? 'Alerts are off for this conversation.' : 'This conversation was not subscribed to alerts.'));

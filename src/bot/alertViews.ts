@@ -1,7 +1,7 @@
 import type { AlertCard } from '../core/alertPoller';
 import type { AlertItem } from '../core/alerts';
 import { kindById } from '../core/kinds';
-import { daysLeft } from '../core/model';
+import { daysLeft, RETENTION_DAYS } from '../core/model';
 import { capitalise, clip } from '../core/summaries';
 import { renderCard, type AdaptiveCardJson } from './cards';
 import { formatDate, type ViewContext } from './views';
@@ -12,10 +12,11 @@ const ROWS_SHOWN = 10;
 const OUTCOMES: Record<NonNullable<AlertItem['outcome']>, { text: string; color: string }> = {
   restored: { text: 'Restored since: it is back in the tenant.', color: 'Good' },
   purged: { text: 'Permanently deleted since: it can no longer be restored.', color: 'Attention' },
-  expired: { text: 'Purged after 30 days: it can no longer be restored.', color: 'Attention' },
+  expired: { text: `Purged after ${RETENTION_DAYS} days: it can no longer be restored.`, color: 'Attention' },
 };
 
-export function alertCard(alert: AlertCard, ctx: ViewContext, now: Date = new Date()): AdaptiveCardJson {
+export function alertCard(alert: AlertCard, ctx: ViewContext): AdaptiveCardJson {
+  const now = ctx.now();
   const rows = alert.items.slice(0, ROWS_SHOWN).map((item) => {
     const days = daysLeft(new Date(item.deletedAt), now);
     const outcome = item.outcome && OUTCOMES[item.outcome];

@@ -1,29 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { ActivityTypes, type Storage, type TurnContext } from 'botbuilder';
+import { ActivityTypes, type TurnContext } from 'botbuilder';
 import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
-import { isOpenCommand, MAX_SEARCH_CHARS, parseCommand, type Command } from '../core/commands';
-import { KINDS, kindIdOf } from '../core/kinds';
-import type { KindId } from '../core/model';
-import { describe, findDeleted, listDeleted, ListingSnapshots, type RecycleBin } from '../core/recycleBin';
+import { isOpenCommand, parseCommand, type Command } from '../core/commands';
+import type { RecycleBin } from '../core/recycleBin';
 import type { AccessControl } from '../core/access';
 import type { ChangeRequests } from '../core/requests';
-import { StoreUnavailableError } from '../store';
-import { RequestRoutes } from './requestRoutes';
-import { reply, send } from './turn';
-import { registerGate, requireOperator } from './gate';
 import type { Gatekeeper } from '../core/gatekeeper';
-import { isObjectId } from '../core/model';
-import { clip } from '../core/summaries';
-import { AlertRoutes } from './alertRoutes';
-import { PartnerRoutes } from './partnerRoutes';
 import type { PartnerDirectory } from '../core/partnerChanges';
 import type { AlertPoller } from '../core/alertPoller';
-import { answerSafely, outOfDate, STALE_ITEM_BUTTON, STORE_UNAVAILABLE } from './guards';
+import { clip } from '../core/summaries';
 import { GraphFailure } from '../graph/errors';
 import type { GraphProbe } from '../graph/gateway';
 import type { Logger } from '../log';
-import type { AdaptiveCardJson } from './cards';
-import { chooseKindCard, describeError, detailsCard, failureCard, helpCard, listCard, statusCard, type ListQuery, type ViewContext } from './views';
+import { StoreUnavailableError } from '../store/port';
+import { AlertRoutes } from './alertRoutes';
+import { BrowseRoutes } from './browseRoutes';
+import { registerGate, requireOperator } from './gate';
+import { outOfDate, STORE_UNAVAILABLE } from './guards';
+import { PartnerRoutes } from './partnerRoutes';
+import { RequestRoutes } from './requestRoutes';
+import { reply, send } from './turn';
+import { failureCard, type ViewContext } from './views';
 
 /**
  * The Teams edge: teams-ai routes that translate activities into domain calls and
@@ -33,8 +30,6 @@ import { chooseKindCard, describeError, detailsCard, failureCard, helpCard, list
 export interface BotDependencies {
   adapter: TeamsAdapter;
   botAppId?: string;
-  /** teams-ai turn state storage (Azure Blobs when state is shared). */
-  turnStorage?: Storage;
   recycleBin: RecycleBin;
   requests: ChangeRequests;
   access: AccessControl;
@@ -62,15 +57,16 @@ export function cardFooter(mode: 'demo' | 'tenant', unauthenticatedBot: boolean)
   return unauthenticatedBot ? UNAUTHENTICATED_FOOTER : '';
 }
 
+/** One handler per command type: a command without a handler does not compile. */
+type CommandHandlers = { [K in Command['type']]: (context: TurnContext, command: Extract<Command, { type: K }>) => Promise<void> };
+
 export function createBotApplication(deps: BotDependencies): { app: Application<TurnState>; requestRoutes: RequestRoutes } {
   const { logger } = deps;
-  const now = deps.now ?? (() => new Date());
-  const view: ViewContext = { footer: cardFooter(deps.mode, deps.unauthenticatedBot) };
-  const listingSnapshots = new ListingSnapshots();
+  const view: ViewContext = { footer: cardFooter(deps.mode, deps.unauthenticatedBot), now: deps.now ?? (() => new Date()) };
   const app = new Application<TurnState>({
     adapter: deps.adapter,
     botAppId: deps.botAppId,
-    storage: deps.turnStorage,
+    // No route keeps turn state, so none is stored: without a storage teams-ai reads and writes nothing.
     startTypingTimer: false,
     removeRecipientMention: true,
   });
@@ -83,6 +79,48 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
       await context.sendActivity('Hi! I list soft-deleted Entra policies (Conditional Access, named locations, cross-tenant partners) and explain them. Type `help` to see what I can do.');
     }
   });
+
+  const browseRoutes = new BrowseRoutes({
+    recycleBin: deps.recycleBin,
+    poller: deps.poller,
+    alertPollSeconds: deps.alertPollSeconds,
+    probeGraph: deps.probeGraph,
+    mode: deps.mode,
+    unauthenticatedBot: deps.unauthenticatedBot,
+    allowedTenantId: deps.allowedTenantId,
+    logger,
+    view,
+  });
+  browseRoutes.register(app);
+  const requestRoutes = new RequestRoutes({
+    adapter: deps.adapter,
+    botAppId: deps.botAppId,
+    requests: deps.requests,
+    access: deps.access,
+    logger,
+    view,
+  });
+  requestRoutes.register(app);
+  const alertRoutes = new AlertRoutes({ poller: deps.poller, requests: deps.requests, logger, pollSeconds: deps.alertPollSeconds });
+  alertRoutes.register(app);
+  const partnerRoutes = new PartnerRoutes({ partners: deps.partners, requests: deps.requests, requestCards: requestRoutes, view, logger });
+  partnerRoutes.register(app);
+
+  const commands: CommandHandlers = {
+    help: (context) => browseRoutes.helpCommand(context),
+    deleted: (context, command) => browseRoutes.deletedCommand(context, command),
+    show: (context, command) => browseRoutes.showCommand(context, command),
+    status: (context) => browseRoutes.statusCommand(context),
+    restore: (context, command) => requestRoutes.restoreCommand(context, command),
+    pending: (context) => requestRoutes.pendingCommand(context),
+    audit: (context, command) => requestRoutes.auditCommand(context, command.count),
+    cancel: (context, command) => requestRoutes.cancelCommand(context, command.requestId),
+    alerts: (context, command) => alertRoutes.alertsCommand(context, command),
+    partners: (context, command) => partnerRoutes.partnersCommand(context, command.search),
+    partner: (context, command) => partnerRoutes.partnerCommand(context, command),
+  };
+  // TypeScript cannot correlate a union value with the handler of its own member; the map's type guarantees they match.
+  const runCommand = (context: TurnContext, command: Command) => (commands[command.type] as (context: TurnContext, command: Command) => Promise<void>)(context, command);
 
   app.activity(ActivityTypes.Message, async (context) => {
     const parsed = parseCommand(typeof context.activity.text === 'string' ? context.activity.text : '');
@@ -98,110 +136,22 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     await guarded(context, () => runCommand(context, command));
   });
 
-  app.adaptiveCards.actionExecute<{ kind?: string; search?: string; page?: string | number }>('list.page', async (context, _state, data) => {
-    const kind = data.kind === 'all' || !data.kind ? 'all' : kindIdOf(data.kind);
-    if (!kind) return outOfDate(logger, 'list.page', 'That list button is out of date. Type `deleted` for a fresh list.');
-    const query: ListQuery = { kind, search: typeof data.search === 'string' ? clip(data.search, MAX_SEARCH_CHARS) : '' };
-    return answerSafely(logger, () => buildList(context, query, Number(data.page) || 0, 'snapshot'));
-  });
-
-  app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.show', async (context, _state, data) => {
-    const kind = kindIdOf(data.kind);
-    if (!kind || !isObjectId(data.id)) return outOfDate(logger, 'item.show', STALE_ITEM_BUTTON);
-    const id = data.id;
-    return answerSafely(logger, async () => {
-      await send(context, await buildShow(id, kind));
-      return 'Details posted below.';
-    });
-  });
-
-  const requestRoutes = new RequestRoutes({
-    adapter: deps.adapter,
-    botAppId: deps.botAppId,
-    requests: deps.requests,
-    access: deps.access,
-    logger,
-    view,
-  });
-  requestRoutes.register(app);
-  const alertRoutes = new AlertRoutes({ poller: deps.poller, requests: deps.requests, logger, pollSeconds: deps.alertPollSeconds });
-  alertRoutes.register(app);
-  const partnerRoutes = new PartnerRoutes({ partners: deps.partners, requests: deps.requests, requestRoutes, view, logger });
-  partnerRoutes.register(app);
-
   // Registered last: buttons from an older build or a forged invoke get an answer, not an error.
   app.adaptiveCards.actionExecute(/.*/, async (context) => outOfDate(logger, String(context.activity.value?.action?.verb).slice(0, 40), 'That button is out of date. Type `help` to see what I can do now.'));
 
   app.error(async (context, error) => {
     const reference = randomUUID();
     logger.error('turn.error', { reference, error });
-    // Turn state is read before any route runs, so an unreachable store surfaces here too.
+    // The gate audits refusals before any route runs, so an unreachable store surfaces here too.
     await reply(context, error instanceof StoreUnavailableError ? STORE_UNAVAILABLE : `Something went wrong on my side (reference ${reference}). Nothing was changed.`);
   });
 
-  async function runCommand(context: TurnContext, command: Command): Promise<unknown> {
-    switch (command.type) {
-      case 'help':
-        return send(context, helpCard(view));
-      case 'deleted': {
-        const kind = command.kinds.length === 1 ? command.kinds[0] : 'all';
-        return send(context, await buildList(context, { kind, search: command.search }, 0, 'fresh'));
-      }
-      case 'show':
-        return send(context, await buildShow(command.id, command.kind));
-      case 'status':
-        return send(
-          context,
-          statusCard({ mode: deps.mode, unauthenticatedBot: deps.unauthenticatedBot, configuredTenantId: deps.allowedTenantId, probe: await deps.probeGraph(), alerts: { pollSeconds: deps.alertPollSeconds, state: await deps.poller.state() } }, view),
-        );
-      case 'restore':
-        return requestRoutes.restoreCommand(context, command);
-      case 'pending':
-        return requestRoutes.pendingCommand(context);
-      case 'audit':
-        return requestRoutes.auditCommand(context, command.count);
-      case 'cancel':
-        return requestRoutes.cancelCommand(context, command.requestId);
-      case 'alerts':
-        return alertRoutes.alertsCommand(context, command);
-      case 'partners':
-        return partnerRoutes.partnersCommand(context, command.search);
-      case 'partner':
-        return partnerRoutes.partnerCommand(context, command);
-    }
-  }
-
-  /** A typed `deleted` lists afresh; Next / Previous reuse that listing while it is recent. */
-  async function buildList(context: TurnContext, query: ListQuery, page: number, source: 'fresh' | 'snapshot'): Promise<AdaptiveCardJson> {
-    const kinds = query.kind === 'all' ? KINDS.map((k) => k.id) : [query.kind];
-    const key = JSON.stringify([context.activity.conversation?.id, query.kind, query.search]);
-    const kept = source === 'snapshot' ? listingSnapshots.get(key) : undefined;
-    if (kept) return listCard(kept, query, page, view);
-    const listing = await listDeleted(deps.recycleBin, kinds, query.search, now());
-    // When every kind failed there is nothing to list: show the failure itself.
-    if (listing.failures.length === kinds.length && listing.failures[0].error instanceof GraphFailure) {
-      return failureCard(listing.failures[0].error, view);
-    }
-    listingSnapshots.put(key, listing);
-    return listCard(listing, query, page, view);
-  }
-
-  async function buildShow(id: string, kind: KindId | undefined): Promise<AdaptiveCardJson | string> {
-    const lookup = await findDeleted(deps.recycleBin, id, kind, now());
-    if (lookup.found === 'several') return chooseKindCard(id, lookup.items, view);
-    if (lookup.found === 'one') return detailsCard(await describe(deps.recycleBin, lookup.item, now()), view);
-    const graphFailure = lookup.failures.find((f) => f.error instanceof GraphFailure)?.error as GraphFailure | undefined;
-    if (graphFailure && lookup.failures.length === (kind ? 1 : KINDS.length)) return failureCard(graphFailure, view);
-    const warnings = lookup.failures.map((f) => `\n\n⚠️ ${describeError(f.error)}`).join('');
-    return `No deleted item has the id ${id}. It may have been restored, purged after 30 days, or never deleted. Type \`deleted\` to see what is in the recycle bin.${warnings}`;
-  }
-
   /** Runs a message handler; Graph failures become a card, anything else a friendly line. */
-  async function guarded(context: TurnContext, work: () => Promise<unknown>): Promise<unknown> {
+  async function guarded(context: TurnContext, work: () => Promise<void>): Promise<void> {
     try {
       await work();
     } catch (error) {
-      if (error instanceof GraphFailure) return send(context, failureCard(error, view));
+      if (error instanceof GraphFailure) return void (await send(context, failureCard(error, view)));
       if (error instanceof StoreUnavailableError) return void (await context.sendActivity(STORE_UNAVAILABLE));
       throw error;
     }

@@ -1,9 +1,10 @@
 import { TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
+import type { Actor } from '../core/access';
 import { isObjectId } from '../core/model';
-import { MAX_SEARCH_CHARS } from '../core/commands';
+import { MAX_SEARCH_CHARS, type Command } from '../core/commands';
 import { clip } from '../core/summaries';
-import { outOfDate } from './guards';
+import { commandActor, outOfDate, withActor } from './guards';
 import type { Logger } from '../log';
 import type { PartnerChangeInput, PartnerDirectory } from '../core/partnerChanges';
 import { settingsFromForm, type PartnerConfiguration } from '../core/partnerSettings';
@@ -11,7 +12,7 @@ import { capText, type ChangeRequests } from '../core/requests';
 import type { AdaptiveCardJson } from './cards';
 import { partnerCard, partnerEditCard, partnersCard } from './partnerViews';
 import type { RequestRoutes } from './requestRoutes';
-import { actorOf, send, tenantOf, UNKNOWN_USER } from './turn';
+import { send, tenantOf } from './turn';
 import type { ViewContext } from './views';
 
 /**
@@ -20,12 +21,19 @@ import type { ViewContext } from './views';
  */
 export class PartnerRoutes {
   constructor(
-    private readonly deps: { partners: PartnerDirectory; requests: ChangeRequests; requestRoutes: RequestRoutes; view: ViewContext; logger: Logger },
+    private readonly deps: {
+      partners: PartnerDirectory;
+      requests: ChangeRequests;
+      /** A partner change is a request: its approval card is posted like any other. */
+      requestCards: Pick<RequestRoutes, 'adopt' | 'publish'>;
+      view: ViewContext;
+      logger: Logger;
+    },
   ) {}
 
   register(app: Application<TurnState>): void {
     app.adaptiveCards.actionExecute<{ search?: string; page?: string | number }>('partners.page', (context, _state, data) =>
-      this.deps.requestRoutes.withActor(context, async () => this.list(typeof data.search === 'string' ? clip(data.search, MAX_SEARCH_CHARS) : '', Number(data.page) || 0)),
+      withActor(context, this.deps.logger, async () => this.list(typeof data.search === 'string' ? clip(data.search, MAX_SEARCH_CHARS) : '', Number(data.page) || 0)),
     );
     app.adaptiveCards.actionExecute<{ tenantId?: string }>('partner.show', (context, _state, data) =>
       this.withPartner(context, data.tenantId, async (configuration) => {
@@ -40,11 +48,11 @@ export class PartnerRoutes {
       }),
     );
     app.adaptiveCards.actionExecute<Record<string, unknown> & { tenantId?: string; reason?: string }>('partner.submit', (context, _state, data) =>
-      this.withPartner(context, data.tenantId, async (configuration, tenantId) => {
+      this.withPartner(context, data.tenantId, async (configuration, tenantId, actor) => {
         const settings = settingsFromForm(data, configuration);
         if (settings.length === 0) return 'Nothing was changed in the form, so there is nothing to approve.';
-        const created = await this.request(context, { type: 'set', tenantId, settings }, capText(data.reason));
-        return typeof created === 'string' ? created : this.deps.requestRoutes.adopt(context, created);
+        const created = await this.request(context, actor, { type: 'set', tenantId, settings }, capText(data.reason));
+        return typeof created === 'string' ? created : this.deps.requestCards.adopt(context, created);
       }),
     );
   }
@@ -53,26 +61,33 @@ export class PartnerRoutes {
     await send(context, await this.list(search, 0));
   }
 
-  async partnerCommand(context: TurnContext, command: { action: string; tenantId: string } & Partial<{ serviceProvider: boolean; settings: string[]; reason: string }>): Promise<void> {
-    if (command.action === 'show' || command.action === 'edit') {
-      const configuration = await this.configuration(command.tenantId);
-      if (!configuration) return void (await context.sendActivity(noConfiguration(command.tenantId)));
-      return void (await send(context, command.action === 'show' ? partnerCard(configuration, this.deps.view) : partnerEditCard(configuration, this.deps.view)));
+  async partnerCommand(context: TurnContext, command: Extract<Command, { type: 'partner' }>): Promise<void> {
+    let change: PartnerChangeInput;
+    switch (command.action) {
+      case 'show':
+      case 'edit': {
+        const configuration = await this.configuration(command.tenantId);
+        if (!configuration) return void (await context.sendActivity(noConfiguration(command.tenantId)));
+        return void (await send(context, command.action === 'show' ? partnerCard(configuration, this.deps.view) : partnerEditCard(configuration, this.deps.view)));
+      }
+      case 'add':
+        change = { type: 'add', tenantId: command.tenantId, serviceProvider: command.serviceProvider };
+        break;
+      case 'set':
+        change = { type: 'set', tenantId: command.tenantId, settings: command.settings };
+        break;
+      case 'remove':
+        change = { type: 'remove', tenantId: command.tenantId };
+        break;
     }
-    const change: PartnerChangeInput =
-      command.action === 'add'
-        ? { type: 'add', tenantId: command.tenantId, serviceProvider: command.serviceProvider ?? false }
-        : command.action === 'set'
-          ? { type: 'set', tenantId: command.tenantId, settings: command.settings ?? [] }
-          : { type: 'remove', tenantId: command.tenantId };
-    const created = await this.request(context, change, capText(command.reason));
+    const actor = await commandActor(context);
+    if (!actor) return;
+    const created = await this.request(context, actor, change, capText(command.reason));
     if (typeof created === 'string') return void (await context.sendActivity(created));
-    await this.deps.requestRoutes.publish(context, created);
+    await this.deps.requestCards.publish(context, created);
   }
 
-  private async request(context: TurnContext, change: PartnerChangeInput, reason: string) {
-    const actor = actorOf(context);
-    if (!actor) return UNKNOWN_USER;
+  private async request(context: TurnContext, actor: Actor, change: PartnerChangeInput, reason: string) {
     const created = await this.deps.requests.requestPartnerChange({ actor, change, reason, tenantId: tenantOf(context), conversation: TurnContext.getConversationReference(context.activity) });
     return created.ok ? created.value : created.message;
   }
@@ -93,13 +108,13 @@ export class PartnerRoutes {
   private withPartner(
     context: TurnContext,
     tenantId: unknown,
-    work: (configuration: PartnerConfiguration, tenantId: string) => Promise<AdaptiveCardJson | string>,
+    work: (configuration: PartnerConfiguration, tenantId: string, actor: Actor) => Promise<AdaptiveCardJson | string>,
   ): Promise<AdaptiveCardJson | string> {
-    return this.deps.requestRoutes.withActor(context, async () => {
+    return withActor(context, this.deps.logger, async (actor) => {
       if (!isObjectId(tenantId)) return outOfDate(this.deps.logger, 'partner', 'That button is out of date. Type `partners` for a fresh list.');
       const configuration = await this.configuration(tenantId);
       if (!configuration) return noConfiguration(tenantId);
-      return work(configuration, tenantId);
+      return work(configuration, tenantId, actor);
     });
   }
 }

@@ -4,7 +4,7 @@ import { pageOf } from '../core/recycleBin';
 import { summarisePartner, summariseSyncPartner } from '../core/summaries';
 import { clip } from '../core/summaries';
 import { renderCard, type AdaptiveCardJson } from './cards';
-import type { ViewContext } from './views';
+import { pageRangeText, type ViewContext } from './views';
 
 /** Cards for live cross-tenant partner configurations. */
 
@@ -13,7 +13,7 @@ export function partnersCard(partners: PartnerConfiguration[], search: string, r
   return renderCard('partnersList', {
     footer: ctx.footer,
     title: search ? `Partner configurations matching "${clip(search, 60)}"` : 'Cross-tenant partner configurations',
-    subtitle: page.total === 0 ? 'None' : `${page.index * 10 + 1}–${page.index * 10 + page.rows.length} of ${page.total}`,
+    subtitle: page.total === 0 ? 'None' : pageRangeText(page),
     emptyText: search ? `No partner configuration matches "${clip(search, 60)}".` : 'This tenant has no partner-specific configurations: every organization gets the default settings.',
     rows: page.rows.map(({ partner, sync }) => {
       const tenantId = String(partner.tenantId ?? '');

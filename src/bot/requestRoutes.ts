@@ -8,8 +8,8 @@ import type { KindId } from '../core/model';
 import { capText, type ChangeRequests } from '../core/requests';
 import type { Logger } from '../log';
 import type { AdaptiveCardJson } from './cards';
-import { answerSafely, outOfDate, STALE_ITEM_BUTTON } from './guards';
-import { actorOf, answerInvoke, send, tenantOf, UNKNOWN_USER, whereOf } from './turn';
+import { commandActor, outOfDate, STALE_ITEM_BUTTON, withActor } from './guards';
+import { answerInvoke, send, tenantOf, whereOf } from './turn';
 import { inConversation } from './proactive';
 import { auditCard, EVERYONE, outcomeNotice, pendingCard, requestCard, restoreFormCard, type RequestViewer } from './requestViews';
 import { chooseKindCard, type ViewContext } from './views';
@@ -43,7 +43,7 @@ export class RequestRoutes {
 
   register(app: Application<TurnState>): void {
     app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.restore', (context, _state, data) =>
-      this.withActor(context, async () => {
+      withActor(context, this.deps.logger, async () => {
         const kind = kindIdOf(data.kind);
         if (!kind || !isObjectId(data.id)) return outOfDate(this.deps.logger, 'item.restore', STALE_ITEM_BUTTON);
         const plan = await this.deps.requests.plan({ kind, id: data.id }, true);
@@ -54,7 +54,7 @@ export class RequestRoutes {
     );
 
     app.adaptiveCards.actionExecute<{ kind?: string; id?: string; reason?: string; reportOnly?: string }>('request.create', (context, _state, data) =>
-      this.withActor(context, async (actor) => {
+      withActor(context, this.deps.logger, async (actor) => {
         const kind = kindIdOf(data.kind);
         if (!kind || !isObjectId(data.id)) return outOfDate(this.deps.logger, 'request.create', STALE_ITEM_BUTTON);
         const created = await this.deps.requests.create({
@@ -112,8 +112,8 @@ export class RequestRoutes {
 
   /** `restore <id> [report-only] [reason]` typed in chat. */
   async restoreCommand(context: TurnContext, command: { id: string; kind?: KindId; reportOnly: boolean; reason: string }): Promise<void> {
-    const actor = actorOf(context);
-    if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
+    const actor = await commandActor(context);
+    if (!actor) return;
     const created = await this.deps.requests.create({
       actor,
       ref: { kind: command.kind, id: command.id },
@@ -148,8 +148,8 @@ export class RequestRoutes {
   }
 
   async cancelCommand(context: TurnContext, requestId: string): Promise<void> {
-    const actor = actorOf(context);
-    if (!actor) return void (await context.sendActivity(UNKNOWN_USER));
+    const actor = await commandActor(context);
+    if (!actor) return;
     const result = await this.deps.requests.cancel(requestId, actor, tenantOf(context), whereOf(context));
     if (!result.ok) return void (await context.sendActivity(result.message));
     await this.updateCard(result.value);
@@ -243,18 +243,12 @@ export class RequestRoutes {
     return '';
   }
 
-  async withActor(context: TurnContext, work: (actor: Actor) => Promise<AdaptiveCardJson | string>): Promise<AdaptiveCardJson | string> {
-    const actor = actorOf(context);
-    if (!actor) return UNKNOWN_USER;
-    return answerSafely(this.deps.logger, () => work(actor));
-  }
-
   private async withRequest(
     context: TurnContext,
     data: { requestId?: string },
     work: (request: ChangeRequest, actor: Actor) => Promise<AdaptiveCardJson | string>,
   ): Promise<AdaptiveCardJson | string> {
-    return this.withActor(context, async (actor) => {
+    return withActor(context, this.deps.logger, async (actor) => {
       const stale = 'That request no longer exists or the button is out of date. Type `pending` to see open requests.';
       if (!isRequestId(data.requestId)) return outOfDate(this.deps.logger, 'request', stale);
       const request = await this.deps.requests.get(data.requestId);

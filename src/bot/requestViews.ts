@@ -32,14 +32,14 @@ export function restoreFormCard(action: RestoreAction, ctx: ViewContext): Adapti
     facts: [
       { label: 'What', value: describe(target) },
       { label: 'Id', value: target.id },
-      { label: 'Purged for good', value: `${isoToText(action.purgesAt)} (${daysText(action.purgesAt)})` },
+      { label: 'Purged for good', value: `${isoToText(action.purgesAt)} (${daysText(action.purgesAt, ctx)})` },
     ],
     dependencies: action.dependencies.map(describe),
     blockers: action.blockers,
   });
 }
 
-const daysText = (purgesAt: string) => daysLeftText(daysUntilPurge(new Date(purgesAt), new Date()));
+const daysText = (purgesAt: string, ctx: ViewContext) => daysLeftText(daysUntilPurge(new Date(purgesAt), ctx.now()));
 
 const STATUS: Record<ChangeRequest['state'], { text: (r: ChangeRequest) => string; color: string }> = {
   pending: { text: (r) => `Waiting for approval (${r.approvals.length} of ${r.requiredApprovals})`, color: 'Warning' },
@@ -94,7 +94,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   ];
   if (restore?.target.kind === 'ca') facts.push({ label: 'Restore into', value: restore.reportOnly ? 'Report-only (nothing enforced until switched on)' : 'The state it was deleted in' });
   if (pending) facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
-  if (pending && restore) facts.push({ label: 'Purged for good', value: `${isoToText(restore.purgesAt)} (${daysText(restore.purgesAt)})` });
+  if (pending && restore) facts.push({ label: 'Purged for good', value: `${isoToText(restore.purgesAt)} (${daysText(restore.purgesAt, ctx)})` });
   if (request.approvals.length > 0) facts.push({ label: 'Approved by', value: names(request) });
   if (request.lapsedApprovals?.length) facts.push({ label: 'No longer counted', value: clip(request.lapsedApprovals.map((a) => `${personName(a.by)} (${a.reason})`).join(', '), 300) });
   const status = STATUS[request.state];

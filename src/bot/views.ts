@@ -1,9 +1,9 @@
 import { COMMANDS } from '../core/commands';
 import type { Actor } from '../core/access';
 import { KINDS, REQUIRED_PERMISSIONS, kindById } from '../core/kinds';
-import type { DeletedItem, KindId } from '../core/model';
+import { RETENTION_DAYS, type DeletedItem, type KindId } from '../core/model';
 import { capitalise, clip, formatDate as formatDateOrUndefined } from '../core/summaries';
-import { pageOf, type DeletedListing, type ItemDetails } from '../core/recycleBin';
+import { pageOf, type DeletedListing, type ItemDetails, type Page } from '../core/recycleBin';
 import { GraphFailure } from '../graph/errors';
 import type { GraphProbe } from '../graph/gateway';
 import type { PollerState } from '../core/alertPoller';
@@ -17,6 +17,8 @@ import { cardBytes, MAX_CARD_BYTES, renderCard, type AdaptiveCardJson } from './
 export interface ViewContext {
   /** Shown at the foot of every card; says when the tenant is simulated. */
   footer: string;
+  /** The product's clock: what "days left" counts from. */
+  now: () => Date;
 }
 
 const NAME_MAX = 160;
@@ -38,6 +40,11 @@ export function personName(actor: Pick<Actor, 'name' | 'nameSource'>): string {
 }
 
 export const formatDate = (date: Date): string => formatDateOrUndefined(date) ?? 'unknown date';
+
+/** "11–20 of 34": which rows of the whole a page shows. */
+export function pageRangeText(page: Page<unknown>): string {
+  return `${page.offset + 1}–${page.offset + page.rows.length} of ${page.total}`;
+}
 
 export function daysLeftText(days: number): string {
   if (days <= 0) return 'last day';
@@ -82,11 +89,11 @@ export function listCard(listing: DeletedListing, query: ListQuery, requestedPag
   const page = pageOf(listing.items, requestedPage);
   const what = query.kind === 'all' ? 'Deleted policies and partners' : `Deleted ${kindById(query.kind).plural}`;
   const search = clip(query.search, 100);
-  const shown = page.total === 0 ? 'nothing' : `${page.index * 10 + 1}–${page.index * 10 + page.rows.length} of ${page.total}`;
+  const shown = page.total === 0 ? 'nothing' : pageRangeText(page);
   return renderCard('deletedList', {
     footer: ctx.footer,
     title: search ? `${what} matching "${search}"` : what,
-    subtitle: `Newest deletion first · showing ${shown} · items are purged 30 days after deletion`,
+    subtitle: `Newest deletion first · showing ${shown} · items are purged ${RETENTION_DAYS} days after deletion`,
     warnings: listing.failures.map((f) => describeError(f.error)),
     emptyText: search ? `No deleted item matches "${search}".` : 'The recycle bin is empty.',
     rows: page.rows.map(itemSummary),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ETagConflictError, type StateStore } from '../store';
+import { ETagConflictError, type StateStore } from '../store/port';
 import type { Actor } from './access';
 import { auditServicesFor, deleterOf, diffSnapshots, sameItem, type AlertItem, type ItemKey, type Snapshot } from './alerts';
 import { KINDS, itemKey, kindById } from './kinds';
@@ -196,7 +196,7 @@ export class AlertPoller {
     await Promise.all(
       KINDS.map(async (kind) => {
         const items: Record<string, { name: string; deletedAt: string }> = {};
-        for (const raw of await this.deps.bin.listDeleted(kind)) {
+        for (const raw of await this.deps.bin.listDeleted(kind.id)) {
           const key = itemKey(kind, raw);
           if (key) items[key] = { name: kind.displayName(raw), deletedAt: typeof raw.deletedDateTime === 'string' ? raw.deletedDateTime : now.toISOString() };
         }

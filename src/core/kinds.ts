@@ -9,7 +9,8 @@ import {
 
 /**
  * The registry of resource kinds. Listing, details, restore, help text and the app
- * manifest are all driven from these entries: adding a kind is adding one entry.
+ * manifest are all driven from these entries: adding a kind is adding one entry here and
+ * its Graph addresses in src/graph/paths.ts.
  */
 export interface ResourceKind {
   id: KindId;
@@ -19,11 +20,6 @@ export interface ResourceKind {
   plural: string;
   /** Words accepted in commands; the first is the canonical one shown in help. */
   aliases: string[];
-  graphVersion: 'beta' | 'v1.0';
-  /** Collection of soft-deleted items, relative to the version root. */
-  deletedItemsPath: string;
-  /** Where the live object with this key lives once restored. */
-  livePath(key: string): string;
   /** Property that identifies an item (partners are keyed by tenant id). */
   key: 'id' | 'tenantId';
   permissions: { read: string; restore: string };
@@ -48,9 +44,6 @@ export const KINDS: readonly ResourceKind[] = [
     label: 'Conditional Access policy',
     plural: 'Conditional Access policies',
     aliases: ['ca', 'policies', 'policy'],
-    graphVersion: 'beta',
-    deletedItemsPath: '/identity/conditionalAccess/deletedItems/policies',
-    livePath: (id) => `/identity/conditionalAccess/policies/${id}`,
     key: 'id',
     permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.ConditionalAccess' },
     audit: { service: 'Conditional Access', deleteActivity: 'Delete conditional access policy', match: 'targetId' },
@@ -63,9 +56,6 @@ export const KINDS: readonly ResourceKind[] = [
     label: 'named location',
     plural: 'named locations',
     aliases: ['locations', 'nl', 'named-locations'],
-    graphVersion: 'beta',
-    deletedItemsPath: '/identity/conditionalAccess/deletedItems/namedLocations',
-    livePath: (id) => `/identity/conditionalAccess/namedLocations/${id}`,
     key: 'id',
     permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.ConditionalAccess' },
     audit: { service: 'Conditional Access', deleteActivity: 'Delete named location', match: 'targetId' },
@@ -78,9 +68,6 @@ export const KINDS: readonly ResourceKind[] = [
     label: 'cross-tenant partner',
     plural: 'cross-tenant access partners',
     aliases: ['partners', 'xtap'],
-    graphVersion: 'beta',
-    deletedItemsPath: '/policies/deletedItems/crossTenantPartners',
-    livePath: (tenantId) => `/policies/crossTenantAccessPolicy/partners/${tenantId}`,
     key: 'tenantId',
     permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.CrossTenantAccess' },
     audit: { service: 'Core Directory', deleteActivity: 'Delete partner specific cross-tenant access setting', match: 'tenantIdProperty' },
@@ -94,9 +81,6 @@ export const KINDS: readonly ResourceKind[] = [
     label: 'identity-sync policy',
     plural: 'cross-tenant identity-sync policies',
     aliases: ['sync'],
-    graphVersion: 'beta',
-    deletedItemsPath: '/policies/deletedItems/crossTenantSyncPolicyPartners',
-    livePath: (tenantId) => `/policies/crossTenantAccessPolicy/partners/${tenantId}/identitySynchronization`,
     key: 'tenantId',
     permissions: { read: 'Policy.Read.All', restore: 'Policy.ReadWrite.CrossTenantAccess' },
     audit: { service: 'Core Directory', deleteActivity: 'Delete a partner cross-tenant identity sync setting', match: 'tenantIdProperty' },

@@ -3,9 +3,9 @@ import { daysLeft, type DeletedItem, type DetailSection, type GraphObject, type 
 
 /** The port through which the domain reads the recycle bins; src/graph implements it. */
 export interface RecycleBin {
-  listDeleted(kind: ResourceKind): Promise<GraphObject[]>;
+  listDeleted(kind: KindId): Promise<GraphObject[]>;
   /** Undefined when no deleted item of that kind has the id. */
-  getDeleted(kind: ResourceKind, id: string): Promise<GraphObject | undefined>;
+  getDeleted(kind: KindId, id: string): Promise<GraphObject | undefined>;
 }
 
 export interface KindFailure {
@@ -35,7 +35,7 @@ export function toDeletedItem(kind: ResourceKind, raw: GraphObject, now: Date): 
 
 /** Deleted items of the given kinds, newest deletion first, filtered by free text. */
 export async function listDeleted(bin: RecycleBin, kinds: KindId[], search: string, now: Date): Promise<DeletedListing> {
-  const results = await Promise.allSettled(kinds.map((id) => bin.listDeleted(kindById(id))));
+  const results = await Promise.allSettled(kinds.map((id) => bin.listDeleted(id)));
   const items: DeletedItem[] = [];
   const failures: KindFailure[] = [];
   results.forEach((result, index) => {
@@ -89,6 +89,8 @@ function matchesSearch(item: DeletedItem, needle: string): boolean {
 export interface Page<T> {
   rows: T[];
   index: number;
+  /** How many items come before this page's first row. */
+  offset: number;
   count: number;
   total: number;
 }
@@ -96,7 +98,7 @@ export interface Page<T> {
 export function pageOf<T>(items: T[], requested: number, size = PAGE_SIZE): Page<T> {
   const count = Math.max(1, Math.ceil(items.length / size));
   const index = Math.min(Math.max(0, Math.floor(requested) || 0), count - 1);
-  return { rows: items.slice(index * size, (index + 1) * size), index, count, total: items.length };
+  return { rows: items.slice(index * size, (index + 1) * size), index, offset: index * size, count, total: items.length };
 }
 
 export type Lookup =
@@ -110,7 +112,7 @@ export type Lookup =
  */
 export async function findDeleted(bin: RecycleBin, id: string, kind: KindId | undefined, now: Date): Promise<Lookup> {
   const candidates = kind ? [kindById(kind)] : [...KINDS];
-  const results = await Promise.allSettled(candidates.map((k) => bin.getDeleted(k, id)));
+  const results = await Promise.allSettled(candidates.map((k) => bin.getDeleted(k.id, id)));
   const items: DeletedItem[] = [];
   const failures: KindFailure[] = [];
   results.forEach((result, index) => {
@@ -140,7 +142,7 @@ export interface ItemDetails {
 export async function describe(bin: RecycleBin, item: DeletedItem, now: Date): Promise<ItemDetails> {
   const kind = kindById(item.kind);
   const refs = kind.references(item.raw);
-  const results = await Promise.allSettled(refs.map((ref) => bin.getDeleted(kindById(ref.kind), ref.id)));
+  const results = await Promise.allSettled(refs.map((ref) => bin.getDeleted(ref.kind, ref.id)));
   const references: ReferenceStatus[] = [];
   const failures: KindFailure[] = [];
   results.forEach((result, index) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ETagConflictError, type AuditEntry, type StateStore, type StoredRecord } from '../store';
+import { ETagConflictError, type AuditEntry, type StateStore, type StoredRecord } from '../store/port';
 import type { AccessControl, Actor, Role, Where } from './access';
 import type { Gatekeeper } from './gatekeeper';
 import { executePartnerChange, partnerChangeApplied, planPartnerChange, type PartnerChangeInput, type PartnerDirectory } from './partnerChanges';
@@ -128,7 +128,7 @@ export class ChangeRequests {
     const blockers: string[] = [];
     for (const dependency of kind.references(item.raw)) {
       const depKind = kindById(dependency.kind);
-      const deleted = await this.deps.bin.getDeleted(depKind, dependency.id);
+      const deleted = await this.deps.bin.getDeleted(dependency.kind, dependency.id);
       if (deleted) {
         dependencies.push({ ...dependency, name: toDeletedItem(depKind, deleted, now).name });
       } else if (!(await this.deps.writer.getLive(dependency))) {
@@ -322,7 +322,7 @@ export class ChangeRequests {
       let done = false;
       try {
         done = request.action.type === 'restore'
-          ? (await this.deps.bin.getDeleted(kindById(target.kind), target.id)) === undefined && (await this.deps.writer.getLive(target)) !== undefined
+          ? (await this.deps.bin.getDeleted(target.kind, target.id)) === undefined && (await this.deps.writer.getLive(target)) !== undefined
           : await partnerChangeApplied(request.action, this.deps.partners);
       } catch {
         done = false;

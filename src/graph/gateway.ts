@@ -2,9 +2,9 @@ import type { TokenCredential } from '@azure/identity';
 import { AuthenticationHandler, Client, GraphError, PageIterator, ResponseType, RetryHandler, RetryHandlerOptions, type PageCollection } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { GraphSettings } from '../config';
-import { kindById, type ResourceKind } from '../core/kinds';
+import { kindById } from '../core/kinds';
 import type { RecycleBin } from '../core/recycleBin';
-import { InvalidKeyError, isUserId, requireObjectId, type GraphObject, type ItemRef } from '../core/model';
+import { InvalidKeyError, isUserId, requireObjectId, type GraphObject, type ItemRef, type KindId } from '../core/model';
 import type { MembershipDirectory, PeopleDirectory } from '../core/access';
 import type { RecycleBinWriter } from '../core/requests';
 import type { AuditSource } from '../core/alertPoller';
@@ -12,6 +12,7 @@ import type { PartnerDirectory } from '../core/partnerChanges';
 import type { Logger } from '../log';
 import { readTokenClaims, type TokenClaims } from './credential';
 import { toGraphFailure, type GraphFailure } from './errors';
+import { DIRECTORY_AUDITS_PATH, KIND_PATHS, LIVE_WRITE_VERSION, partnerPath, PARTNERS_PATH, partnerSyncPath, userPath } from './paths';
 import { CallBudget, HttpsTransport, remainingBudget } from './transport';
 
 /** Every id goes into a URL only after it is checked to be a GUID (then encoded anyway). */
@@ -21,12 +22,7 @@ const userSegment = (id: string): string => {
   return encodeURIComponent(id);
 };
 
-/**
- * The only module that knows Graph URLs. The rest of the bot asks for "deleted items of
- * kind K" or "item K/id" and gets plain objects or a GraphFailure.
- */
 const RETRY_DELAY_SECONDS = 1;
-const PARTNERS = '/policies/crossTenantAccessPolicy/partners';
 type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /**
@@ -56,6 +52,10 @@ export interface GraphGatewayOptions {
   trustedCaPem?: string;
 }
 
+/**
+ * The only caller of Graph (addresses in ./paths). The rest of the bot asks for "deleted
+ * items of kind K" or "item K/id" and gets plain objects or a GraphFailure.
+ */
 export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory, PeopleDirectory, AuditSource, PartnerDirectory {
   private readonly client: Client;
   private readonly transport: HttpsTransport;
@@ -91,20 +91,25 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
     });
   }
 
-  async listDeleted(kind: ResourceKind): Promise<GraphObject[]> {
+  async listDeleted(kindId: KindId): Promise<GraphObject[]> {
+    const kind = kindById(kindId);
+    const paths = KIND_PATHS[kindId];
     return this.call({ operation: `list deleted ${kind.plural}`, permission: kind.permissions.read }, async () => {
-      return this.allPages(await this.client.api(kind.deletedItemsPath).version(kind.graphVersion).get());
+      return this.allPages(await this.client.api(paths.deletedItems).version(paths.version).get());
     });
   }
 
-  async getDeleted(kind: ResourceKind, id: string): Promise<GraphObject | undefined> {
-    return this.getOrUndefined(`read deleted ${kind.label} ${id}`, kind.permissions.read, `${kind.deletedItemsPath}/${segment(id)}`, kind.graphVersion);
+  async getDeleted(kindId: KindId, id: string): Promise<GraphObject | undefined> {
+    const kind = kindById(kindId);
+    const paths = KIND_PATHS[kindId];
+    return this.getOrUndefined(`read deleted ${kind.label} ${id}`, kind.permissions.read, `${paths.deletedItems}/${segment(id)}`, paths.version);
   }
 
   async restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }> {
     const kind = kindById(ref.kind);
+    const paths = KIND_PATHS[ref.kind];
     return this.call({ operation: `restore ${kind.label} ${ref.id}`, permission: kind.permissions.restore }, async () => {
-      const { body, requestId } = await this.send('POST', `${kind.deletedItemsPath}/${segment(ref.id)}/restore`, kind.graphVersion);
+      const { body, requestId } = await this.send('POST', `${paths.deletedItems}/${segment(ref.id)}/restore`, paths.version);
       return { item: body ?? {}, requestId };
     });
   }
@@ -112,56 +117,57 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
   async setReportOnly(policyId: string): Promise<{ requestId?: string }> {
     const kind = kindById('ca');
     return this.call({ operation: `switch Conditional Access policy ${policyId} to report-only`, permission: kind.permissions.restore }, async () => {
-      const { requestId } = await this.send('PATCH', kind.livePath(segment(policyId)), 'v1.0', { state: 'enabledForReportingButNotEnforced' });
+      const { requestId } = await this.send('PATCH', KIND_PATHS.ca.live(segment(policyId)), LIVE_WRITE_VERSION, { state: 'enabledForReportingButNotEnforced' });
       return { requestId };
     });
   }
 
   async getLive(ref: ItemRef): Promise<GraphObject | undefined> {
     const kind = kindById(ref.kind);
-    return this.getOrUndefined(`read ${kind.label} ${ref.id}`, kind.permissions.read, kind.livePath(segment(ref.id)), kind.graphVersion);
+    const paths = KIND_PATHS[ref.kind];
+    return this.getOrUndefined(`read ${kind.label} ${ref.id}`, kind.permissions.read, paths.live(segment(ref.id)), paths.version);
   }
 
   // ---- live cross-tenant partner configurations -------------------------------------
 
   async listPartners(): Promise<GraphObject[]> {
     return this.call({ operation: 'list cross-tenant partner configurations', permission: 'Policy.Read.All' }, async () =>
-      this.allPages(await this.client.api(PARTNERS).get()),
+      this.allPages(await this.client.api(PARTNERS_PATH).get()),
     );
   }
 
   async getPartner(tenantId: string): Promise<GraphObject | undefined> {
-    return this.getOrUndefined(`read the partner configuration of ${tenantId}`, 'Policy.Read.All', `${PARTNERS}/${segment(tenantId)}`);
+    return this.getOrUndefined(`read the partner configuration of ${tenantId}`, 'Policy.Read.All', partnerPath(segment(tenantId)));
   }
 
   async getPartnerSync(tenantId: string): Promise<GraphObject | undefined> {
-    return this.getOrUndefined(`read the identity-sync policy of ${tenantId}`, 'Policy.Read.All', `${PARTNERS}/${segment(tenantId)}/identitySynchronization`);
+    return this.getOrUndefined(`read the identity-sync policy of ${tenantId}`, 'Policy.Read.All', partnerSyncPath(segment(tenantId)));
   }
 
   async createPartner(body: GraphObject): Promise<{ requestId?: string }> {
     requireObjectId(body.tenantId);
-    return this.write(`create the partner configuration of ${String(body.tenantId)}`, 'POST', PARTNERS, body);
+    return this.write(`create the partner configuration of ${String(body.tenantId)}`, 'POST', PARTNERS_PATH, body);
   }
 
   async patchPartner(tenantId: string, body: GraphObject): Promise<{ requestId?: string }> {
-    return this.write(`update the partner configuration of ${tenantId}`, 'PATCH', `${PARTNERS}/${segment(tenantId)}`, body);
+    return this.write(`update the partner configuration of ${tenantId}`, 'PATCH', partnerPath(segment(tenantId)), body);
   }
 
   async putPartnerSync(tenantId: string, body: GraphObject): Promise<{ requestId?: string }> {
-    return this.write(`set the identity-sync policy of ${tenantId}`, 'PUT', `${PARTNERS}/${segment(tenantId)}/identitySynchronization`, body);
+    return this.write(`set the identity-sync policy of ${tenantId}`, 'PUT', partnerSyncPath(segment(tenantId)), body);
   }
 
   async deletePartnerSync(tenantId: string): Promise<{ requestId?: string }> {
-    return this.write(`delete the identity-sync policy of ${tenantId}`, 'DELETE', `${PARTNERS}/${segment(tenantId)}/identitySynchronization`);
+    return this.write(`delete the identity-sync policy of ${tenantId}`, 'DELETE', partnerSyncPath(segment(tenantId)));
   }
 
   async deletePartner(tenantId: string): Promise<{ requestId?: string }> {
-    return this.write(`delete the partner configuration of ${tenantId}`, 'DELETE', `${PARTNERS}/${segment(tenantId)}`);
+    return this.write(`delete the partner configuration of ${tenantId}`, 'DELETE', partnerPath(segment(tenantId)));
   }
 
   private write(operation: string, method: WriteMethod, path: string, body?: GraphObject): Promise<{ requestId?: string }> {
     return this.call({ operation, permission: 'Policy.ReadWrite.CrossTenantAccess' }, async () => {
-      const { requestId } = await this.send(method, path, 'v1.0', body);
+      const { requestId } = await this.send(method, path, LIVE_WRITE_VERSION, body);
       return { requestId };
     });
   }
@@ -181,20 +187,20 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
   async directoryAudits(service: string, since: Date): Promise<GraphObject[]> {
     return this.call({ operation: `read the ${service} audit log`, permission: 'AuditLog.Read.All' }, async () => {
       const filter = `loggedByService eq '${service.replace(/'/g, "''")}' and activityDateTime ge ${since.toISOString()}`;
-      return this.allPages(await this.client.api('/auditLogs/directoryAudits').filter(filter).get());
+      return this.allPages(await this.client.api(DIRECTORY_AUDITS_PATH).filter(filter).get());
     });
   }
 
   async memberGroups(userId: string, groupIds: string[]): Promise<string[]> {
     return this.call({ operation: 'check the group membership of the user', permission: 'GroupMember.Read.All' }, async () => {
-      const answer = (await this.client.api(`/users/${userSegment(userId)}/checkMemberGroups`).post({ groupIds })) as { value?: unknown };
+      const answer = (await this.client.api(`${userPath(userSegment(userId))}/checkMemberGroups`).post({ groupIds })) as { value?: unknown };
       return Array.isArray(answer.value) ? answer.value.filter((id): id is string => typeof id === 'string') : [];
     });
   }
 
   /** A user's display name from the directory (User.ReadBasic.All), or undefined when there is no such user. */
   async displayNameOf(userId: string): Promise<string | undefined> {
-    const path = `/users/${userSegment(userId)}`;
+    const path = userPath(userSegment(userId));
     return this.call({ operation: 'read the name of the user', permission: 'User.ReadBasic.All' }, async () => {
       try {
         const user = (await this.client.api(path).select('displayName').get()) as { displayName?: unknown };
@@ -246,7 +252,7 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
       if (!token) throw new Error('the credential returned no token');
       const claims = readTokenClaims(token.token);
       try {
-        await this.client.api('/policies/crossTenantAccessPolicy/partners').top(1).get();
+        await this.client.api(PARTNERS_PATH).top(1).get();
         return { endpoint, reachable: true, claims };
       } catch (error) {
         const failure = toGraphFailure(error, { operation: 'read cross-tenant partners', permission: 'Policy.Read.All' });

@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BlobLeaseClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
-import { AzureBlobConnectionOptions, blobPipelineOptions, createBlobContainerClient } from './azure';
+import { AzureBlobConnectionOptions, blobPipelineOptions, createBlobContainerClient } from './azureConnection';
 
 export interface LeaderLease {
   isLeader(): boolean;

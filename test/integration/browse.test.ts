@@ -172,6 +172,25 @@ describe('browsing the recycle bin in Teams', function () {
     assert.ok(bot.simulator.requests.every((r) => r.authorized), 'every request carried a valid token');
   });
 
+  it('keeps no teams-ai turn state: browsing commands and card clicks touch no store key, turns/ included', async () => {
+    const store = bot.product.store;
+    const touched: string[] = [];
+    const spied = { get: store.get, put: store.put, delete: store.delete, list: store.list };
+    for (const name of Object.keys(spied) as (keyof typeof spied)[]) {
+      const original = spied[name] as (key: string, ...rest: unknown[]) => Promise<unknown>;
+      Object.assign(store, { [name]: (key: string, ...rest: unknown[]) => (touched.push(key), original.call(store, key, ...rest)) });
+    }
+    try {
+      await chat.say('help');
+      const list = onlyCard(await chat.say('deleted'));
+      await chat.click(list, 'Details');
+    } finally {
+      Object.assign(store, spied);
+    }
+    // Browsing needs no state at all, so these turns cost no store round trip, turn state included.
+    assert.deepEqual(touched, []);
+  });
+
   it('never writes a token or secret to the log', () => {
     const log = JSON.stringify(bot.logs.entries);
     assert.ok(bot.logs.entries.some((e) => e.event === 'graph.call'), 'Graph calls are logged');

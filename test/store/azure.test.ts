@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, Server, Socket } from 'node:net';
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { AuditEntry, createAzureStateStore, ETagConflictError, StateStore, StoreUnavailableError } from '../../src/store';
-import { AzureStateStoreOptions, recordBlobName } from '../../src/store/azure';
+import type { AzureStateStoreOptions } from '../../src/store/azure';
+import { recordBlobName } from '../../src/store/azureNames';
 import { Azurite, AZURITE_KEY, startAzurite } from '../support/azurite';
 import { describeStateStoreContract, SPECIAL_KEYS } from './contract';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cardBytes, MAX_CARD_BYTES, type AdaptiveCardJson } from '../../src/bot/cards';
 import { chooseKindCard, detailsCard, failureCard, helpCard, listCard, statusCard, type ViewContext } from '../../src/bot/views';
 import { DEMO_FOOTER } from '../../src/bot/app';
-import type { DeletedItem, KindId } from '../../src/core/model';
+import { RETENTION_DAYS, type DeletedItem, type KindId } from '../../src/core/model';
 import type { DeletedListing, ItemDetails } from '../../src/core/recycleBin';
 import { GraphFailure } from '../../src/graph/errors';
 import { alertCard } from '../../src/bot/alertViews';
@@ -15,8 +15,9 @@ const AC = require('adaptivecards/dist/adaptivecards.js');
 
 /** Renders every card the bot sends, with realistic and extreme data, and checks what Teams would choke on. */
 
-const demo: ViewContext = { footer: DEMO_FOOTER };
-const tenant: ViewContext = { footer: '' };
+const now = () => new Date(Date.UTC(2026, 10, 22, 12));
+const demo: ViewContext = { footer: DEMO_FOOTER, now };
+const tenant: ViewContext = { footer: '', now };
 const KINDS: KindId[] = ['ca', 'locations', 'partners', 'sync'];
 const LONG = 'Block legacy authentication for every user except break-glass accounts '.repeat(12);
 const UNICODE = 'Richtlinie für Geräte — 東京オフィス 🚫🔐 ';
@@ -136,6 +137,20 @@ describe('every card the bot can send', () => {
     const json = JSON.stringify(card);
     assert.equal((json.match(/"verb":"item.show"/g) ?? []).length, 10);
     assert.ok(json.includes('Next ▶') && !json.includes('Previous'));
+  });
+
+  it('counts the days left from the product clock, not the machine clock', () => {
+    const deletedAt = '2026-11-22T09:58:00Z';
+    const at = (iso: string): ViewContext => ({ footer: '', now: () => new Date(iso) });
+    const one: AlertCard = { ...alert(1, () => 'CA004'), items: [{ kind: 'ca', key: item(0, '').id, name: 'CA004', deletedAt }] };
+    assert.match(JSON.stringify(alertCard(one, at('2026-11-22T10:00:00Z'))), /29 days left/);
+    assert.match(JSON.stringify(alertCard(one, at('2026-12-17T10:00:00Z'))), /4 days left/);
+  });
+
+  it('pages show the row range and the retention the core defines', () => {
+    const json = JSON.stringify(listCard(listing(25, String), { kind: 'all', search: '' }, 1, demo));
+    assert.ok(json.includes(`11–20 of 25`));
+    assert.ok(json.includes(`purged ${RETENTION_DAYS} days after deletion`));
   });
 
   it('validation catches a broken card (the check itself can fail)', () => {

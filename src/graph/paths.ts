@@ -1,0 +1,51 @@
+import type { KindId } from '../core/model';
+
+/**
+ * Where things live in Microsoft Graph. Keys passed to these functions must already be
+ * checked and URL-encoded by the caller (the gateway does both).
+ */
+
+export type GraphVersion = 'beta' | 'v1.0';
+
+export interface KindPaths {
+  /** Version of the recycle-bin endpoints and live reads for this kind. */
+  version: GraphVersion;
+  /** Collection of soft-deleted items, relative to the version root. */
+  deletedItems: string;
+  /** Where the live object with this key lives once restored. */
+  live(key: string): string;
+}
+
+/** Version of every write to a live object (partner changes, the report-only switch). */
+export const LIVE_WRITE_VERSION: GraphVersion = 'v1.0';
+
+export const PARTNERS_PATH = '/policies/crossTenantAccessPolicy/partners';
+export const partnerPath = (tenantId: string): string => `${PARTNERS_PATH}/${tenantId}`;
+export const partnerSyncPath = (tenantId: string): string => `${partnerPath(tenantId)}/identitySynchronization`;
+
+export const DIRECTORY_AUDITS_PATH = '/auditLogs/directoryAudits';
+export const userPath = (userId: string): string => `/users/${userId}`;
+
+/** One entry per kind: a kind without Graph addresses does not compile. */
+export const KIND_PATHS: Readonly<Record<KindId, KindPaths>> = {
+  ca: {
+    version: 'beta',
+    deletedItems: '/identity/conditionalAccess/deletedItems/policies',
+    live: (id) => `/identity/conditionalAccess/policies/${id}`,
+  },
+  locations: {
+    version: 'beta',
+    deletedItems: '/identity/conditionalAccess/deletedItems/namedLocations',
+    live: (id) => `/identity/conditionalAccess/namedLocations/${id}`,
+  },
+  partners: {
+    version: 'beta',
+    deletedItems: '/policies/deletedItems/crossTenantPartners',
+    live: partnerPath,
+  },
+  sync: {
+    version: 'beta',
+    deletedItems: '/policies/deletedItems/crossTenantSyncPolicyPartners',
+    live: partnerSyncPath,
+  },
+};
