@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { DEMO_IDS, DEMO_USERS, KIND_IDS } from '../../src/simulator';
-import { ALEX, BotHarness, cardReply, cardText, ISAIAH, MEGAN, PATTI, type Card, type Conversation } from '../support/botHarness';
+import { ALEX, BotHarness, cardReply, cardText, ISAIAH, requestIdOf, MEGAN, PATTI, type Card, type Conversation } from '../support/botHarness';
 
 /**
  * Fail-closed under hostile input: several hundred generated activities (forged senders,
@@ -149,9 +149,7 @@ describe('adversarial: the bot fails closed under generated hostile input', func
 
     // A real pending request, asked by Alex, for forged approvals/rejections/cancellations to aim at.
     const asked = cardReply(await bot.conversation('channel', ALEX).say(`restore ${DEMO_IDS.compliantDevicePolicy} seeded for the adversarial run`));
-    const id = /Restore request (R-[2-9A-Z]{7})/.exec(cardText(asked.card))?.[1];
-    assert.ok(id, 'the seeded request has an id');
-    seededRequestId = id;
+    seededRequestId = requestIdOf(asked.card);
   });
 
   after(async () => bot?.stop());
@@ -722,8 +720,7 @@ describe('adversarial: the bot fails closed under generated hostile input', func
     const since = bot.simulator.requests.length;
     const channel = bot.conversation('channel', ALEX);
     const asked = cardReply(await channel.say(`restore ${DEMO_IDS.deletedIpLocation}`));
-    const requestId = /Restore request (R-[2-9A-Z]{7})/.exec(cardText(asked.card))?.[1];
-    assert.ok(requestId, `an approval card: ${cardText(asked.card).slice(0, 300)}`);
+    const requestId = requestIdOf(asked.card);
     const approved = await channel.as(MEGAN).invoke('request.approve', { requestId }, asked.id);
     assert.equal(approved.response.type, 'application/vnd.microsoft.card.adaptive');
     assert.match(cardText(approved.response.value), /Approved by Megan Bowen/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createFileStateStore, StoreUnavailableError } from '../../src/store';
 import { DEMO_IDS } from '../../src/simulator';
-import { ADELE, ALEX, BotHarness, cardReply, cardText, Conversation, ISAIAH, listActions, MEGAN, PATTI, type Card } from '../support/botHarness';
+import { ADELE, ALEX, BotHarness, cardReply, graphWrites, requestIdOf, cardText, Conversation, ISAIAH, listActions, MEGAN, PATTI, type Card } from '../support/botHarness';
 
 /**
  * Four-eyes restores, as a channel would live them: one admin asks, another approves,
@@ -9,13 +9,8 @@ import { ADELE, ALEX, BotHarness, cardReply, cardText, Conversation, ISAIAH, lis
  */
 
 
-function requestIdOf(approvalCard: Card): string {
-  const id = /Restore request (R-[2-9A-Z]{7})/.exec(cardText(approvalCard))?.[1];
-  assert.ok(id, 'the card names its request');
-  return id;
-}
 
-const writes = (bot: BotHarness, since: number) => bot.simulator.requests.slice(since).filter((r) => r.method !== 'GET');
+const writes = (bot: BotHarness, since: number) => graphWrites(bot.simulator, since);
 const restoreCalls = (bot: BotHarness, since = 0) => writes(bot, since).filter((r) => r.method === 'POST' && r.path.endsWith('/restore'));
 
 describe('restoring under four-eyes approval', function () {

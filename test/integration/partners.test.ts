@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DEMO_IDS } from '../../src/simulator';
-import { ALEX, BotHarness, cardReply, cardText, listActions, MEGAN, type Card, type Conversation, type Reply } from '../support/botHarness';
+import { ALEX, BotHarness, cardReply, cardText, graphWrites, requestIdOf, listActions, MEGAN, type Card, type Conversation, type Reply } from '../support/botHarness';
 
 /** Cross-tenant partner configurations: view, and change through the approval flow. */
 
@@ -10,7 +10,6 @@ const NEW_PARTNER = '0e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a21';
 const PARTNERS = '/policies/crossTenantAccessPolicy/partners';
 
 
-const requestIdOf = (c: Card) => /Partner change request (R-[2-9A-Z]{7})/.exec(cardText(c))?.[1] ?? assert.fail('no request id on the card');
 const text = (replies: Reply[]) => replies.map((r) => r.text ?? cardText(r.card)).join('\n');
 
 describe('cross-tenant partners', () => {
@@ -29,8 +28,7 @@ describe('cross-tenant partners', () => {
     const since = bot.simulator.requests.length;
     await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
     await bot.idle();
-    // checkMemberGroups is a read that happens to be a POST.
-    const writes = bot.simulator.requests.slice(since).filter((r) => r.method !== 'GET' && !r.path.endsWith('/checkMemberGroups'));
+    const writes = graphWrites(bot.simulator, since);
     return { asked: cardText(asked.card), final: cardText(bot.connector.updatesOf(asked.id).at(-1)), writes };
   }
 

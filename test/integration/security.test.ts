@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { normaliseText, parseCommand } from '../../src/core/commands';
 import { InvalidKeyError } from '../../src/core/model';
 import { DEMO_IDS } from '../../src/simulator';
-import { ALEX, BotHarness, cardReply, cardText, Conversation, MEGAN, PATTI, type Card } from '../support/botHarness';
+import { ALEX, BotHarness, cardReply, cardText, Conversation, graphWrites, MEGAN, PATTI, requestIdOf } from '../support/botHarness';
 
 /**
  * The fail-closed promises, one finding of the security review each: what is served, who may
@@ -29,8 +29,6 @@ function parsesBeforeWatchdog(texts: string[]): Promise<boolean> {
   });
 }
 
-const requestIdOf = (card: Card) => /request (R-[2-9A-Z]{7})/i.exec(cardText(card))?.[1] ?? assert.fail('the card names its request');
-
 describe('fail closed', function () {
   let bot: BotHarness;
   let channel: Conversation;
@@ -42,7 +40,7 @@ describe('fail closed', function () {
 
   /** Graph requests since `since` that are not the directory lookups every turn may make (names, roles). */
   const businessCalls = (since: number) => bot.simulator.requests.slice(since).filter((r) => !r.path.startsWith('/users/'));
-  const writes = (since: number) => bot.simulator.requests.slice(since).filter((r) => r.method !== 'GET' && !r.path.endsWith('/checkMemberGroups'));
+  const writes = (since: number) => graphWrites(bot.simulator, since);
 
   /** An activity as Teams would send it from this conversation, then changed by `tamper`. */
   function tampered(conversation: Conversation, text: string, tamper: (activity: any) => void): Record<string, unknown> {

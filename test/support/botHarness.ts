@@ -340,3 +340,13 @@ export function cardReply(replies: Reply[]): { card: Card; id: string } {
   assert.equal(withCard.length, 1, `expected one card, got: ${JSON.stringify(replies.map((r) => r.text ?? 'card'))}`);
   return { card: withCard[0].card!, id: withCard[0].id! };
 }
+
+/** The request id an approval card names ("Restore request R-…", "Partner change request R-…"). */
+export function requestIdOf(card: Card): string {
+  return /request (R-[2-9A-Z]{7})/.exec(cardText(card))?.[1] ?? assert.fail(`the card names no request: ${cardText(card).slice(0, 200)}`);
+}
+
+/** Graph requests since `since` that change something (checkMemberGroups is a read sent as POST). */
+export function graphWrites(simulator: GraphSimulator, since = 0) {
+  return simulator.requests.slice(since).filter((r) => r.method !== 'GET' && !r.path.endsWith('/checkMemberGroups'));
+}
