@@ -15,7 +15,7 @@ import type { Logger } from '../log';
 import { StoreUnavailableError } from '../store/port';
 import { AlertRoutes } from './alertRoutes';
 import { BrowseRoutes } from './browseRoutes';
-import { registerGate, requireOperator } from './gate';
+import { registerGate, requireRole } from './gate';
 import { outOfDate, STORE_UNAVAILABLE } from './guards';
 import { PartnerRoutes } from './partnerRoutes';
 import { RequestRoutes } from './requestRoutes';
@@ -132,7 +132,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
       return void (await context.sendActivity(`I don't know "${clip(parsed.word, 40)}".${guess} Type \`help\` for everything I can do.`));
     }
     const { command } = parsed;
-    if (!isOpenCommand(command) && !(await requireOperator(context, { gatekeeper: deps.gatekeeper, logger }, `run \`${command.type}\``))) return;
+    if (!isOpenCommand(command) && !(await requireRole(context, { gatekeeper: deps.gatekeeper, logger }, 'operator', `run \`${command.type}\``))) return;
     await guarded(context, () => runCommand(context, command));
   });
 

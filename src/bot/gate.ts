@@ -1,6 +1,6 @@
 import { ActivityTypes, type TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
-import type { AccessControl } from '../core/access';
+import type { AccessControl, Role } from '../core/access';
 import { admit, type Gatekeeper } from '../core/gatekeeper';
 import type { Logger } from '../log';
 import { GraphFailure } from '../graph/errors';
@@ -50,15 +50,22 @@ export function registerGate(app: Application<TurnState>, deps: GateDependencies
 
     const verb = cardVerb(context);
     if (verb === undefined) return true;
-    return requireOperator(context, deps, `use the "${verb.slice(0, 40)}" button`);
+    const { role, attempted } = CARD_ACTION_ROLES[verb] ?? { role: 'operator', attempted: 'use this button' };
+    return requireRole(context, deps, role, attempted);
   });
 }
+
+/** Buttons that need more than the operator role; every other button needs an operator. */
+const CARD_ACTION_ROLES: Record<string, { role: Role; attempted: string }> = {
+  'request.approve': { role: 'approver', attempted: 'approve requests' },
+  'request.reject': { role: 'approver', attempted: 'reject requests' },
+};
 
 /**
  * Everything past `help` reads or changes tenant data, so it needs at least the operator role,
  * checked before any Graph call on the user's behalf. Answers the user itself when refused.
  */
-export async function requireOperator(context: TurnContext, deps: Pick<GateDependencies, 'gatekeeper' | 'logger'>, attempted: string): Promise<boolean> {
+export async function requireRole(context: TurnContext, deps: Pick<GateDependencies, 'gatekeeper' | 'logger'>, role: Role, attempted: string): Promise<boolean> {
   const actor = actorOf(context);
   if (!actor) {
     deps.logger.warn('activity.refused', { reason: 'unknown-user', attempted });
@@ -68,7 +75,7 @@ export async function requireOperator(context: TurnContext, deps: Pick<GateDepen
   }
   let allowed;
   try {
-    allowed = await deps.gatekeeper.authorize(actor, 'operator', attempted, { where: whereOf(context) });
+    allowed = await deps.gatekeeper.authorize(actor, role, attempted, { where: whereOf(context) });
   } catch (error) {
     // Roles that cannot be checked are not granted: say why (often a missing permission).
     if (!(error instanceof GraphFailure)) throw error;

@@ -167,7 +167,7 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
 
     await ui.clickAs(patti, await approvalCardOf(requestId), 'request.approve', { requestId });
     // The refusal is Patti's answer alone; the playground shows invoke answers in its log panel.
-    const refusal = await ui.openLatestLogResponse('invoke', 'You are not allowed to approve restores');
+    const refusal = await ui.openLatestLogResponse('invoke', 'You are not allowed to approve requests');
     await ui.screenshot('refusal-answer-to-patti', refusal);
 
     assert.match(await ui.textOf(ui.card(requestId)), /Waiting for approval \(0 of 1\)/, 'the card everyone sees is unchanged');
