@@ -3,6 +3,8 @@ import type { Config } from './config';
 
 /** How long the alert poller's lease lasts; another instance takes over within two of these. */
 const POLL_LEASE_SECONDS = 20;
+/** How often every instance sweeps requests: interrupted executions and audit entries left behind. */
+const REQUEST_SWEEP_MS = 60_000;
 import { createBotApplication } from './bot/app';
 import { startBotServer, type BotServer } from './bot/server';
 import { createCredential } from './graph/credential';
@@ -17,7 +19,8 @@ import type { Storage } from 'botbuilder';
 import { TurnStateStorage } from './bot/turnStorage';
 import { createAzureStateStore, createFileStateStore, startBlobLease, startLocalLease, type LeaderLease, type StateStore } from './store';
 import type { GraphSettings } from './config';
-import type { RequestRoutes } from './bot/requestRoutes';
+import { TeamsRequestNotifier } from './bot/requestRoutes';
+import { RequestRunner } from './core/requestRunner';
 import { AlertPoller } from './core/alertPoller';
 import { TeamsAlertNotifier } from './bot/alertRoutes';
 import { cardFooter } from './bot/app';
@@ -35,7 +38,7 @@ export interface Product {
   gateway: GraphGateway;
   simulator?: GraphSimulator;
   store: StateStore;
-  requestRoutes: RequestRoutes;
+  runner: RequestRunner;
   poller: AlertPoller;
   stop(): Promise<void>;
 }
@@ -87,7 +90,9 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     log: (event, fields) => logger.info(event, fields),
     now: overrides.now,
   });
-  const { app, requestRoutes } = createBotApplication({
+  const requestNotifier = new TeamsRequestNotifier({ adapter, botAppId: config.bot?.appId, view: { footer }, logger });
+  const runner = new RequestRunner({ requests, notifier: requestNotifier, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
+  const { app } = createBotApplication({
     turnStorage: state.turnStorage,
     poller,
     alertPollSeconds: config.alertPollSeconds,
@@ -96,6 +101,8 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     botAppId: config.bot?.appId,
     recycleBin: gateway,
     requests,
+    runner,
+    requestNotifier,
     access,
     gatekeeper,
     probeGraph: () => gateway.probe(),
@@ -105,31 +112,33 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     logger,
     now: overrides.now,
   });
-  // A restore that was running when the process stopped is closed from Graph's answer, never re-run.
-  for (const request of await requests.recoverInterrupted()) {
-    logger.warn('request.recovered', { requestId: request.id, state: request.state });
-    await requestRoutes.updateCard(request);
-  }
+  const sweep = async () => {
+    for (const request of await runner.sweep()) logger.warn('request.recovered', { requestId: request.id, state: request.state });
+  };
+  // A change that was running when its instance stopped is completed from what Graph shows.
+  await sweep();
   const bot = await startBotServer({ app, adapter, envelope: envelopeRules(config), port: config.port, logger });
   logger.info('bot.listening', { url: `${bot.url}/api/messages`, mode: config.mode, state: state.description });
 
   const pollTimer = config.alertPollSeconds > 0 ? startPolling(poller, state.pollLease, config.alertPollSeconds * 1000, logger) : undefined;
+  const sweepTimer = repeat(REQUEST_SWEEP_MS, REQUEST_SWEEP_MS, sweep, (error) => logger.warn('requests.sweep_failed', { error }));
   let stopped = false;
   return {
     bot,
     gateway,
     simulator,
     store,
-    requestRoutes,
+    runner,
     poller,
     async stop() {
       if (stopped) return;
       stopped = true;
       pollTimer?.stop();
+      sweepTimer.stop();
       await poller.idle();
       await state.pollLease.stop();
       await bot.close();
-      await requestRoutes.idle();
+      await runner.idle();
       await store.close();
       await gateway.close();
       if (graph.ownsSimulator) await simulator?.close();
@@ -158,20 +167,26 @@ function accessPolicy(config: Config, simulator: GraphSimulator | undefined): Ac
 
 /** Polls on a fixed period while this instance holds the poll lease; a failed cycle is tried again next time. */
 function startPolling(poller: AlertPoller, lease: LeaderLease, periodMs: number, logger: Logger): { stop(): void } {
+  return repeat(periodMs, Math.min(periodMs, 2000), async () => {
+    if (!lease.isLeader()) return;
+    const report = await poller.runCycle();
+    if (report.baseline || report.appeared || report.sent || report.updated) logger.info('alerts.cycle', { ...report });
+  }, (error) => logger.warn('alerts.cycle_failed', { error }));
+}
+
+/** Runs `work` every periodMs after the previous run ends (the first after firstMs); a failed run is reported and tried again next time. */
+function repeat(periodMs: number, firstMs: number, work: () => Promise<void>, failed: (error: unknown) => void): { stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const tick = async () => {
-    if (lease.isLeader()) {
-      try {
-        const report = await poller.runCycle();
-        if (report.baseline || report.appeared || report.sent || report.updated) logger.info('alerts.cycle', { ...report });
-      } catch (error) {
-        logger.warn('alerts.cycle_failed', { error });
-      }
+    try {
+      await work();
+    } catch (error) {
+      failed(error);
     }
     if (!stopped) timer = setTimeout(tick, periodMs);
   };
-  timer = setTimeout(tick, Math.min(periodMs, 2000));
+  timer = setTimeout(tick, firstMs);
   return {
     stop() {
       stopped = true;

@@ -8,7 +8,8 @@ import { describe, findDeleted, listDeleted, ListingSnapshots, type RecycleBin }
 import type { AccessControl } from '../core/access';
 import type { ChangeRequests } from '../core/requests';
 import { StoreUnavailableError } from '../store';
-import { RequestRoutes } from './requestRoutes';
+import { RequestRoutes, type TeamsRequestNotifier } from './requestRoutes';
+import type { RequestRunner } from '../core/requestRunner';
 import { reply, send } from './turn';
 import { registerGate, requireOperator } from './gate';
 import type { Gatekeeper } from '../core/gatekeeper';
@@ -37,6 +38,8 @@ export interface BotDependencies {
   turnStorage?: Storage;
   recycleBin: RecycleBin;
   requests: ChangeRequests;
+  runner: RequestRunner;
+  requestNotifier: TeamsRequestNotifier;
   access: AccessControl;
   gatekeeper: Gatekeeper;
   poller: AlertPoller;
@@ -62,7 +65,7 @@ export function cardFooter(mode: 'demo' | 'tenant', unauthenticatedBot: boolean)
   return unauthenticatedBot ? UNAUTHENTICATED_FOOTER : '';
 }
 
-export function createBotApplication(deps: BotDependencies): { app: Application<TurnState>; requestRoutes: RequestRoutes } {
+export function createBotApplication(deps: BotDependencies): { app: Application<TurnState> } {
   const { logger } = deps;
   const now = deps.now ?? (() => new Date());
   const view: ViewContext = { footer: cardFooter(deps.mode, deps.unauthenticatedBot) };
@@ -116,8 +119,8 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   });
 
   const requestRoutes = new RequestRoutes({
-    adapter: deps.adapter,
-    botAppId: deps.botAppId,
+    runner: deps.runner,
+    notifier: deps.requestNotifier,
     requests: deps.requests,
     access: deps.access,
     logger,
@@ -207,5 +210,5 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     }
   }
 
-  return { app, requestRoutes };
+  return { app };
 }
