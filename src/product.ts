@@ -3,8 +3,6 @@ import type { Config } from './config';
 
 /** How long the alert poller's lease lasts; another instance takes over within two of these. */
 const POLL_LEASE_SECONDS = 20;
-/** How often every instance sweeps requests: interrupted executions and audit entries left behind. */
-const REQUEST_SWEEP_MS = 60_000;
 import { createBotApplication } from './bot/app';
 import { startBotServer, type BotServer } from './bot/server';
 import { createCredential } from './graph/credential';
@@ -91,7 +89,8 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     now: overrides.now,
   });
   const requestNotifier = new TeamsRequestNotifier({ adapter, botAppId: config.bot?.appId, view: { footer }, logger });
-  const runner = new RequestRunner({ requests, notifier: requestNotifier, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
+  const claim = { leaseMs: config.requestClaimSeconds * 1000, renewEveryMs: (config.requestClaimSeconds * 1000) / 3 };
+  const runner = new RequestRunner({ requests, notifier: requestNotifier, claim, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
   const { app } = createBotApplication({
     turnStorage: state.turnStorage,
     poller,
@@ -121,7 +120,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   logger.info('bot.listening', { url: `${bot.url}/api/messages`, mode: config.mode, state: state.description });
 
   const pollTimer = config.alertPollSeconds > 0 ? startPolling(poller, state.pollLease, config.alertPollSeconds * 1000, logger) : undefined;
-  const sweepTimer = repeat(REQUEST_SWEEP_MS, REQUEST_SWEEP_MS, sweep, (error) => logger.warn('requests.sweep_failed', { error }));
+  const sweepTimer = repeat(config.requestSweepSeconds * 1000, config.requestSweepSeconds * 1000, sweep, (error) => logger.warn('requests.sweep_failed', { error }));
   let stopped = false;
   return {
     bot,

@@ -25,8 +25,6 @@ export interface ClaimTiming {
   renewEveryMs: number;
 }
 
-export const DEFAULT_CLAIM_TIMING: ClaimTiming = { leaseMs: 30_000, renewEveryMs: 10_000 };
-
 export class RequestRunner {
   /** This process, as named in claims and the audit. */
   readonly instanceId: string;
@@ -38,7 +36,7 @@ export class RequestRunner {
       requests: ChangeRequests;
       notifier: RequestNotifier;
       instanceId?: string;
-      claim?: ClaimTiming;
+      claim: ClaimTiming;
       now?: () => Date;
       log?: (event: string, fields: Record<string, unknown>) => void;
     },
@@ -50,12 +48,8 @@ export class RequestRunner {
     return this.deps.now?.() ?? new Date();
   }
 
-  private get timing(): ClaimTiming {
-    return this.deps.claim ?? DEFAULT_CLAIM_TIMING;
-  }
-
   private newClaim(): Claim {
-    return { owner: this.instanceId, token: randomUUID(), expiresAt: new Date(this.now().getTime() + this.timing.leaseMs).toISOString() };
+    return { owner: this.instanceId, token: randomUUID(), expiresAt: new Date(this.now().getTime() + this.deps.claim.leaseMs).toISOString() };
   }
 
   /**
@@ -163,7 +157,7 @@ export class RequestRunner {
     const timer = setInterval(async () => {
       if (renewing || lost) return;
       renewing = true;
-      const expiresAt = new Date(this.now().getTime() + this.timing.leaseMs);
+      const expiresAt = new Date(this.now().getTime() + this.deps.claim.leaseMs);
       try {
         const renewal = await this.deps.requests.renewClaim(id, claim, expiresAt.toISOString());
         if (renewal === 'renewed') heldUntil = expiresAt.getTime();
@@ -173,7 +167,7 @@ export class RequestRunner {
       } finally {
         renewing = false;
       }
-    }, this.timing.renewEveryMs);
+    }, this.deps.claim.renewEveryMs);
     timer.unref();
     return { held: () => !lost && this.now().getTime() < heldUntil, release: () => clearInterval(timer) };
   }
