@@ -52,21 +52,25 @@ describe('SIGKILL at random moments', function () {
       deletedNames.push(`Chaos deletion ${round}`);
 
       const askAndApprove = async (command: string) => {
-        const asked = await channel.say(command);
+        const replies = await channel.say(command);
+        const asked = replies.filter((reply) => /Restore request R-/.test(cardText(reply.card)));
         const requestId = /Restore request (R-\w+)/.exec(cardText(asked[0]?.card))?.[1];
-        if (!requestId) throw new Error(`no request card for "${command}"`);
+        if (!requestId) throw new Error(`no request card for "${command}": ${replies.map((r) => r.text ?? cardText(r.card).slice(0, 80)).join(' | ')}`);
         requestIds.add(requestId);
         if (command.includes('report-only')) reportOnlyPolicies.set(requestId, policy);
         const approved = await channel.as(MEGAN).invoke('request.approve', { requestId }, asked[0].id);
         if (approved.status === 200) approvalsAnswered++;
       };
       // A call the kill cut off is expected; any other failure is not.
-      const cutOffOnly = (error: Error) => (bot.isRunning() ? workloadErrors.push(`round ${round}: ${error.message}`) : undefined);
-      const workload = Promise.all([
-        askAndApprove(`restore nl ${target} chaos round ${round}`).catch(cutOffOnly),
-        askAndApprove(`restore ca ${policy} report-only chaos round ${round}`).catch(cutOffOnly),
-      ]);
-      await sleep(Math.random() * 1500);
+      let killed = false;
+      const cutOffOnly = (error: Error) => (killed ? undefined : workloadErrors.push(`round ${round}: ${error.message}`));
+      // One after the other: a reply is matched to the message sent by the conversation it lands in.
+      const workload = (async () => {
+        await askAndApprove(`restore nl ${target} chaos round ${round}`);
+        await askAndApprove(`restore ca ${policy} report-only chaos round ${round}`);
+      })().catch(cutOffOnly);
+      await sleep(Math.random() * 2500);
+      killed = true;
       await bot.kill('SIGKILL');
       await workload;
     }
