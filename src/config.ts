@@ -46,6 +46,10 @@ export interface Config {
   graphCaFile?: string;
   /** Seconds between deletion polls; 0 turns alerts off. */
   alertPollSeconds: number;
+  /** Seconds between request sweeps (interrupted executions, audit entries left behind), on every instance. */
+  requestSweepSeconds: number;
+  /** Seconds an executing instance's claim on a request holds unless renewed (it renews every third of it). */
+  requestClaimSeconds: number;
   port: number;
   /** Activities from other tenants are refused when this is set. */
   allowedTenantId?: string;
@@ -235,6 +239,8 @@ export function loadConfig(env: Env = process.env): Config {
     azureState: storageConnection || storageAccountUrl ? { connectionString: storageConnection, accountUrl: storageAccountUrl, container } : undefined,
     graphCaFile: read('GRAPH_CA_FILE'),
     alertPollSeconds: integer('ALERT_POLL_SECONDS', 60, 0, 3600),
+    requestSweepSeconds: integer('REQUEST_SWEEP_SECONDS', 60, 1, 3600),
+    requestClaimSeconds: integer('REQUEST_CLAIM_SECONDS', 30, 3, 600),
     port: integer('PORT', 3978, 0, 65535),
     allowedTenantId: tenantId,
     bot,

@@ -15,7 +15,8 @@ import { ChangeRequests } from './core/requests';
 import { readFileSync } from 'node:fs';
 import { createAzureStateStore, createFileStateStore, startBlobLease, startLocalLease, type LeaderLease, type StateStore } from './store';
 import type { GraphSettings } from './config';
-import type { RequestRoutes } from './bot/requestRoutes';
+import { TeamsRequestNotifier } from './bot/requestRoutes';
+import { RequestRunner } from './core/requestRunner';
 import { AlertPoller } from './core/alertPoller';
 import { TeamsAlertNotifier } from './bot/alertRoutes';
 import { cardFooter } from './bot/app';
@@ -33,7 +34,7 @@ export interface Product {
   gateway: GraphGateway;
   simulator?: GraphSimulator;
   store: StateStore;
-  requestRoutes: RequestRoutes;
+  runner: RequestRunner;
   poller: AlertPoller;
   stop(): Promise<void>;
 }
@@ -58,7 +59,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   } else if (!config.bot) {
     logger.warn('bot.anonymous', { message: 'BOT_ID is not set: inbound requests are not authenticated. Acceptable only in demo mode.' });
   }
-  const footer = cardFooter(config.mode, config.unauthenticatedBot);
+  const view = { footer: cardFooter(config.mode, config.unauthenticatedBot), now: overrides.now ?? (() => new Date()) };
 
   const state = await openState(config, credential, logger, overrides.store);
   const { store } = state;
@@ -81,11 +82,14 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     bin: gateway,
     writer: gateway,
     audit: gateway,
-    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, { footer, now: overrides.now ?? (() => new Date()) }),
+    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, view),
     log: (event, fields) => logger.info(event, fields),
     now: overrides.now,
   });
-  const { app, requestRoutes } = createBotApplication({
+  const requestNotifier = new TeamsRequestNotifier({ adapter, botAppId: config.bot?.appId, view, logger });
+  const claim = { leaseMs: config.requestClaimSeconds * 1000, renewEveryMs: (config.requestClaimSeconds * 1000) / 3 };
+  const runner = new RequestRunner({ requests, notifier: requestNotifier, claim, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
+  const { app } = createBotApplication({
     poller,
     alertPollSeconds: config.alertPollSeconds,
     partners: gateway,
@@ -93,6 +97,8 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     botAppId: config.bot?.appId,
     recycleBin: gateway,
     requests,
+    runner,
+    requestNotifier,
     access,
     gatekeeper,
     probeGraph: () => gateway.probe(),
@@ -102,31 +108,33 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     logger,
     now: overrides.now,
   });
-  // A restore that was running when the process stopped is closed from Graph's answer, never re-run.
-  for (const request of await requests.recoverInterrupted()) {
-    logger.warn('request.recovered', { requestId: request.id, state: request.state });
-    await requestRoutes.updateCard(request);
-  }
+  const sweep = async () => {
+    for (const request of await runner.sweep()) logger.warn('request.recovered', { requestId: request.id, state: request.state });
+  };
+  // A change that was running when its instance stopped is completed from what Graph shows.
+  await sweep();
   const bot = await startBotServer({ app, adapter, envelope: envelopeRules(config), port: config.port, logger });
   logger.info('bot.listening', { url: `${bot.url}/api/messages`, mode: config.mode, state: state.description });
 
   const pollTimer = config.alertPollSeconds > 0 ? startPolling(poller, state.pollLease, config.alertPollSeconds * 1000, logger) : undefined;
+  const sweepTimer = repeat(config.requestSweepSeconds * 1000, config.requestSweepSeconds * 1000, sweep, (error) => logger.warn('requests.sweep_failed', { error }));
   let stopped = false;
   return {
     bot,
     gateway,
     simulator,
     store,
-    requestRoutes,
+    runner,
     poller,
     async stop() {
       if (stopped) return;
       stopped = true;
       pollTimer?.stop();
+      sweepTimer.stop();
       await poller.idle();
       await state.pollLease.stop();
       await bot.close();
-      await requestRoutes.idle();
+      await runner.idle();
       await store.close();
       await gateway.close();
       if (graph.ownsSimulator) await simulator?.close();
@@ -155,20 +163,26 @@ function accessPolicy(config: Config, simulator: GraphSimulator | undefined): Ac
 
 /** Polls on a fixed period while this instance holds the poll lease; a failed cycle is tried again next time. */
 function startPolling(poller: AlertPoller, lease: LeaderLease, periodMs: number, logger: Logger): { stop(): void } {
+  return repeat(periodMs, Math.min(periodMs, 2000), async () => {
+    if (!lease.isLeader()) return;
+    const report = await poller.runCycle();
+    if (report.baseline || report.appeared || report.sent || report.updated) logger.info('alerts.cycle', { ...report });
+  }, (error) => logger.warn('alerts.cycle_failed', { error }));
+}
+
+/** Runs `work` every periodMs after the previous run ends (the first after firstMs); a failed run is reported and tried again next time. */
+function repeat(periodMs: number, firstMs: number, work: () => Promise<void>, failed: (error: unknown) => void): { stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const tick = async () => {
-    if (lease.isLeader()) {
-      try {
-        const report = await poller.runCycle();
-        if (report.baseline || report.appeared || report.sent || report.updated) logger.info('alerts.cycle', { ...report });
-      } catch (error) {
-        logger.warn('alerts.cycle_failed', { error });
-      }
+    try {
+      await work();
+    } catch (error) {
+      failed(error);
     }
     if (!stopped) timer = setTimeout(tick, periodMs);
   };
-  timer = setTimeout(tick, Math.min(periodMs, 2000));
+  timer = setTimeout(tick, firstMs);
   return {
     stop() {
       stopped = true;

@@ -5,6 +5,7 @@ import { isOpenCommand, parseCommand, type Command } from '../core/commands';
 import type { RecycleBin } from '../core/recycleBin';
 import type { AccessControl } from '../core/access';
 import type { ChangeRequests } from '../core/requests';
+import type { RequestRunner } from '../core/requestRunner';
 import type { Gatekeeper } from '../core/gatekeeper';
 import type { PartnerDirectory } from '../core/partnerChanges';
 import type { AlertPoller } from '../core/alertPoller';
@@ -18,7 +19,7 @@ import { BrowseRoutes } from './browseRoutes';
 import { registerGate, requireRole } from './gate';
 import { outOfDate, STORE_UNAVAILABLE } from './guards';
 import { PartnerRoutes } from './partnerRoutes';
-import { RequestRoutes } from './requestRoutes';
+import { RequestRoutes, type TeamsRequestNotifier } from './requestRoutes';
 import { reply, send } from './turn';
 import { failureCard, type ViewContext } from './views';
 
@@ -32,6 +33,8 @@ export interface BotDependencies {
   botAppId?: string;
   recycleBin: RecycleBin;
   requests: ChangeRequests;
+  runner: RequestRunner;
+  requestNotifier: TeamsRequestNotifier;
   access: AccessControl;
   gatekeeper: Gatekeeper;
   poller: AlertPoller;
@@ -60,7 +63,7 @@ export function cardFooter(mode: 'demo' | 'tenant', unauthenticatedBot: boolean)
 /** One handler per command type: a command without a handler does not compile. */
 type CommandHandlers = { [K in Command['type']]: (context: TurnContext, command: Extract<Command, { type: K }>) => Promise<void> };
 
-export function createBotApplication(deps: BotDependencies): { app: Application<TurnState>; requestRoutes: RequestRoutes } {
+export function createBotApplication(deps: BotDependencies): { app: Application<TurnState> } {
   const { logger } = deps;
   const view: ViewContext = { footer: cardFooter(deps.mode, deps.unauthenticatedBot), now: deps.now ?? (() => new Date()) };
   const app = new Application<TurnState>({
@@ -93,8 +96,8 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   });
   browseRoutes.register(app);
   const requestRoutes = new RequestRoutes({
-    adapter: deps.adapter,
-    botAppId: deps.botAppId,
+    runner: deps.runner,
+    notifier: deps.requestNotifier,
     requests: deps.requests,
     access: deps.access,
     logger,
@@ -157,5 +160,5 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     }
   }
 
-  return { app, requestRoutes };
+  return { app };
 }

@@ -6,6 +6,7 @@ import { isObjectId } from '../core/model';
 import { kindIdOf } from '../core/kinds';
 import type { KindId } from '../core/model';
 import { capText, type ChangeRequests } from '../core/requests';
+import type { RequestNotifier, RequestRunner } from '../core/requestRunner';
 import type { Logger } from '../log';
 import type { AdaptiveCardJson } from './cards';
 import { commandActor, outOfDate, STALE_ITEM_BUTTON, withActor } from './guards';
@@ -15,31 +16,88 @@ import { auditCard, EVERYONE, outcomeNotice, pendingCard, requestCard, restoreFo
 import { chooseKindCard, type ViewContext } from './views';
 
 /**
- * Teams routes for restore requests. Card data carries only a request id (or, before a
+ * Teams routes for change requests. Card data carries only a request id (or, before a
  * request exists, the item to restore, which is re-read from Graph); who may do what is
- * decided by ChangeRequests from stored state and the caller's Entra object id.
+ * decided by the core from stored state and the caller's Entra object id, and the core's
+ * RequestRunner runs what is approved and tells TeamsRequestNotifier what to show.
  */
 
+/** The request cards in Teams: updated in place, and the requester told how their request ended. */
+export class TeamsRequestNotifier implements RequestNotifier {
+  /** Teams ids of approvers seen, so their card views refresh automatically. */
+  private readonly approverTeamsIds = new Map<string, string>();
+
+  constructor(private readonly deps: { adapter: TeamsAdapter; botAppId?: string; view: ViewContext; logger: Logger }) {}
+
+  /** Updates the approval card in place for everyone (proactively, outside any turn). */
+  async cardChanged(request: ChangeRequest): Promise<void> {
+    const reference = request.card?.conversation as Partial<ConversationReference> | undefined;
+    const activityId = request.card?.activityId;
+    if (!reference || !activityId) return;
+    try {
+      await inConversation(this.deps.adapter, this.deps.botAppId, reference, (context) =>
+        context.updateActivity({ id: activityId, type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(this.cardFor(request, EVERYONE))] }),
+      );
+    } catch (error) {
+      this.deps.logger.warn('request.card.update_failed', { requestId: request.id, error });
+    }
+  }
+
+  /**
+   * Tells the requester how their request ended, mentioning them, in the approval card's
+   * thread: the thread the request came from, or in a channel the card's own thread when the
+   * card was posted at the top level.
+   */
+  async requestFinished(request: ChangeRequest): Promise<void> {
+    const text = outcomeNotice(request);
+    const reference = request.card?.conversation as Partial<ConversationReference> | undefined;
+    if (!reference?.conversation) return;
+    const activityId = request.card?.activityId;
+    const inThread = reference.conversation.id.includes(';messageid=');
+    const threaded = reference.conversation.conversationType === 'channel' && activityId && !inThread
+      ? { ...reference, conversation: { ...reference.conversation, id: `${reference.conversation.id};messageid=${activityId}` } }
+      : reference;
+    const { requester } = request;
+    const mention = `<at>${requester.name}</at>`;
+    try {
+      await inConversation(this.deps.adapter, this.deps.botAppId, threaded, (context) =>
+        context.sendActivity({
+          type: ActivityTypes.Message,
+          text: `${mention} ${text}`,
+          entities: requester.teamsId ? [{ type: 'mention', text: mention, mentioned: { id: requester.teamsId, name: requester.name } }] : [],
+        }),
+      );
+    } catch (error) {
+      this.deps.logger.warn('request.notify_failed', { requestId: request.id, error });
+    }
+  }
+
+  /** An approver seen clicking: their view of later cards refreshes automatically. */
+  rememberApprover(actor: Actor): void {
+    if (actor.teamsId) this.approverTeamsIds.set(actor.aadObjectId.toLowerCase(), actor.teamsId);
+  }
+
+  cardFor(request: ChangeRequest, viewer: RequestViewer, note?: string): AdaptiveCardJson {
+    const approvers = [...this.approverTeamsIds.entries()]
+      .filter(([aad]) => request.selfApprovalAllowed || aad !== request.requester.aadObjectId.toLowerCase())
+      .map(([, teamsId]) => teamsId);
+    // Without known approvers, leave userIds out: Teams then refreshes for everyone in small chats.
+    const refreshUserIds = approvers.length > 0 ? [...new Set([...approvers, ...(request.requester.teamsId ? [request.requester.teamsId] : [])])] : [];
+    return requestCard(request, viewer, { ...this.deps.view, refreshUserIds, note });
+  }
+}
+
 export interface RequestRouteDependencies {
-  adapter: TeamsAdapter;
-  botAppId?: string;
   requests: ChangeRequests;
+  runner: RequestRunner;
+  notifier: TeamsRequestNotifier;
   access: AccessControl;
   logger: Logger;
   view: ViewContext;
 }
 
 export class RequestRoutes {
-  /** Teams ids of approvers seen, so their card views refresh automatically. */
-  private readonly approverTeamsIds = new Map<string, string>();
-  private readonly running = new Set<Promise<void>>();
-
   constructor(private readonly deps: RequestRouteDependencies) {}
-
-  /** Resolves when no approved restore is still running (tests, graceful shutdown). */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
-  }
 
   register(app: Application<TurnState>): void {
     app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.restore', (context, _state, data) =>
@@ -81,30 +139,24 @@ export class RequestRoutes {
 
     app.adaptiveCards.actionExecute<{ requestId?: string }>('request.approve', (context, _state, data) =>
       this.withRequest(context, data, async (request, actor) => {
-        const result = await this.deps.requests.approve(request.id, actor, tenantOf(context), whereOf(context));
+        const result = await this.deps.runner.approve(request.id, actor, tenantOf(context), whereOf(context), context.activity.replyToId);
         if (!result.ok) return this.refusal(context, request.id, actor, result.message);
-        if (context.activity.replyToId && !result.value.card?.activityId) await this.deps.requests.rememberCard(request.id, context.activity.replyToId);
-        await this.updateCard(await this.current(result.value));
-        if (result.execute) this.execute(result.value);
         return this.cardFor(result.value, EVERYONE);
       }),
     );
 
     app.adaptiveCards.actionExecute<{ requestId?: string; rejectReason?: string }>('request.reject', (context, _state, data) =>
       this.withRequest(context, data, async (request, actor) => {
-        const result = await this.deps.requests.reject(request.id, actor, tenantOf(context), capText(data.rejectReason), whereOf(context));
+        const result = await this.deps.runner.reject(request.id, actor, tenantOf(context), capText(data.rejectReason), whereOf(context));
         if (!result.ok) return this.refusal(context, request.id, actor, result.message);
-        await this.updateCard(result.value);
-        await this.notifyRequester(result.value);
         return this.cardFor(result.value, EVERYONE);
       }),
     );
 
     app.adaptiveCards.actionExecute<{ requestId?: string }>('request.cancel', (context, _state, data) =>
       this.withRequest(context, data, async (request, actor) => {
-        const result = await this.deps.requests.cancel(request.id, actor, tenantOf(context), whereOf(context));
+        const result = await this.deps.runner.cancel(request.id, actor, tenantOf(context), whereOf(context));
         if (!result.ok) return this.refusal(context, request.id, actor, result.message);
-        await this.updateCard(result.value);
         return this.cardFor(result.value, EVERYONE);
       }),
     );
@@ -150,87 +202,18 @@ export class RequestRoutes {
   async cancelCommand(context: TurnContext, requestId: string): Promise<void> {
     const actor = await commandActor(context);
     if (!actor) return;
-    const result = await this.deps.requests.cancel(requestId, actor, tenantOf(context), whereOf(context));
+    const result = await this.deps.runner.cancel(requestId, actor, tenantOf(context), whereOf(context));
     if (!result.ok) return void (await context.sendActivity(result.message));
-    await this.updateCard(result.value);
     await context.sendActivity(`Request ${requestId} is cancelled. Nothing was restored.`);
   }
 
-  /** Runs an approved restore after the invoke has been answered, then updates the card. */
-  private execute(request: ChangeRequest): void {
-    const run = (async () => {
-      try {
-        const finished = await this.deps.requests.execute(request);
-        await this.updateCard(finished);
-        await this.notifyRequester(finished);
-      } catch (error) {
-        this.deps.logger.error('request.execute.error', { requestId: request.id, error });
-      }
-    })();
-    this.running.add(run);
-    void run.finally(() => this.running.delete(run));
-  }
-
-  /** The stored version (it may know the card's message id by now). */
-  private async current(request: ChangeRequest): Promise<ChangeRequest> {
-    return (await this.deps.requests.get(request.id)) ?? request;
-  }
-
-  /** Updates the approval card in place for everyone (proactively, outside any turn). */
-  async updateCard(request: ChangeRequest): Promise<void> {
-    const reference = request.card?.conversation as Partial<ConversationReference> | undefined;
-    const activityId = request.card?.activityId;
-    if (!reference || !activityId) return;
-    try {
-      await inConversation(this.deps.adapter, this.deps.botAppId, reference, (context) =>
-        context.updateActivity({ id: activityId, type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(this.cardFor(request, EVERYONE))] }),
-      );
-    } catch (error) {
-      this.deps.logger.warn('request.card.update_failed', { requestId: request.id, error });
-    }
-  }
-
-  /**
-   * Tells the requester how their request ended, mentioning them, in the approval card's
-   * thread: the thread the request came from, or in a channel the card's own thread when the
-   * card was posted at the top level.
-   */
-  private async notifyRequester(request: ChangeRequest): Promise<void> {
-    const text = outcomeNotice(request);
-    const reference = request.card?.conversation as Partial<ConversationReference> | undefined;
-    if (!reference?.conversation) return;
-    const activityId = request.card?.activityId;
-    const inThread = reference.conversation.id.includes(';messageid=');
-    const threaded = reference.conversation.conversationType === 'channel' && activityId && !inThread
-      ? { ...reference, conversation: { ...reference.conversation, id: `${reference.conversation.id};messageid=${activityId}` } }
-      : reference;
-    const { requester } = request;
-    const mention = `<at>${requester.name}</at>`;
-    try {
-      await inConversation(this.deps.adapter, this.deps.botAppId, threaded, (context) =>
-        context.sendActivity({
-          type: ActivityTypes.Message,
-          text: `${mention} ${text}`,
-          entities: requester.teamsId ? [{ type: 'mention', text: mention, mentioned: { id: requester.teamsId, name: requester.name } }] : [],
-        }),
-      );
-    } catch (error) {
-      this.deps.logger.warn('request.notify_failed', { requestId: request.id, error });
-    }
-  }
-
   private cardFor(request: ChangeRequest, viewer: RequestViewer): AdaptiveCardJson {
-    const approvers = [...this.approverTeamsIds.entries()]
-      .filter(([aad]) => request.selfApprovalAllowed || aad !== request.requester.aadObjectId.toLowerCase())
-      .map(([, teamsId]) => teamsId);
-    // Without known approvers, leave userIds out: Teams then refreshes for everyone in small chats.
-    const refreshUserIds = approvers.length > 0 ? [...new Set([...approvers, ...(request.requester.teamsId ? [request.requester.teamsId] : [])])] : [];
-    return requestCard(request, viewer, { ...this.deps.view, refreshUserIds });
+    return this.deps.notifier.cardFor(request, viewer);
   }
 
   private async viewerOf(request: ChangeRequest, actor: Actor): Promise<RequestViewer> {
     const roles = await this.deps.access.rolesOf(actor.aadObjectId);
-    if (roles.has('approver') && actor.teamsId) this.approverTeamsIds.set(actor.aadObjectId.toLowerCase(), actor.teamsId);
+    if (roles.has('approver')) this.deps.notifier.rememberApprover(actor);
     const isRequester = actor.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
     return { canDecide: roles.has('approver') && (!isRequester || request.selfApprovalAllowed), canCancel: isRequester };
   }
@@ -239,7 +222,7 @@ export class RequestRoutes {
   private async refusal(context: TurnContext, requestId: string, actor: Actor, message: string): Promise<AdaptiveCardJson | string> {
     const request = await this.deps.requests.get(requestId);
     if (!request) return message;
-    await answerInvoke(context, requestCard(request, await this.viewerOf(request, actor), { ...this.deps.view, note: message }));
+    await answerInvoke(context, this.deps.notifier.cardFor(request, await this.viewerOf(request, actor), message));
     return '';
   }
 

@@ -129,7 +129,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
 }
 
 function stepFact(step: StepResult) {
-  const outcome = step.outcome === 'done' ? 'Done' : step.outcome === 'skipped' ? `Skipped (${step.message ?? 'not needed'})` : `Failed: ${step.message ?? step.code ?? 'error'}`;
+  const outcome = step.outcome === 'done' ? `Done${step.message ? ` (${step.message})` : ''}` : step.outcome === 'skipped' ? `Skipped (${step.message ?? 'not needed'})` : `Failed: ${step.message ?? step.code ?? 'error'}`;
   const requestId = step.requestId ? ` · request-id ${step.requestId}` : '';
   return { label: `${step.step.charAt(0).toUpperCase()}${step.step.slice(1)} ${clip(step.item.name, 40)}`, value: clip(outcome + requestId, 400) };
 }

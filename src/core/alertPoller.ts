@@ -4,8 +4,8 @@ import type { Actor } from './access';
 import { auditServicesFor, deleterOf, diffSnapshots, sameItem, type AlertItem, type ItemKey, type Snapshot } from './alerts';
 import { KINDS, itemKey, kindById } from './kinds';
 import { RETENTION_DAYS, type GraphObject, type KindId } from './model';
-import type { RecycleBin } from './recycleBin';
-import type { RecycleBinWriter } from './requests';
+import { compareAndSet } from './compareAndSet';
+import type { RecycleBin, RecycleBinWriter } from './recycleBin';
 
 /**
  * The deletion poller. One cycle: list every kind once, diff against the last cycle,
@@ -343,17 +343,8 @@ export class AlertPoller {
   }
 
   private async patchState(change: (state: PollerState) => PollerState): Promise<void> {
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const record = await this.deps.store.get<PollerState>(STATE_KEY);
-      const next = change(record?.value ?? emptyState());
-      try {
-        await this.deps.store.put(STATE_KEY, next, record ? { ifMatch: record.etag } : { ifNoneMatch: '*' });
-        return;
-      } catch (error) {
-        if (!(error instanceof ETagConflictError)) throw error;
-      }
-    }
-    throw new Error('the alert state kept changing under the poller');
+    const result = await compareAndSet<PollerState>(this.deps.store, STATE_KEY, (state) => change(state ?? emptyState()));
+    if (result.status === 'contended') throw new Error('the alert state kept changing under the poller');
   }
 }
 

@@ -69,6 +69,18 @@ export interface StepResult {
   message?: string;
 }
 
+/**
+ * An executing instance's hold on a request, renewed while it works. Only the holder of the
+ * token may finish the request; once `expiresAt` has passed, another instance may take it over.
+ */
+export interface Claim {
+  /** The instance (process) holding it, for logs and the audit. */
+  owner: string;
+  /** One execution's token: a takeover by the same instance is still a different holder. */
+  token: string;
+  expiresAt: string;
+}
+
 export interface Decision {
   by: Actor;
   at: string;
@@ -100,6 +112,8 @@ export interface ChangeRequest {
     failure?: string;
     hint?: string;
   };
+  /** While executing: which instance runs it, until when unless renewed. */
+  claim?: Claim;
   /** Where the approval card lives, so it can be updated in place (opaque to the core). */
   card?: { conversation: unknown; activityId?: string };
   /** Audit entries stored with the change they record and not yet confirmed in the audit log. */
@@ -198,7 +212,7 @@ export function approvalShortfall(request: ChangeRequest, rule: ApprovalRule, fo
   const { counted, lapsed } = countApprovals(request, rule, formerApprovers);
   if (counted.length >= rule.requiredApprovals) return undefined;
   const why = lapsed.map((a) => `${a.by.name}'s approval no longer counts (${a.reason})`);
-  return `Not run, nothing was changed: ${[...why, `${counted.length} of ${rule.requiredApprovals} required approvals remain`].join('; ')}.`;
+  return [...why, `${counted.length} of ${rule.requiredApprovals} required approvals remain`].join('; ');
 }
 
 export function reject(request: ChangeRequest, approver: Actor, tenantId: string, reason: string, now: Date): Transition {
@@ -216,12 +230,15 @@ export function cancel(request: ChangeRequest, by: Actor, tenantId: string, now:
   return { ok: true, request: { ...request, state: 'cancelled', cancellation: { by, at: now.toISOString() } } };
 }
 
-export function finish(request: ChangeRequest, steps: StepResult[], now: Date, failure?: { message: string; hint?: string }): Transition {
+/** Closes an executing request; only the holder of its claim may (`claimToken`). */
+export function finish(request: ChangeRequest, claimToken: string, steps: StepResult[], now: Date, failure?: { message: string; hint?: string }): Transition {
   if (request.state !== 'executing') return refuse(`Request ${request.id} is not executing.`);
+  if (request.claim?.token !== claimToken) return refuse(`Request ${request.id} is being run by another instance (${request.claim?.owner ?? 'unknown'}).`);
   return {
     ok: true,
     request: {
       ...request,
+      claim: undefined,
       state: failure ? 'failed' : 'succeeded',
       execution: { startedAt: request.execution?.startedAt ?? now.toISOString(), finishedAt: now.toISOString(), steps, failure: failure?.message, hint: failure?.hint },
     },

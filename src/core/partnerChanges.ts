@@ -3,7 +3,8 @@ import { closestWord } from './commands';
 import type { GraphObject } from './model';
 import { capitalise } from './summaries';
 import { baselineOf, carriedDrift, carriedValues, changedSince, parseSettings, planEdit, type PartnerConfiguration } from './partnerSettings';
-import type { FailureLike, Outcome } from './requests';
+import { foundDone, type ChangeStrategy, type PlannedStep, type StepRun, type StepsToRun } from './changeStrategy';
+import type { FailureLike, Outcome } from './outcome';
 
 /**
  * Changes to live cross-tenant partner configurations (add, set, remove), planned against
@@ -27,8 +28,6 @@ export type PartnerChangeInput =
   | { type: 'set'; tenantId: string; settings: string[] }
   | { type: 'remove'; tenantId: string };
 
-type Result = { steps: StepResult[]; failure?: { message: string; hint?: string } };
-
 const targetOf = (tenantId: string): TargetItem => ({ kind: 'partners', id: tenantId, name: tenantId });
 
 async function configurationOf(partners: PartnerDirectory, tenantId: string): Promise<PartnerConfiguration | undefined> {
@@ -37,7 +36,7 @@ async function configurationOf(partners: PartnerDirectory, tenantId: string): Pr
   return { partner, sync: await partners.getPartnerSync(tenantId) };
 }
 
-export async function planPartnerChange(input: PartnerChangeInput, partners: PartnerDirectory, homeTenantId: string | undefined): Promise<Outcome<PartnerAction>> {
+async function planPartnerChange(input: PartnerChangeInput, partners: PartnerDirectory, homeTenantId: string | undefined): Promise<Outcome<PartnerAction>> {
   const { tenantId } = input;
   if (homeTenantId && tenantId.toLowerCase() === homeTenantId.toLowerCase()) {
     return { ok: false, message: `${tenantId} is this tenant itself; partner settings are for other organizations (your own defaults are in the default cross-tenant policy).` };
@@ -76,64 +75,68 @@ export async function planPartnerChange(input: PartnerChangeInput, partners: Par
   }
 }
 
-export async function executePartnerChange(action: PartnerAction, partners: PartnerDirectory): Promise<Result> {
-  const tenantId = action.target.id;
-  const steps: StepResult[] = [];
-  let hint: string | undefined;
-  const run = async (step: StepResult['step'], call: () => Promise<{ requestId?: string }>): Promise<boolean> => {
-    try {
-      const { requestId } = await call();
-      steps.push({ item: action.target, step, outcome: 'done', requestId });
-      return true;
-    } catch (error) {
-      const f = error as FailureLike;
-      hint = f.hint;
-      steps.push({ item: action.target, step, outcome: 'failed', requestId: f.requestId, code: f.code, message: `${f.code ?? 'error'}: ${f.detail ?? f.message}` });
-      return false;
+/** The partner strategy: every write re-checked against a fresh read of the partner. */
+export function partnerStrategy(deps: { partners: PartnerDirectory; homeTenantId?: string }): ChangeStrategy<PartnerChangeInput, PartnerAction> {
+  const { partners } = deps;
+
+  async function remainingSteps(action: PartnerAction, { resuming }: { resuming: boolean }): Promise<StepsToRun> {
+    const tenantId = action.target.id;
+    const current = await configurationOf(partners, tenantId);
+    const done: StepResult[] = [];
+    const step = (name: StepResult['step'], call: () => Promise<{ requestId?: string }>): PlannedStep => ({ item: action.target, step: name, run: () => runStep(action.target, name, call) });
+
+    if (action.type === 'partner.add') {
+      if (resuming && current) return { ok: true, done: [foundDone(action.target, 'create partner')], steps: [] };
+      const body: GraphObject = { tenantId, ...(action.serviceProvider ? { isServiceProvider: true } : {}) };
+      return { ok: true, done, steps: [step('create partner', () => partners.createPartner(body))] };
     }
-  };
-  const failed = (): Result => {
-    const last = steps[steps.length - 1];
-    return { steps, failure: { message: `${capitalise(last.step)} failed: ${last.message}`, hint } };
-  };
+    if (!current) {
+      if (resuming && action.type === 'partner.remove') return { ok: true, done: [foundDone(action.target, 'delete partner')], steps: [] };
+      return { ok: false, failure: { message: `The partner configuration for ${tenantId} no longer exists, so nothing was changed.` } };
+    }
+    if (action.type === 'partner.remove') {
+      const steps = [step('delete partner', () => partners.deletePartner(tenantId))];
+      if (current.sync) steps.unshift(step('delete identity sync', () => partners.deletePartnerSync(tenantId)));
+      else if (resuming && action.removesSync) done.push(foundDone(action.target, 'delete identity sync'));
+      return { ok: true, done, steps };
+    }
 
-  if (action.type === 'partner.add') {
-    const body: GraphObject = { tenantId, ...(action.serviceProvider ? { isServiceProvider: true } : {}) };
-    return (await run('create partner', () => partners.createPartner(body))) ? { steps } : failed();
+    const requested = parseSettings(action.settings, () => undefined);
+    if (typeof requested === 'string') return { ok: false, failure: { message: `The stored settings no longer parse: ${requested}` } };
+    // When resuming, a write whose every setting already reads as approved is done: it is neither checked for drift nor sent again.
+    const reachedApproved = (inBody: boolean) =>
+      resuming && requested.filter(({ spec }) => spec.fields.length > 0 === inBody).every(({ spec, value }) => action.changes.every((c) => c.label !== spec.label || value.read(current) === c.to));
+    const patchDone = reachedApproved(true);
+    const syncDone = reachedApproved(false);
+    const { edit } = planEdit(requested, current);
+    // Every property the PATCH carries must be as the approver saw it, not only the changed ones; a request stored without a baseline fails closed.
+    const drift = [...(patchDone ? [] : carriedDrift(edit, action.baseline ?? {}, current)), ...(syncDone ? [] : changedSince(requested, action.changes, current))];
+    if (drift.length > 0) {
+      return { ok: false, failure: { message: `Changed since requested, so nothing was overwritten: ${drift.join('; ')}.`, hint: 'Look at the partner again (`partner show`) and ask for a new change if it is still needed.' } };
+    }
+    const steps: PlannedStep[] = [];
+    if (Object.keys(edit.patch).length > 0) {
+      if (patchDone) done.push(foundDone(action.target, 'update partner'));
+      else steps.push(step('update partner', () => partners.patchPartner(tenantId, edit.patch)));
+    }
+    if (edit.userSyncAllowed !== undefined) {
+      const body = { displayName: String(current.sync?.displayName ?? tenantId), userSyncInbound: { isSyncAllowed: edit.userSyncAllowed } };
+      if (syncDone) done.push(foundDone(action.target, 'set identity sync'));
+      else steps.push(step('set identity sync', () => partners.putPartnerSync(tenantId, body)));
+    }
+    return { ok: true, done, steps };
   }
 
-  const current = await configurationOf(partners, tenantId);
-  if (!current) return { steps, failure: { message: `The partner configuration for ${tenantId} no longer exists, so nothing was changed.` } };
-
-  if (action.type === 'partner.remove') {
-    if (current.sync && !(await run('delete identity sync', () => partners.deletePartnerSync(tenantId)))) return failed();
-    return (await run('delete partner', () => partners.deletePartner(tenantId))) ? { steps } : failed();
-  }
-
-  const requested = parseSettings(action.settings, () => undefined);
-  if (typeof requested === 'string') return { steps, failure: { message: `The stored settings no longer parse: ${requested}` } };
-  const { edit } = planEdit(requested, current);
-  // Every property the PATCH carries must be as the approver saw it, not only the changed ones; a request stored without a baseline fails closed.
-  const drift = [...carriedDrift(edit, action.baseline ?? {}, current), ...changedSince(requested, action.changes, current)];
-  if (drift.length > 0) {
-    return { steps, failure: { message: `Changed since requested, so nothing was overwritten: ${drift.join('; ')}.`, hint: 'Look at the partner again (`partner show`) and ask for a new change if it is still needed.' } };
-  }
-  if (Object.keys(edit.patch).length > 0 && !(await run('update partner', () => partners.patchPartner(tenantId, edit.patch)))) return failed();
-  if (edit.userSyncAllowed !== undefined) {
-    const body = { displayName: String(current.sync?.displayName ?? tenantId), userSyncInbound: { isSyncAllowed: edit.userSyncAllowed } };
-    if (!(await run('set identity sync', () => partners.putPartnerSync(tenantId, body)))) return failed();
-  }
-  return { steps };
+  return { plan: (input) => planPartnerChange(input, partners, deps.homeTenantId), remainingSteps };
 }
 
-/** After a crash: does Graph show the change as made? */
-export async function partnerChangeApplied(action: PartnerAction, partners: PartnerDirectory): Promise<boolean> {
-  const current = await configurationOf(partners, action.target.id);
-  if (action.type === 'partner.add') return current !== undefined;
-  if (action.type === 'partner.remove') return current === undefined;
-  if (!current) return false;
-  const requested = parseSettings(action.settings, () => undefined);
-  if (typeof requested === 'string') return false;
-  return action.changes.every((change) => requested.some(({ spec, value }) => spec.label === change.label && value.read(current) === change.to));
+async function runStep(item: TargetItem, step: StepResult['step'], call: () => Promise<{ requestId?: string }>): Promise<StepRun> {
+  try {
+    const { requestId } = await call();
+    return { result: { item, step, outcome: 'done', requestId } };
+  } catch (error) {
+    const f = error as FailureLike;
+    const message = `${f.code ?? 'error'}: ${f.detail ?? f.message}`;
+    return { result: { item, step, outcome: 'failed', requestId: f.requestId, code: f.code, message }, failure: { message: `${capitalise(step)} failed: ${message}`, hint: f.hint } };
+  }
 }
-

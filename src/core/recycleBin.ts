@@ -8,6 +8,14 @@ export interface RecycleBin {
   getDeleted(kind: KindId, id: string): Promise<GraphObject | undefined>;
 }
 
+/** Port: the writes a restore needs, and the live object it checks them against (src/graph implements it). */
+export interface RecycleBinWriter {
+  restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }>;
+  setReportOnly(policyId: string): Promise<{ requestId?: string }>;
+  /** The live object, or undefined when it does not exist. */
+  getLive(ref: ItemRef): Promise<GraphObject | undefined>;
+}
+
 export interface KindFailure {
   kind: KindId;
   error: unknown;

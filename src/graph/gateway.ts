@@ -3,10 +3,9 @@ import { AuthenticationHandler, Client, GraphError, PageIterator, ResponseType, 
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { GraphSettings } from '../config';
 import { kindById } from '../core/kinds';
-import type { RecycleBin } from '../core/recycleBin';
+import type { RecycleBin, RecycleBinWriter } from '../core/recycleBin';
 import { InvalidKeyError, isUserId, requireObjectId, type GraphObject, type ItemRef, type KindId } from '../core/model';
 import type { MembershipDirectory, PeopleDirectory } from '../core/access';
-import type { RecycleBinWriter } from '../core/requests';
 import type { AuditSource } from '../core/alertPoller';
 import type { PartnerDirectory } from '../core/partnerChanges';
 import type { Logger } from '../log';

@@ -171,9 +171,9 @@ export class BotHarness implements ChatTarget {
     this.product = await startProduct(this.config, this.logs, { simulator: this.simulator, now: this.options.now });
   }
 
-  /** Waits for approved restores that run after their invoke was answered. */
+  /** Waits for approved changes that run after their invoke was answered. */
   idle(): Promise<void> {
-    return this.product.requestRoutes.idle();
+    return this.product.runner.idle();
   }
 
   get stateDir(): string {

@@ -99,14 +99,17 @@ describe('approval state machine', () => {
     assert.ok(late.ok && late.request.state === 'expired');
   });
 
-  it('finishes only an executing request, as succeeded or failed', () => {
-    const executing = approve(pending(), MEGAN, TENANT, NOW);
-    assert.ok(executing.ok);
-    const done = finish(executing.request, [], NOW);
-    assert.ok(done.ok && done.request.state === 'succeeded');
-    const failed = finish(executing.request, [], NOW, { message: 'boom' });
+  it('finishes only an executing request, as succeeded or failed, and only for the holder of its claim', () => {
+    const approved = approve(pending(), MEGAN, TENANT, NOW);
+    assert.ok(approved.ok);
+    const executing = { ...approved.request, claim: { owner: 'instance-a', token: 't1', expiresAt: '2026-11-22T10:00:30Z' } };
+    const done = finish(executing, 't1', [], NOW);
+    assert.ok(done.ok && done.request.state === 'succeeded' && done.request.claim === undefined);
+    const failed = finish(executing, 't1', [], NOW, { message: 'boom' });
     assert.ok(failed.ok && failed.request.state === 'failed' && failed.request.execution?.failure === 'boom');
-    assert.equal(finish(pending(), [], NOW).ok, false);
+    assert.equal(finish(pending(), 't1', [], NOW).ok, false);
+    const other = finish(executing, 't2', [], NOW);
+    assert.ok(!other.ok && /being run by another instance \(instance-a\)/.test(other.refusal));
   });
 
   it('makes short, typable, unambiguous request ids', () => {

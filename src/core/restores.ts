@@ -1,0 +1,132 @@
+import type { RestoreAction, StepResult, TargetItem } from './approvals';
+import { foundDone, type ChangeStrategy, type PlannedStep, type StepRun, type StepsToRun } from './changeStrategy';
+import { kindById } from './kinds';
+import { purgeDate, type KindId } from './model';
+import type { FailureLike, Outcome } from './outcome';
+import { findDeleted, toDeletedItem, type RecycleBin, type RecycleBinWriter } from './recycleBin';
+
+/**
+ * Restores from the recycle bins: the deleted items a target depends on first, then the
+ * target, then (Conditional Access only, when asked) the switch to report-only. Each step can
+ * be checked against Graph, so an execution cut off part-way is completed, not guessed at.
+ */
+
+export interface RestoreInput {
+  ref: { id: string; kind?: KindId };
+  reportOnly: boolean;
+}
+
+const REPORT_ONLY = 'enabledForReportingButNotEnforced';
+
+/** A Conditional Access state in the words an admin needs when it is not what was asked for. */
+const STATE_WORDS: Record<string, string> = { enabled: 'ENFORCED', disabled: 'OFF (disabled)', [REPORT_ONLY]: 'report-only' };
+
+export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWriter; now: () => Date }): ChangeStrategy<RestoreInput, RestoreAction> {
+  const { bin, writer } = deps;
+
+  /**
+   * Without a kind, an id that several kinds share (a partner and its sync policy) comes back
+   * as choices; a dependency purged for good becomes a blocker shown before anyone approves.
+   */
+  async function plan({ ref, reportOnly }: RestoreInput): Promise<Outcome<RestoreAction>> {
+    const now = deps.now();
+    const lookup = await findDeleted(bin, ref.id, ref.kind, now);
+    if (lookup.found === 'none') {
+      const failure = lookup.failures[0]?.error;
+      if (failure) throw failure;
+      const what = ref.kind ? `deleted ${kindById(ref.kind).label}` : 'deleted item';
+      return { ok: false, message: `No ${what} has the id ${ref.id}. It may have been restored already or purged.` };
+    }
+    if (lookup.found === 'several') return { ok: false, message: 'That id matches several items; say which kind.', choices: lookup.items };
+    const item = lookup.item;
+    const dependencies: TargetItem[] = [];
+    const blockers: string[] = [];
+    for (const dependency of kindById(item.kind).references(item.raw)) {
+      const depKind = kindById(dependency.kind);
+      const deleted = await bin.getDeleted(dependency.kind, dependency.id);
+      if (deleted) {
+        dependencies.push({ ...dependency, name: toDeletedItem(depKind, deleted, now).name });
+      } else if (!(await writer.getLive(dependency))) {
+        blockers.push(`The ${depKind.label} ${dependency.id} it depends on no longer exists (purged), so Entra will refuse the restore.`);
+      }
+    }
+    return {
+      ok: true,
+      value: {
+        type: 'restore',
+        target: { kind: item.kind, id: item.id, name: item.name },
+        reportOnly: reportOnly && item.kind === 'ca',
+        dependencies,
+        blockers,
+        purgesAt: purgeDate(item.deletedAt).toISOString(),
+      },
+    };
+  }
+
+  /** A 404 on restore is checked against the live object, so an item restored meanwhile is skipped, not failed. */
+  async function restoreStep(item: TargetItem, failureOf: (result: StepResult) => string): Promise<StepRun> {
+    try {
+      const { requestId } = await writer.restore(item);
+      return { result: { item, step: 'restore', outcome: 'done', requestId } };
+    } catch (error) {
+      const f = error as FailureLike;
+      if (f.status === 404 && (await writer.getLive(item).catch(() => undefined))) {
+        return { result: { item, step: 'restore', outcome: 'skipped', requestId: f.requestId, message: 'someone else restored it already' } };
+      }
+      const why = f.status === 404 ? 'it is no longer in the recycle bin (purged or restored elsewhere)' : (f.detail ?? f.message);
+      const result: StepResult = { item, step: 'restore', outcome: 'failed', requestId: f.requestId, code: f.code, message: `${f.code ?? 'error'}: ${why}` };
+      return { result, failure: { message: failureOf(result), hint: f.hint } };
+    }
+  }
+
+  /**
+   * A failed switch is checked against the live policy: one that is report-only after all
+   * (the answer was lost) is done; otherwise the failure names the state it is left in.
+   */
+  async function reportOnlyStep(target: TargetItem): Promise<StepRun> {
+    try {
+      const { requestId } = await writer.setReportOnly(target.id);
+      return { result: { item: target, step: 'set report-only', outcome: 'done', requestId } };
+    } catch (error) {
+      const f = error as FailureLike;
+      const state = await writer.getLive(target).then((live) => live?.state, () => undefined);
+      if (state === REPORT_ONLY) return { result: { item: target, step: 'set report-only', outcome: 'done', requestId: f.requestId } };
+      const live = typeof state === 'string' ? `The policy is ${STATE_WORDS[state] ?? state}` : 'Its state could not be read';
+      return {
+        result: { item: target, step: 'set report-only', outcome: 'failed', requestId: f.requestId, code: f.code, message: f.detail ?? f.message },
+        failure: { message: `The policy was restored, but switching it to report-only failed (${f.code ?? 'error'}). ${live}: check it now.`, hint: f.hint },
+      };
+    }
+  }
+
+  function steps(action: RestoreAction): PlannedStep[] {
+    const planned: PlannedStep[] = action.dependencies.map((dependency) => ({
+      item: dependency,
+      step: 'restore',
+      run: () => restoreStep(dependency, (result) => `Restoring the ${kindById(dependency.kind).label} "${dependency.name}" it depends on failed: ${result.message}`),
+    }));
+    planned.push({ item: action.target, step: 'restore', run: () => restoreStep(action.target, (result) => result.message ?? 'the restore failed') });
+    if (action.reportOnly) planned.push({ item: action.target, step: 'set report-only', run: () => reportOnlyStep(action.target) });
+    return planned;
+  }
+
+  /** Whether Graph shows the step as done: the item live and out of the bin, or the policy report-only. */
+  async function isDone(step: PlannedStep): Promise<boolean> {
+    const live = await writer.getLive(step.item);
+    if (step.step === 'set report-only') return live?.state === REPORT_ONLY;
+    return live !== undefined && (await bin.getDeleted(step.item.kind, step.item.id)) === undefined;
+  }
+
+  /** When resuming: the first step Graph does not show as done, and every step after it. */
+  async function remainingSteps(action: RestoreAction, { resuming }: { resuming: boolean }): Promise<StepsToRun> {
+    const planned = steps(action);
+    const done: StepResult[] = [];
+    while (resuming && planned.length > 0 && (await isDone(planned[0]))) {
+      const step = planned.shift()!;
+      done.push(foundDone(step.item, step.step));
+    }
+    return { ok: true, done, steps: planned };
+  }
+
+  return { plan, remainingSteps };
+}
