@@ -1,7 +1,7 @@
 import { ActivityTypes, CardFactory, TurnContext, type ConversationReference } from 'botbuilder';
 import type { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
 import type { AccessControl, Actor } from '../core/access';
-import { isRequestId, type ChangeRequest } from '../core/approvals';
+import { belongsTo, isRequestId, OTHER_TENANT, viewFor, type ChangeRequest } from '../core/approvals';
 import { isObjectId } from '../core/model';
 import { kindIdOf } from '../core/kinds';
 import type { KindId } from '../core/model';
@@ -79,7 +79,7 @@ export class TeamsRequestNotifier implements RequestNotifier {
 
   cardFor(request: ChangeRequest, viewer: RequestViewer, note?: string): AdaptiveCardJson {
     const approvers = [...this.approverTeamsIds.entries()]
-      .filter(([aad]) => request.selfApprovalAllowed || aad !== request.requester.aadObjectId.toLowerCase())
+      .filter(([aad]) => viewFor(request, aad, true).canDecide)
       .map(([, teamsId]) => teamsId);
     // Without known approvers, leave userIds out: Teams then refreshes for everyone in small chats.
     const refreshUserIds = approvers.length > 0 ? [...new Set([...approvers, ...(request.requester.teamsId ? [request.requester.teamsId] : [])])] : [];
@@ -212,10 +212,9 @@ export class RequestRoutes {
   }
 
   private async viewerOf(request: ChangeRequest, actor: Actor): Promise<RequestViewer> {
-    const roles = await this.deps.access.rolesOf(actor.aadObjectId);
-    if (roles.has('approver')) this.deps.notifier.rememberApprover(actor);
-    const isRequester = actor.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
-    return { canDecide: roles.has('approver') && (!isRequester || request.selfApprovalAllowed), canCancel: isRequester };
+    const isApprover = await this.deps.access.has(actor.aadObjectId, 'approver');
+    if (isApprover) this.deps.notifier.rememberApprover(actor);
+    return viewFor(request, actor.aadObjectId, isApprover);
   }
 
   /** A refused decision: the clicker keeps seeing the request, with the reason on it. */
@@ -236,9 +235,9 @@ export class RequestRoutes {
       if (!isRequestId(data.requestId)) return outOfDate(this.deps.logger, 'request', stale);
       const request = await this.deps.requests.get(data.requestId);
       if (!request) return stale;
-      if (request.tenantId.toLowerCase() !== tenantOf(context).toLowerCase()) {
+      if (!belongsTo(request, tenantOf(context))) {
         this.deps.logger.warn('request.refused.tenant', { requestId: request.id, tenantId: tenantOf(context) });
-        return 'That request belongs to another tenant.';
+        return OTHER_TENANT;
       }
       return work(request, actor);
     });

@@ -1,4 +1,4 @@
-import { describeState, type ChangeRequest, type PartnerAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
+import { describeState, requestNoun, type ChangeRequest, type PartnerAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
 import type { AuditEntry } from '../store/port';
 import type { Actor, Where } from '../core/access';
 import { kindById } from '../core/kinds';
@@ -66,11 +66,11 @@ const DONE: Record<ChangeRequest['action']['type'], string> = {
   'partner.remove': 'removed the partner configuration of',
 };
 
-const requestNoun = (request: ChangeRequest) => `${request.action.type === 'restore' ? 'restore' : 'partner change'} request ${request.id}`;
+const requestTitle = (request: ChangeRequest) => `${requestNoun(request)} request ${request.id}`;
 
 /** The line that tells the requester how their request ended (after a mention of them). */
 export function outcomeNotice(request: ChangeRequest): string {
-  const what = `your ${requestNoun(request)}`;
+  const what = `your ${requestTitle(request)}`;
   const { target } = request.action;
   const named = target.name && target.name !== target.id ? `${target.name} (${target.id})` : target.id;
   if (request.state === 'succeeded') return `${what} ${DONE[request.action.type]} ${named}.`;
@@ -100,7 +100,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   const status = STATUS[request.state];
   const card = renderCard('request', {
     footer: ctx.footer,
-    title: capitalise(requestNoun(request)),
+    title: capitalise(requestTitle(request)),
     requestId: request.id,
     status: status.text(request),
     statusColor: status.color,

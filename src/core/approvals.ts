@@ -186,12 +186,38 @@ function countApprovals(request: ChangeRequest, rule: ApprovalRule, formerApprov
  * `rule` is the effective rule (see effectiveRule) and is stored with the result;
  * `formerApprovers` are the lower-cased ids of earlier approvers who no longer hold the role.
  */
+export const OTHER_TENANT = 'This request belongs to another tenant.';
+
+/** "restore" or "partner change": how refusals and notices name a request. */
+export function requestNoun(request: ChangeRequest): string {
+  return request.action.type === 'restore' ? 'restore' : 'partner change';
+}
+
+export function isRequester(request: ChangeRequest, userId: string): boolean {
+  return same(request.requester.aadObjectId, userId);
+}
+
+/** Whether the tenant a click came from may see and act on this request. */
+export function belongsTo(request: ChangeRequest, tenantId: string): boolean {
+  return same(request.tenantId, tenantId);
+}
+
+/** The four-eyes rule: a requester decides their own request only where self-approval is allowed. */
+function mayDecideOwn(request: ChangeRequest, userId: string, rule: ApprovalRule): boolean {
+  return rule.selfApprovalAllowed || !isRequester(request, userId);
+}
+
+/** What one person's view of a request card offers them; the server re-checks every click anyway. */
+export function viewFor(request: ChangeRequest, userId: string, isApprover: boolean): { canDecide: boolean; canCancel: boolean } {
+  return { canDecide: isApprover && mayDecideOwn(request, userId, request), canCancel: isRequester(request, userId) };
+}
+
 export function approve(request: ChangeRequest, approver: Actor, tenantId: string, now: Date, rule: ApprovalRule, formerApprovers: ReadonlySet<string>): Transition {
   const closed = stillPending(request, now);
   if (closed) return refuse(closed);
-  if (!same(request.tenantId, tenantId)) return refuse('This request belongs to another tenant.');
-  if (!rule.selfApprovalAllowed && same(request.requester.aadObjectId, approver.aadObjectId)) {
-    return refuse('You asked for this restore, so someone else must approve it (four-eyes rule).');
+  if (!same(request.tenantId, tenantId)) return refuse(OTHER_TENANT);
+  if (!mayDecideOwn(request, approver.aadObjectId, rule)) {
+    return refuse(`You asked for this ${requestNoun(request)}, so someone else must approve it (four-eyes rule).`);
   }
   const { counted, lapsed } = countApprovals(request, rule, formerApprovers);
   if (counted.some((a) => same(a.by.aadObjectId, approver.aadObjectId))) {
@@ -202,7 +228,7 @@ export function approve(request: ChangeRequest, approver: Actor, tenantId: strin
   const next = { ...request, ...rule, approvals, lapsedApprovals };
   if (approvals.length < rule.requiredApprovals) return { ok: true, request: next };
   if (request.action.blockers.length > 0) {
-    return refuse(`This restore cannot succeed: ${request.action.blockers.join(' ')}`);
+    return refuse(`This ${requestNoun(request)} cannot succeed: ${request.action.blockers.join(' ')}`);
   }
   return { ok: true, request: { ...next, state: 'executing', execution: { startedAt: now.toISOString(), steps: [] } } };
 }
@@ -218,15 +244,15 @@ export function approvalShortfall(request: ChangeRequest, rule: ApprovalRule, fo
 export function reject(request: ChangeRequest, approver: Actor, tenantId: string, reason: string, now: Date): Transition {
   const closed = stillPending(request, now);
   if (closed) return refuse(closed);
-  if (!same(request.tenantId, tenantId)) return refuse('This request belongs to another tenant.');
+  if (!same(request.tenantId, tenantId)) return refuse(OTHER_TENANT);
   return { ok: true, request: { ...request, state: 'rejected', rejection: { by: approver, at: now.toISOString(), reason: reason || undefined } } };
 }
 
 export function cancel(request: ChangeRequest, by: Actor, tenantId: string, now: Date): Transition {
   const closed = stillPending(request, now);
   if (closed) return refuse(closed);
-  if (!same(request.tenantId, tenantId)) return refuse('This request belongs to another tenant.');
-  if (!same(request.requester.aadObjectId, by.aadObjectId)) return refuse(`Only ${request.requester.name}, who asked for it, can cancel ${request.id}.`);
+  if (!same(request.tenantId, tenantId)) return refuse(OTHER_TENANT);
+  if (!isRequester(request, by.aadObjectId)) return refuse(`Only ${request.requester.name}, who asked for it, can cancel ${request.id}.`);
   return { ok: true, request: { ...request, state: 'cancelled', cancellation: { by, at: now.toISOString() } } };
 }
 
