@@ -148,6 +148,18 @@ describe('request runner', () => {
     store = createMemoryStateStore();
   });
 
+  /** Makes this process's restores wait until the returned function is called (work that takes long). */
+  function holdRestores(process: Process): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const restore = process.graph.restore;
+    process.graph.restore = async (ref) => {
+      await gate;
+      return restore(ref);
+    };
+    return release;
+  }
+
   function start(name: string, options: { dieAfterWrites?: number; store?: StateStore } = {}) {
     const process = new Process(tenant, options.store ?? store, options.dieAfterWrites);
     const access = new AccessControl({ operatorIds: [ALEX.aadObjectId], approverIds: [MEGAN.aadObjectId, ADELE.aadObjectId] }, { memberGroups: async () => [] }, now);
@@ -241,13 +253,7 @@ describe('request runner', () => {
     it('a sweep on another instance leaves a request alone while its executor holds the claim, however long the work takes', async () => {
       const a = start('a');
       const id = await askForReportOnlyRestore(a.requests);
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      const restore = a.process.graph.restore;
-      a.process.graph.restore = async (ref) => {
-        await gate;
-        return restore(ref);
-      };
+      const release = holdRestores(a.process);
       await a.runner.approve(id, MEGAN, TENANT, undefined);
       const b = start('b');
       // Twenty-second steps, each shorter than the lease, five leases in all.
@@ -292,13 +298,7 @@ describe('request runner', () => {
       });
       const a = start('a', { store: flaky });
       const id = await askForReportOnlyRestore(a.requests);
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      const restore = a.process.graph.restore;
-      a.process.graph.restore = async (ref) => {
-        await gate;
-        return restore(ref);
-      };
+      const release = holdRestores(a.process);
       await a.runner.approve(id, MEGAN, TENANT, undefined);
       partitioned = true;
       clock += LEASE_MS + 1;
