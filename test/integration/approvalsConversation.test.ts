@@ -31,6 +31,7 @@ describe('the approvals conversation', function () {
     assert.match(textOf(await approvalsChannel.as(PATTI).say('approvals')), /You are not allowed to run `approvals`/);
     assert.match(textOf(await bot.conversation('personal', MEGAN).say('approvals here')), /must be one that approvers share[\s\S]*not in a personal chat/);
     assert.match(textOf(await approvalsChannel.as(ISAIAH).say('approvals')), /No approvals conversation is set[\s\S]*`approvals here`/);
+    assert.match(textOf(await approvalsChannel.say('approvals everywhere')), /Say `approvals here`, `approvals off`[\s\S]*Usage: `approvals \[here\|off\]`/);
 
     assert.match(textOf(await approvalsChannel.say('approvals here')), /This channel is now the approvals conversation/);
     assert.match(textOf(await approvalsChannel.as(ISAIAH).say('approvals')), /posted for approval in this channel, set by Megan Bowen/);
@@ -67,6 +68,15 @@ describe('the approvals conversation', function () {
     assert.match(cardText(bot.connector.updatesOf(tracking.id).at(-1)), /Restored\. Approved by Megan Bowen/);
     const told = bot.connector.postsTo(personal.id).map((a) => String(a.body.text));
     assert.ok(told.some((text) => /<at>Alex Wilber<\/at> your restore request R-\w+ restored Legacy VPN egress/.test(text)), 'the requester is told in their chat');
+  });
+
+  it('a partner change asked in a group chat is posted in the approvals channel too', async () => {
+    await approvalsChannel.say('approvals here');
+    const before = bot.connector.activities.length;
+    const asked = cardReply(await bot.conversation('groupChat', ALEX).say(`partner set ${DEMO_IDS.partnerRecreatedLive} user-sync on because new contract`));
+    const [approval] = cardsPostedTo(approvalsChannel.id, before);
+    assert.equal(requestIdOf(approval.card), requestIdOf(asked.card));
+    assert.match(cardText(approval.card), /Partner change request/);
   });
 
   it('a cancelled request updates the approval card in the approvals channel too', async () => {
