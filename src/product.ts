@@ -17,6 +17,7 @@ import { createAzureStateStore, createFileStateStore, startBlobLease, startLocal
 import type { GraphSettings } from './config';
 import { TeamsRequestNotifier } from './bot/requestRoutes';
 import { RequestRunner } from './core/requestRunner';
+import { ApprovalsConversation } from './core/approvalsConversation';
 import { AlertPoller } from './core/alertPoller';
 import { TeamsAlertNotifier } from './bot/alertRoutes';
 import { cardFooter } from './bot/app';
@@ -86,7 +87,8 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     log: (event, fields) => logger.info(event, fields),
     now: overrides.now,
   });
-  const requestNotifier = new TeamsRequestNotifier({ adapter, botAppId: config.bot?.appId, view, logger });
+  const approvals = new ApprovalsConversation({ store, gatekeeper, now: overrides.now });
+  const requestNotifier = new TeamsRequestNotifier({ adapter, botAppId: config.bot?.appId, view, logger, approvals });
   const claim = { leaseMs: config.requestClaimSeconds * 1000, renewEveryMs: (config.requestClaimSeconds * 1000) / 3 };
   const runner = new RequestRunner({ requests, notifier: requestNotifier, claim, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
   const { app } = createBotApplication({

@@ -118,6 +118,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     pending: (context) => requestRoutes.pendingCommand(context),
     audit: (context, command) => requestRoutes.auditCommand(context, command.count),
     cancel: (context, command) => requestRoutes.cancelCommand(context, command.requestId),
+    approvals: (context, command) => requestRoutes.approvalsCommand(context, command),
     alerts: (context, command) => alertRoutes.alertsCommand(context, command),
     partners: (context, command) => partnerRoutes.partnersCommand(context, command.search),
     partner: (context, command) => partnerRoutes.partnerCommand(context, command),

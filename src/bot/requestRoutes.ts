@@ -1,4 +1,4 @@
-import { ActivityTypes, CardFactory, TurnContext, type ConversationReference } from 'botbuilder';
+import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type ConversationReference } from 'botbuilder';
 import type { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
 import type { AccessControl, Actor } from '../core/access';
 import { belongsTo, isRequestId, OTHER_TENANT, viewFor, type ChangeRequest } from '../core/approvals';
@@ -10,10 +10,11 @@ import type { RequestNotifier, RequestRunner } from '../core/requestRunner';
 import type { Logger } from '../log';
 import type { AdaptiveCardJson } from './cards';
 import { commandActor, outOfDate, STALE_ITEM_BUTTON, withActor } from './guards';
-import { answerInvoke, send, tenantOf, whereOf } from './turn';
+import { actorOf, answerInvoke, send, tenantOf, whereOf } from './turn';
 import { inConversation } from './proactive';
-import { auditCard, EVERYONE, outcomeNotice, pendingCard, requestCard, restoreFormCard, type RequestViewer } from './requestViews';
-import { chooseKindCard, type ViewContext } from './views';
+import { auditCard, EVERYONE, NO_APPROVER_SEES_IT, outcomeNotice, pendingCard, requestCard, requestNoticeCard, restoreFormCard, type RequestViewer } from './requestViews';
+import { baseConversationId, type ApprovalsConversation } from '../core/approvalsConversation';
+import { chooseKindCard, formatDate, personName, type ViewContext } from './views';
 
 /**
  * Teams routes for change requests. Card data carries only a request id (or, before a
@@ -22,24 +23,30 @@ import { chooseKindCard, type ViewContext } from './views';
  * RequestRunner runs what is approved and tells TeamsRequestNotifier what to show.
  */
 
-/** The request cards in Teams: updated in place, and the requester told how their request ended. */
+/** The request cards in Teams: every copy updated in place, approvers reached, and the requester told how their request ended. */
 export class TeamsRequestNotifier implements RequestNotifier {
-  /** Teams ids of approvers seen, so their card views refresh automatically. */
-  private readonly approverTeamsIds = new Map<string, string>();
+  constructor(private readonly deps: { adapter: TeamsAdapter; botAppId?: string; view: ViewContext; logger: Logger; approvals: ApprovalsConversation }) {}
 
-  constructor(private readonly deps: { adapter: TeamsAdapter; botAppId?: string; view: ViewContext; logger: Logger }) {}
+  /** Where approvers see requests, shared by every instance through the state store. */
+  get approvals(): ApprovalsConversation {
+    return this.deps.approvals;
+  }
 
-  /** Updates the approval card in place for everyone (proactively, outside any turn). */
+  /** Updates every copy of the request card in place for everyone (proactively, outside any turn). */
   async cardChanged(request: ChangeRequest): Promise<void> {
-    const reference = request.card?.conversation as Partial<ConversationReference> | undefined;
-    const activityId = request.card?.activityId;
-    if (!reference || !activityId) return;
-    try {
-      await inConversation(this.deps.adapter, this.deps.botAppId, reference, (context) =>
-        context.updateActivity({ id: activityId, type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(this.cardFor(request, EVERYONE))] }),
-      );
-    } catch (error) {
-      this.deps.logger.warn('request.card.update_failed', { requestId: request.id, error });
+    const copies = [request.card, ...(request.copies ?? [])];
+    const card = await this.cardFor(request, EVERYONE);
+    for (const copy of copies) {
+      const reference = copy?.conversation as Partial<ConversationReference> | undefined;
+      const activityId = copy?.activityId;
+      if (!reference || !activityId) continue;
+      try {
+        await inConversation(this.deps.adapter, this.deps.botAppId, reference, (context) =>
+          context.updateActivity({ id: activityId, type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(card)] }),
+        );
+      } catch (error) {
+        this.deps.logger.warn('request.card.update_failed', { requestId: request.id, conversationId: reference.conversation?.id, error });
+      }
     }
   }
 
@@ -72,20 +79,37 @@ export class TeamsRequestNotifier implements RequestNotifier {
     }
   }
 
-  /** An approver seen clicking: their view of later cards refreshes automatically. */
-  rememberApprover(actor: Actor): void {
-    if (actor.teamsId) this.approverTeamsIds.set(actor.aadObjectId.toLowerCase(), actor.teamsId);
+  /** Posts a card in another conversation; resolves with its message id, or undefined when Teams refused it. */
+  async post(reference: unknown, card: AdaptiveCardJson, requestId: string): Promise<string | undefined> {
+    try {
+      const sent = await inConversation(this.deps.adapter, this.deps.botAppId, reference as Partial<ConversationReference>, (context) =>
+        context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card))),
+      );
+      return sent?.id;
+    } catch (error) {
+      this.deps.logger.warn('request.post_failed', { requestId, conversationId: (reference as Partial<ConversationReference>).conversation?.id, error });
+      return undefined;
+    }
   }
 
-  cardFor(request: ChangeRequest, viewer: RequestViewer, note?: string): AdaptiveCardJson {
-    const approvers = [...this.approverTeamsIds.entries()]
-      .filter(([aad]) => viewFor(request, aad, true).canDecide)
-      .map(([, teamsId]) => teamsId);
+  /**
+   * The card as `viewer` sees it. Its refresh names the approvers who may decide, the requester
+   * and `viewerTeamsId` (whoever opened this copy), so their copies refresh when viewed.
+   */
+  async cardFor(request: ChangeRequest, viewer: RequestViewer, options: { note?: string; viewerTeamsId?: string } = {}): Promise<AdaptiveCardJson> {
+    const approvers = (await this.deps.approvals.approvers())
+      .filter((contact) => contact.teamsId && viewFor(request, contact.aadObjectId, true).canDecide)
+      .map((contact) => contact.teamsId!);
+    const others = [request.requester.teamsId, options.viewerTeamsId].filter((id): id is string => Boolean(id));
     // Without known approvers, leave userIds out: Teams then refreshes for everyone in small chats.
-    const refreshUserIds = approvers.length > 0 ? [...new Set([...approvers, ...(request.requester.teamsId ? [request.requester.teamsId] : [])])] : [];
-    return requestCard(request, viewer, { ...this.deps.view, refreshUserIds, note });
+    const refreshUserIds = approvers.length > 0 ? [...new Set([...approvers, ...others])] : [];
+    return requestCard(request, viewer, { ...this.deps.view, refreshUserIds, note: options.note });
   }
 }
+
+const SET_UP_HINT = 'An approver sets one up by typing `approvals here` in the team\'s channel (or a group chat of approvers).';
+
+const conversationWord = (type: string | undefined) => (type === 'channel' ? 'channel' : type === 'groupChat' ? 'group chat' : 'conversation');
 
 export interface RequestRouteDependencies {
   requests: ChangeRequests;
@@ -100,6 +124,12 @@ export class RequestRoutes {
   constructor(private readonly deps: RequestRouteDependencies) {}
 
   register(app: Application<TurnState>): void {
+    // Runs after the gate has named the user: an approver installing the bot in a personal chat gets notices there.
+    app.turn('beforeTurn', async (context) => {
+      if (context.activity.type === ActivityTypes.InstallationUpdate && !context.activity.action?.startsWith('remove')) await this.noteApprover(context);
+      return true;
+    });
+
     app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.restore', (context, _state, data) =>
       withActor(context, this.deps.logger, async () => {
         const kind = kindIdOf(data.kind);
@@ -132,24 +162,26 @@ export class RequestRoutes {
     app.adaptiveCards.actionExecute<{ requestId?: string }>('request.refresh', (context, _state, data) =>
       this.withRequest(context, data, async (request, actor) => {
         // A user-specific view: answer the invoke ourselves so it is not shown to everyone.
-        await answerInvoke(context, this.cardFor(request, await this.viewerOf(request, actor)));
+        await answerInvoke(context, await this.deps.notifier.cardFor(request, await this.viewerOf(context, request, actor), { viewerTeamsId: actor.teamsId }));
         return '';
       }),
     );
 
     app.adaptiveCards.actionExecute<{ requestId?: string }>('request.approve', (context, _state, data) =>
       this.withRequest(context, data, async (request, actor) => {
+        await this.noteApprover(context);
         const result = await this.deps.runner.approve(request.id, actor, tenantOf(context), whereOf(context), context.activity.replyToId);
         if (!result.ok) return this.refusal(context, request.id, actor, result.message);
-        return this.cardFor(result.value, EVERYONE);
+        return this.deps.notifier.cardFor(result.value, EVERYONE);
       }),
     );
 
     app.adaptiveCards.actionExecute<{ requestId?: string; rejectReason?: string }>('request.reject', (context, _state, data) =>
       this.withRequest(context, data, async (request, actor) => {
+        await this.noteApprover(context);
         const result = await this.deps.runner.reject(request.id, actor, tenantOf(context), capText(data.rejectReason), whereOf(context));
         if (!result.ok) return this.refusal(context, request.id, actor, result.message);
-        return this.cardFor(result.value, EVERYONE);
+        return this.deps.notifier.cardFor(result.value, EVERYONE);
       }),
     );
 
@@ -157,7 +189,7 @@ export class RequestRoutes {
       this.withRequest(context, data, async (request, actor) => {
         const result = await this.deps.runner.cancel(request.id, actor, tenantOf(context), whereOf(context));
         if (!result.ok) return this.refusal(context, request.id, actor, result.message);
-        return this.cardFor(result.value, EVERYONE);
+        return this.deps.notifier.cardFor(result.value, EVERYONE);
       }),
     );
   }
@@ -166,6 +198,7 @@ export class RequestRoutes {
   async restoreCommand(context: TurnContext, command: { id: string; kind?: KindId; reportOnly: boolean; reason: string }): Promise<void> {
     const actor = await commandActor(context);
     if (!actor) return;
+    await this.noteApprover(context);
     const created = await this.deps.requests.create({
       actor,
       ref: { kind: command.kind, id: command.id },
@@ -179,19 +212,77 @@ export class RequestRoutes {
     await this.publish(context, created.value);
   }
 
-  /** Posts a new request's approval card and remembers where it is, for later updates. */
+  /** Posts a new request's card where it was asked, remembers where it is for later updates, and lets approvers know. */
   async publish(context: TurnContext, request: ChangeRequest): Promise<void> {
-    const sent = await send(context, this.cardFor(request, EVERYONE));
+    const sent = await send(context, await this.deps.notifier.cardFor(request, EVERYONE));
     if (sent?.id) await this.deps.requests.rememberCard(request.id, sent.id);
+    await this.reachApprovers(context, request);
   }
 
-  /** An invoke that created a request: the clicked card becomes the approval card. */
+  /** An invoke that created a request: the clicked card becomes the request's card where it was asked. */
   async adopt(context: TurnContext, request: ChangeRequest): Promise<AdaptiveCardJson> {
     if (context.activity.replyToId) await this.deps.requests.rememberCard(request.id, context.activity.replyToId);
-    return this.cardFor(request, EVERYONE);
+    await this.reachApprovers(context, request);
+    return this.deps.notifier.cardFor(request, EVERYONE);
+  }
+
+  /**
+   * A request made outside the approvals conversation is posted there as the approval card (the
+   * requester's card stays as the tracking copy), and approvers with a personal chat get a
+   * notice. Without an approvals conversation, a requester in a personal chat is told that no
+   * approver sees it yet.
+   */
+  private async reachApprovers(context: TurnContext, request: ChangeRequest): Promise<void> {
+    const { approvals } = this.deps.notifier;
+    const setting = await approvals.current();
+    const here = baseConversationId(whereOf(context).conversationId);
+    if (setting?.conversationId === here) return;
+    if (setting) {
+      const activityId = await this.deps.notifier.post(setting.reference, await this.deps.notifier.cardFor(request, EVERYONE), request.id);
+      if (activityId) await this.deps.requests.rememberCopy(request.id, { conversation: setting.reference, activityId });
+    } else if (context.activity.conversation?.conversationType === 'personal') {
+      await context.sendActivity(NO_APPROVER_SEES_IT);
+    }
+    const notice = requestNoticeCard(request, this.deps.view);
+    for (const contact of await approvals.approvers()) {
+      if (!contact.personalChat || !viewFor(request, contact.aadObjectId, true).canDecide) continue;
+      if (!(await this.deps.access.has(contact.aadObjectId, 'approver'))) continue;
+      await this.deps.notifier.post(contact.personalChat, notice, request.id);
+    }
+  }
+
+  /** `approvals [here|off]`: where approval cards go. Anyone with the operator role may ask; approvers change it. */
+  async approvalsCommand(context: TurnContext, command: { change?: 'here' | 'off' }): Promise<void> {
+    const actor = await commandActor(context);
+    if (!actor) return;
+    await this.noteApprover(context);
+    const { approvals } = this.deps.notifier;
+    const where = whereOf(context);
+    if (command.change === 'here') {
+      const reference = TurnContext.getConversationReference(context.activity);
+      // Approval cards start their own thread at the top of the channel, whichever thread this was typed in.
+      const topLevel = { ...reference, activityId: undefined, conversation: { ...reference.conversation, id: baseConversationId(where.conversationId) } };
+      const set = await approvals.set(actor, where, topLevel);
+      if (!set.ok) return void (await context.sendActivity(set.message));
+      return void (await context.sendActivity(
+        `This ${conversationWord(set.value.conversationType)} is now the approvals conversation: every restore or partner change request made elsewhere is posted here for approval, and its card is kept up to date. Type \`approvals off\` to stop.`,
+      ));
+    }
+    if (command.change === 'off') {
+      const cleared = await approvals.clear(actor, where);
+      if (!cleared.ok) return void (await context.sendActivity(cleared.message));
+      return void (await context.sendActivity(cleared.value
+        ? 'The approvals conversation is cleared: requests are now posted only where they are asked. An approver can set one again with `approvals here`.'
+        : 'No approvals conversation was set.'));
+    }
+    const setting = await approvals.current();
+    if (!setting) return void (await context.sendActivity(`No approvals conversation is set, so requests are posted only where they are asked. ${SET_UP_HINT}`));
+    const place = setting.conversationId === baseConversationId(where.conversationId) ? `this ${conversationWord(setting.conversationType)}` : `a ${conversationWord(setting.conversationType)} of the team`;
+    await context.sendActivity(`Requests are posted for approval in ${place}, set by ${personName(setting.setBy)} at ${formatDate(new Date(setting.setAt))}.`);
   }
 
   async pendingCommand(context: TurnContext): Promise<void> {
+    await this.noteApprover(context);
     await send(context, pendingCard(await this.deps.requests.open(), this.deps.view));
   }
 
@@ -207,21 +298,38 @@ export class RequestRoutes {
     await context.sendActivity(`Request ${requestId} is cancelled. Nothing was restored.`);
   }
 
-  private cardFor(request: ChangeRequest, viewer: RequestViewer): AdaptiveCardJson {
-    return this.deps.notifier.cardFor(request, viewer);
+  private async viewerOf(context: TurnContext, request: ChangeRequest, actor: Actor): Promise<RequestViewer> {
+    const isApprover = await this.deps.access.has(actor.aadObjectId, 'approver');
+    if (isApprover) await this.rememberApprover(context, actor);
+    return viewFor(request, actor.aadObjectId, isApprover);
   }
 
-  private async viewerOf(request: ChangeRequest, actor: Actor): Promise<RequestViewer> {
-    const isApprover = await this.deps.access.has(actor.aadObjectId, 'approver');
-    if (isApprover) this.deps.notifier.rememberApprover(actor);
-    return viewFor(request, actor.aadObjectId, isApprover);
+  /** Remembers the turn's user when they are an approver (see rememberApprover); browsing turns never come here, so they cost no store access. */
+  private async noteApprover(context: TurnContext): Promise<void> {
+    const actor = actorOf(context);
+    try {
+      if (actor && (await this.deps.access.has(actor.aadObjectId, 'approver'))) await this.rememberApprover(context, actor);
+    } catch (error) {
+      // Only card views and notices depend on it: the turn itself goes on.
+      this.deps.logger.warn('approver.not_remembered', { error });
+    }
+  }
+
+  /**
+   * An approver seen in the request flow: their views of later cards refresh automatically on
+   * every instance, and when seen in their personal chat they get notices of new requests there.
+   */
+  private async rememberApprover(context: TurnContext, actor: Actor): Promise<void> {
+    const personal = context.activity.conversation?.conversationType === 'personal';
+    const reference = personal ? { ...TurnContext.getConversationReference(context.activity), activityId: undefined } : undefined;
+    await this.deps.notifier.approvals.rememberApprover(actor, reference);
   }
 
   /** A refused decision: the clicker keeps seeing the request, with the reason on it. */
   private async refusal(context: TurnContext, requestId: string, actor: Actor, message: string): Promise<AdaptiveCardJson | string> {
     const request = await this.deps.requests.get(requestId);
     if (!request) return message;
-    await answerInvoke(context, this.deps.notifier.cardFor(request, await this.viewerOf(request, actor), message));
+    await answerInvoke(context, await this.deps.notifier.cardFor(request, await this.viewerOf(context, request, actor), { note: message, viewerTeamsId: actor.teamsId }));
     return '';
   }
 

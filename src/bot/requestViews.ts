@@ -117,8 +117,10 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     canDecide: pending && viewer.canDecide,
     canCancel: pending && viewer.canCancel,
   });
-  if (pending) {
-    // Teams asks the bot for each viewer's version of the card; the server decides who gets buttons.
+  if (pending || request.state === 'executing') {
+    // Teams asks the bot for each viewer's version of the card (the server decides who gets
+    // buttons), so even a copy the bot does not track, such as one opened from `pending`,
+    // shows the stored request whenever it is viewed, until the request has ended.
     const userIds = (ctx.refreshUserIds ?? []).slice(0, MAX_REFRESH_USERS);
     card.refresh = {
       action: { type: 'Action.Execute', title: 'Refresh', verb: 'request.refresh', data: { requestId: request.id } },
@@ -127,6 +129,21 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   }
   return card;
 }
+
+/** The short notice an approver gets in their personal chat; Open shows the request as it is now. */
+export function requestNoticeCard(request: ChangeRequest, ctx: ViewContext): AdaptiveCardJson {
+  const what = request.action.type === 'restore' ? `restore ${describe(request.action.target)}` : `${PARTNER_VERBS[request.action.type]} (partner ${request.action.target.id})`;
+  return renderCard('requestNotice', {
+    footer: ctx.footer,
+    requestId: request.id,
+    headline: `${personName(request.requester)} asks to ${what} (${request.id}).`,
+    detail: `${request.reason ? `Why: ${plainText(clip(request.reason, 200))}. ` : ''}It needs ${request.requiredApprovals} approval${request.requiredApprovals === 1 ? '' : 's'} before ${isoToText(request.expiresAt)}.`,
+  });
+}
+
+/** Told to someone asking in a personal chat while no approvals conversation is set. */
+export const NO_APPROVER_SEES_IT =
+  'No approver can see this request yet: the team has no approvals conversation. An approver sets one up by typing `approvals here` in the team\'s channel (or a group chat of approvers); until then, an approver can open it from `pending`.';
 
 function stepFact(step: StepResult) {
   const outcome = step.outcome === 'done' ? `Done${step.message ? ` (${step.message})` : ''}` : step.outcome === 'skipped' ? `Skipped (${step.message ?? 'not needed'})` : `Failed: ${step.message ?? step.code ?? 'error'}`;

@@ -87,6 +87,12 @@ export interface Decision {
   reason?: string;
 }
 
+/** One posted copy of a request card: its conversation (opaque to the core) and message id. */
+export interface CardCopy {
+  conversation: unknown;
+  activityId?: string;
+}
+
 export interface ChangeRequest {
   id: string;
   tenantId: string;
@@ -114,8 +120,12 @@ export interface ChangeRequest {
   };
   /** While executing: which instance runs it, until when unless renewed. */
   claim?: Claim;
-  /** Where the approval card lives, so it can be updated in place (opaque to the core). */
-  card?: { conversation: unknown; activityId?: string };
+  /** The card where the request was asked (the requester's copy), so it can be updated in place and the requester told there. */
+  card?: CardCopy;
+  /** Every other posted copy of the card (the approvals conversation's); each is updated on every change. */
+  copies?: CardCopy[];
+  /** Set once every copy of an expired request's card has been updated to say so. */
+  expiryShown?: boolean;
   /** Audit entries stored with the change they record and not yet confirmed in the audit log. */
   unaudited?: AuditEntry[];
 }

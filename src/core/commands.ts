@@ -16,6 +16,7 @@ export type Command =
   | { type: 'pending' }
   | { type: 'audit'; count: number }
   | { type: 'cancel'; requestId: string }
+  | { type: 'approvals'; change?: 'here' | 'off' }
   | { type: 'alerts'; change?: 'on' | 'off'; kinds: KindId[] }
   | { type: 'partners'; search: string }
   | { type: 'partner'; action: 'show' | 'edit'; tenantId: string }
@@ -127,6 +128,20 @@ export const COMMANDS: readonly CommandSpec[] = [
       const requestId = args[0]?.toUpperCase();
       if (!isRequestId(requestId)) return 'Which request? Request ids look like R-7K2QX9M (see `pending`).';
       return { type: 'cancel', requestId };
+    },
+  },
+  {
+    name: 'approvals',
+    aliases: [],
+    inMenu: false,
+    usage: 'approvals [here|off]',
+    example: 'approvals here',
+    description: 'Where requests are posted for approval; an approver types `approvals here` in the team\'s channel',
+    parse: (args) => {
+      const change = args[0]?.toLowerCase();
+      if (change === undefined) return { type: 'approvals' };
+      if (change === 'here' || change === 'off') return { type: 'approvals', change };
+      return 'Say `approvals here`, `approvals off`, or just `approvals` to see where requests are posted for approval.';
     },
   },
   {

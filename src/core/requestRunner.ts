@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor, Where } from './access';
 import type { ChangeRequest, Claim } from './approvals';
 import type { Outcome } from './outcome';
-import { isInterrupted, type ChangeRequests } from './requests';
+import { expiryToShow, isInterrupted, type ChangeRequests } from './requests';
 
 /**
  * Runs change requests: a decision, then (once approved) the execution under a claim, its
@@ -84,8 +84,9 @@ export class RequestRunner {
   /**
    * Appends audit entries left in request records, and takes over every executing request
    * whose claim has lapsed (its executor crashed, or lost the store while finishing) and
-   * completes it. Runs at start-up and periodically on every instance; the claim lets only one
-   * instance take a request over. Resolves with the requests it closed.
+   * completes it; an expired request's cards are updated to say so. Runs at start-up and
+   * periodically on every instance; the claim lets only one instance take a request over.
+   * Resolves with the executing requests it closed.
    */
   sweep(): Promise<ChangeRequest[]> {
     this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = undefined));
@@ -97,6 +98,10 @@ export class RequestRunner {
     for (const record of await this.deps.requests.records()) {
       await this.deps.requests.flushAudit(record);
       const request = record.value;
+      if (expiryToShow(request, this.now())) {
+        await this.showExpiry(request.id);
+        continue;
+      }
       if (!isInterrupted(request, this.now()) || this.running.has(request.id)) continue;
       const claim = this.newClaim();
       const taken = await this.deps.requests.takeOver(request.id, claim);
@@ -106,6 +111,14 @@ export class RequestRunner {
       if (finished) closed.push(finished);
     }
     return closed;
+  }
+
+  /** Expires a request past its deadline (if no read did yet) and updates every copy of its card. */
+  private async showExpiry(id: string): Promise<void> {
+    const expired = await this.deps.requests.get(id);
+    if (expired?.state !== 'expired' || expired.expiryShown) return;
+    await this.deps.notifier.cardChanged(expired);
+    await this.deps.requests.markExpiryShown(id);
   }
 
   /** Resolves when no execution or sweep is running (tests, graceful shutdown). */

@@ -17,6 +17,7 @@ import {
   type RequestAction,
   type RestoreAction,
   type ApprovalRule,
+  type CardCopy,
   type ChangeRequest,
   type Claim,
   type Decision,
@@ -63,6 +64,11 @@ export function capText(text: unknown): string {
 
 const KEY_PREFIX = 'requests/';
 const keyOf = (id: string) => KEY_PREFIX + id.toUpperCase();
+
+/** Whether a request's cards may still show it waiting although it expired (or is past its deadline and about to). */
+export function expiryToShow(request: ChangeRequest, now: Date): boolean {
+  return isExpired(request, now) || (request.state === 'expired' && !request.expiryShown);
+}
 
 /** Whether a request is executing with nobody holding it: its executor stopped (crash, lost store) and it may be taken over. */
 export function isInterrupted(request: ChangeRequest, now: Date): boolean {
@@ -181,6 +187,19 @@ export class ChangeRequests {
       request && request.card?.activityId !== activityId ? { ...request, card: { ...request.card, conversation: request.card?.conversation, activityId } } : undefined,
     );
     return result.status === 'written' ? result.record.value : result.status === 'declined' ? result.current?.value : undefined;
+  }
+
+  /** Records another posted copy of the card (in the approvals conversation); returns the request as stored now. */
+  async rememberCopy(id: string, copy: CardCopy): Promise<ChangeRequest | undefined> {
+    const result = await compareAndSet<ChangeRequest>(this.deps.store, keyOf(id), (request) =>
+      request && !request.copies?.some((known) => known.activityId === copy.activityId) ? { ...request, copies: [...(request.copies ?? []), copy] } : undefined,
+    );
+    return result.status === 'written' ? result.record.value : result.status === 'declined' ? result.current?.value : undefined;
+  }
+
+  /** Records that the cards of an expired request say so. */
+  async markExpiryShown(id: string): Promise<void> {
+    await compareAndSet<ChangeRequest>(this.deps.store, keyOf(id), (request) => (request?.state === 'expired' && !request.expiryShown ? { ...request, expiryShown: true } : undefined));
   }
 
   /** An approval that moves the request to `executing` stores `claim` with it: the caller then runs it. */
