@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ActivityTypes, type TurnContext } from 'botbuilder';
 import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
-import { isOpenCommand, parseCommand, type Command } from '../core/commands';
+import { isOpenCommand, parseCommand, PLACEHOLDER_IDS, type Command, type ExampleIds } from '../core/commands';
 import type { RecycleBin } from '../core/recycleBin';
 import type { AccessControl } from '../core/access';
 import type { ChangeRequests } from '../core/requests';
@@ -42,6 +42,8 @@ export interface BotDependencies {
   partners: PartnerDirectory;
   probeGraph: () => Promise<GraphProbe>;
   mode: 'demo' | 'tenant';
+  /** Ids of real items for help's examples (demo mode); placeholders when absent. */
+  helpExamples?: ExampleIds;
   /** Tenant mode with ALLOW_UNAUTHENTICATED_BOT: every card says so. */
   unauthenticatedBot: boolean;
   /** When set, activities from any other tenant are refused (always set in tenant mode). */
@@ -93,6 +95,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     allowedTenantId: deps.allowedTenantId,
     logger,
     view,
+    helpExamples: deps.helpExamples ?? PLACEHOLDER_IDS,
   });
   browseRoutes.register(app);
   const requestRoutes = new RequestRoutes({
