@@ -83,6 +83,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     bin: gateway,
     writer: gateway,
     audit: gateway,
+    ownDeletions: requests,
     notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, view),
     log: (event, fields) => logger.info(event, fields),
     now: overrides.now,

@@ -285,6 +285,25 @@ export class ChangeRequests {
     return result.status === 'written' ? 'renewed' : result.status === 'declined' ? 'lost' : 'contended';
   }
 
+  /**
+   * The approved partner removal that deleted this partner configuration or its sync policy,
+   * as alert words: the latest one asked for before the deletion whose delete step ran (or
+   * is running).
+   */
+  async deletedBy(item: { kind: KindId; key: string; deletedAt: string }): Promise<string | undefined> {
+    const step = item.kind === 'partners' ? 'delete partner' : item.kind === 'sync' ? 'delete identity sync' : undefined;
+    if (!step) return undefined;
+    const deletedAt = Date.parse(item.deletedAt);
+    const removal = (await this.records())
+      .map(({ value }) => value)
+      .filter((request) => request.action.type === 'partner.remove' && request.action.target.id.toLowerCase() === item.key.toLowerCase() && Date.parse(request.createdAt) <= deletedAt)
+      .filter((request) => request.state === 'executing' || request.execution?.steps.some((s) => s.step === step && s.outcome === 'done'))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    if (!removal) return undefined;
+    const approvers = removal.approvals.map((a) => a.by.name).join(', ');
+    return `this bot, for approved request ${removal.id} (asked by ${removal.requester.name}, approved by ${approvers})`;
+  }
+
   /** Every stored request, as stored (the sweep's view). */
   async records(): Promise<StoredRecord<ChangeRequest>[]> {
     return this.deps.store.list<ChangeRequest>(KEY_PREFIX);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { ALEX, BotHarness, cardText, listActions, PATTI, type Card, type Conversation } from '../support/botHarness';
+import { DEMO_IDS } from '../../src/simulator';
+import { ALEX, BotHarness, cardReply, cardText, listActions, MEGAN, PATTI, requestIdOf, type Card, type Conversation } from '../support/botHarness';
 import type { AlertCard, PollerState } from '../../src/core/alertPoller';
 
 /**
@@ -37,6 +38,21 @@ describe('deletion alerts', () => {
     channel = bot.conversation('channel', ALEX);
   });
   afterEach(async () => bot.stop());
+
+  it('a deletion the bot made for an approved partner removal names that request, not the bot\'s app', async () => {
+    await channel.say('alerts on xtap sync');
+    await cycle();
+    const partner = DEMO_IDS.livePartnerWithSync;
+    const asked = cardReply(await channel.say(`partner remove ${partner} because contract ended`));
+    const requestId = requestIdOf(asked.card);
+    await channel.as(MEGAN).invoke('request.approve', { requestId }, asked.id);
+    await bot.idle();
+    await cycle();
+    await cycle();
+    const texts = alertCards(bot, channel).map(cardText).join('\n');
+    assert.match(texts, new RegExp(`by this bot, for approved request ${requestId} \\(asked by Alex Wilber, approved by Megan Bowen\\)`));
+    assert.doesNotMatch(texts, /\(app\)/, 'the bot\'s app is not named as the deleter');
+  });
 
   it('records a baseline first: what is already deleted is not alerted', async () => {
     const reply = await channel.say('alerts on');
