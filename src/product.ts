@@ -23,6 +23,7 @@ import { cardFooter } from './bot/app';
 import { createChannelAdapter } from './bot/adapter';
 import type { EnvelopeRules } from './bot/envelope';
 import type { ExampleIds } from './core/commands';
+import { simulatedDemoTenant } from './demo/simulatedTenant';
 
 /**
  * Wires the product together: Graph gateway, Teams adapter, routes and HTTP server.
@@ -106,6 +107,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     probeGraph: () => gateway.probe(),
     mode: config.mode,
     helpExamples: config.mode === 'demo' ? DEMO_EXAMPLE_IDS : undefined,
+    demoTenant: config.mode === 'demo' && simulator ? simulatedDemoTenant(simulator) : undefined,
     unauthenticatedBot: config.unauthenticatedBot,
     allowedTenantId: config.allowedTenantId,
     logger,
@@ -161,6 +163,7 @@ const DEMO_EXAMPLE_IDS: ExampleIds = {
   deletedPolicy: DEMO_IDS.caPolicyWithDeletedLocation,
   livePartner: DEMO_IDS.livePartnerWithSync,
   partnerSearch: DEMO_IDS.livePartnerWithSync.slice(0, 8),
+  liveItem: DEMO_IDS.liveMfaPolicy,
 };
 
 /** Demo mode without configured roles uses the simulated tenant's operator and approver groups. */

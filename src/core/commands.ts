@@ -21,7 +21,8 @@ export type Command =
   | { type: 'partner'; action: 'show' | 'edit'; tenantId: string }
   | { type: 'partner'; action: 'add'; tenantId: string; serviceProvider: boolean; reason: string }
   | { type: 'partner'; action: 'set'; tenantId: string; settings: string[]; reason: string }
-  | { type: 'partner'; action: 'remove'; tenantId: string; reason: string };
+  | { type: 'partner'; action: 'remove'; tenantId: string; reason: string }
+  | { type: 'demo'; action: 'delete'; target: string };
 
 export type ParseResult =
   | { ok: true; command: Command }
@@ -55,9 +56,11 @@ export interface ExampleIds {
   livePartner: string;
   /** Text that finds live partners (partners). */
   partnerSearch: string;
+  /** A live policy, location or partner (demo delete). */
+  liveItem: string;
 }
 
-export const PLACEHOLDER_IDS: ExampleIds = { deletedPolicy: '{id}', livePartner: '{tenant id}', partnerSearch: '{name or tenant id}' };
+export const PLACEHOLDER_IDS: ExampleIds = { deletedPolicy: '{id}', livePartner: '{tenant id}', partnerSearch: '{name or tenant id}', liveItem: '{id or name}' };
 
 /** Search text longer than this cannot match anything useful and only costs time. */
 export const MAX_SEARCH_CHARS = 200;
@@ -219,6 +222,20 @@ export const COMMANDS: readonly CommandSpec[] = [
         default:
           return { type: 'partner', action: 'remove', tenantId: id, reason };
       }
+    },
+  },
+  {
+    name: 'demo',
+    aliases: [],
+    // The Teams menu holds 10 commands, and this one works only in demo mode.
+    inMenu: false,
+    usage: 'demo delete {id or name}',
+    example: (ids) => `demo delete ${ids.liveItem}`,
+    description: 'Demo mode only: delete a live policy, location or partner in the simulated tenant, to see an alert',
+    parse: (args) => {
+      const target = args.slice(1).join(' ').slice(0, MAX_SEARCH_CHARS);
+      if (args[0]?.toLowerCase() !== 'delete' || !target) return 'Say `demo delete` and the id or name of a live policy, named location or partner.';
+      return { type: 'demo', action: 'delete', target };
     },
   },
   {

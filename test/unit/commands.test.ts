@@ -56,6 +56,22 @@ describe('command grammar', () => {
     });
   });
 
+  describe('restore', () => {
+    it('is report-only by default, and as-deleted only when said', () => {
+      assert.deepEqual(command(`restore ${ID} deleted by mistake`), { type: 'restore', id: ID, kind: undefined, reportOnly: true, reason: 'deleted by mistake' });
+      assert.deepEqual(command(`restore ca ${ID} report-only why`), { type: 'restore', id: ID, kind: 'ca', reportOnly: true, reason: 'why' });
+      assert.deepEqual(command(`restore ${ID} as-deleted why`), { type: 'restore', id: ID, kind: undefined, reportOnly: false, reason: 'why' });
+    });
+  });
+
+  describe('demo', () => {
+    it('takes an id or a name of several words after delete', () => {
+      assert.deepEqual(command('demo delete CA002 - Require MFA'), { type: 'demo', action: 'delete', target: 'CA002 - Require MFA' });
+      const result = parseCommand('demo remove x');
+      assert.ok(!result.ok && result.problem === 'invalid' && /demo delete/.test(result.message));
+    });
+  });
+
   describe('show', () => {
     it('takes an id, normalised to lower case', () => {
       assert.deepEqual(command(`show ${ID.toUpperCase()}`), { type: 'show', id: ID, kind: undefined });
@@ -96,7 +112,7 @@ describe('command grammar', () => {
 
   describe('registry', () => {
     it('gives every command a usage, a description and an example that parses once real ids fill it', () => {
-      const ids = { deletedPolicy: ID, livePartner: ID, partnerSearch: '6b9d' };
+      const ids = { deletedPolicy: ID, livePartner: ID, partnerSearch: '6b9d', liveItem: ID };
       for (const spec of COMMANDS) {
         assert.ok(spec.usage && spec.description, spec.name);
         const example = spec.example(ids);
