@@ -23,6 +23,8 @@ import { TeamsAlertNotifier } from './bot/alertRoutes';
 import { cardFooter } from './bot/app';
 import { createChannelAdapter } from './bot/adapter';
 import type { EnvelopeRules } from './bot/envelope';
+import type { ExampleIds } from './core/commands';
+import { simulatedDemoTenant } from './demo/simulatedTenant';
 
 /**
  * Wires the product together: Graph gateway, Teams adapter, routes and HTTP server.
@@ -83,6 +85,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     bin: gateway,
     writer: gateway,
     audit: gateway,
+    ownDeletions: requests,
     notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, view),
     log: (event, fields) => logger.info(event, fields),
     now: overrides.now,
@@ -105,6 +108,8 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     gatekeeper,
     probeGraph: () => gateway.probe(),
     mode: config.mode,
+    helpExamples: config.mode === 'demo' ? DEMO_EXAMPLE_IDS : undefined,
+    demoTenant: config.mode === 'demo' && simulator ? simulatedDemoTenant(simulator) : undefined,
     unauthenticatedBot: config.unauthenticatedBot,
     allowedTenantId: config.allowedTenantId,
     logger,
@@ -154,6 +159,14 @@ function envelopeRules(config: Config): EnvelopeRules {
   const localChannel = issuer?.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
   return { httpServiceUrl: localChannel ? 'loopback' : 'never' };
 }
+
+/** Help's examples in demo mode: items the seeded tenant holds, so every example works as typed. */
+const DEMO_EXAMPLE_IDS: ExampleIds = {
+  deletedPolicy: DEMO_IDS.caPolicyWithDeletedLocation,
+  livePartner: DEMO_IDS.livePartnerWithSync,
+  partnerSearch: DEMO_IDS.livePartnerWithSync.slice(0, 8),
+  liveItem: DEMO_IDS.liveMfaPolicy,
+};
 
 /** Demo mode without configured roles uses the simulated tenant's operator and approver groups. */
 function accessPolicy(config: Config, simulator: GraphSimulator | undefined): AccessPolicy {

@@ -28,7 +28,7 @@ export function alertCard(alert: AlertCard, ctx: ViewContext): AdaptiveCardJson 
       deleted: formatDate(new Date(item.deletedAt)),
       actor: clip(item.actor ?? 'someone not yet known (audit records arrive within minutes; this card will be updated)', 200),
       state: outcome ? outcome.text : `In the recycle bin: ${days === 1 ? '1 day' : `${days} days`} left to restore it`,
-      stateColor: outcome ? outcome.color : days <= 3 ? 'Attention' : 'Warning',
+      stateColor: outcome ? outcome.color : days <= 3 ? 'Attention' : 'Default',
       inRecycleBin: !outcome,
     };
   });

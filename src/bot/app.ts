@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ActivityTypes, type TurnContext } from 'botbuilder';
 import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
-import { isOpenCommand, parseCommand, type Command } from '../core/commands';
+import { isOpenCommand, parseCommand, PLACEHOLDER_IDS, type Command, type ExampleIds } from '../core/commands';
 import type { RecycleBin } from '../core/recycleBin';
 import type { AccessControl } from '../core/access';
 import type { ChangeRequests } from '../core/requests';
@@ -9,6 +9,7 @@ import type { RequestRunner } from '../core/requestRunner';
 import type { Gatekeeper } from '../core/gatekeeper';
 import type { PartnerDirectory } from '../core/partnerChanges';
 import type { AlertPoller } from '../core/alertPoller';
+import type { DemoTenant } from '../core/demoTenant';
 import { clip } from '../core/summaries';
 import { GraphFailure } from '../graph/errors';
 import type { GraphProbe } from '../graph/gateway';
@@ -17,7 +18,7 @@ import { StoreUnavailableError } from '../store/port';
 import { AlertRoutes } from './alertRoutes';
 import { BrowseRoutes } from './browseRoutes';
 import { registerGate, requireRole } from './gate';
-import { outOfDate, STORE_UNAVAILABLE } from './guards';
+import { commandActor, outOfDate, STORE_UNAVAILABLE } from './guards';
 import { PartnerRoutes } from './partnerRoutes';
 import { RequestRoutes, type TeamsRequestNotifier } from './requestRoutes';
 import { reply, send } from './turn';
@@ -42,6 +43,10 @@ export interface BotDependencies {
   partners: PartnerDirectory;
   probeGraph: () => Promise<GraphProbe>;
   mode: 'demo' | 'tenant';
+  /** The simulated tenant, in demo mode only: `demo delete` is refused without it. */
+  demoTenant?: DemoTenant;
+  /** Ids of real items for help's examples (demo mode); placeholders when absent. */
+  helpExamples?: ExampleIds;
   /** Tenant mode with ALLOW_UNAUTHENTICATED_BOT: every card says so. */
   unauthenticatedBot: boolean;
   /** When set, activities from any other tenant are refused (always set in tenant mode). */
@@ -93,6 +98,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     allowedTenantId: deps.allowedTenantId,
     logger,
     view,
+    helpExamples: deps.helpExamples ?? PLACEHOLDER_IDS,
   });
   browseRoutes.register(app);
   const requestRoutes = new RequestRoutes({
@@ -122,6 +128,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     alerts: (context, command) => alertRoutes.alertsCommand(context, command),
     partners: (context, command) => partnerRoutes.partnersCommand(context, command.search),
     partner: (context, command) => partnerRoutes.partnerCommand(context, command),
+    demo: (context, command) => demoDelete(context, command.target),
   };
   // TypeScript cannot correlate a union value with the handler of its own member; the map's type guarantees they match.
   const runCommand = (context: TurnContext, command: Command) => (commands[command.type] as (context: TurnContext, command: Command) => Promise<void>)(context, command);
@@ -149,6 +156,16 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     // The gate audits refusals before any route runs, so an unreachable store surfaces here too.
     await reply(context, error instanceof StoreUnavailableError ? STORE_UNAVAILABLE : `Something went wrong on my side (reference ${reference}). Nothing was changed.`);
   });
+
+  /** `demo delete`: lets a walkthrough trigger a deletion alert; a real tenant is never touched. */
+  async function demoDelete(context: TurnContext, target: string): Promise<void> {
+    if (!deps.demoTenant) return void (await context.sendActivity('`demo delete` works only in demo mode. This bot is connected to a real tenant, so nothing was deleted.'));
+    const actor = await commandActor(context);
+    if (!actor) return;
+    const result = deps.demoTenant.deleteLive(target, actor);
+    logger.info('demo.delete', { target: clip(target, 80), ok: result.ok });
+    await context.sendActivity(result.ok ? result.value : result.message);
+  }
 
   /** Runs a message handler; Graph failures become a card, anything else a friendly line. */
   async function guarded(context: TurnContext, work: () => Promise<void>): Promise<void> {

@@ -1,6 +1,6 @@
 import type { TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
-import { MAX_SEARCH_CHARS, type Command } from '../core/commands';
+import { MAX_SEARCH_CHARS, type Command, type ExampleIds } from '../core/commands';
 import { KINDS, kindIdOf } from '../core/kinds';
 import { isObjectId, RETENTION_DAYS, type KindId } from '../core/model';
 import { describe, findDeleted, listDeleted, ListingSnapshots, type RecycleBin } from '../core/recycleBin';
@@ -26,6 +26,8 @@ export interface BrowseRouteDependencies {
   allowedTenantId?: string;
   logger: Logger;
   view: ViewContext;
+  /** The ids help examples name (see ExampleIds). */
+  helpExamples: ExampleIds;
 }
 
 export class BrowseRoutes {
@@ -54,7 +56,7 @@ export class BrowseRoutes {
   }
 
   async helpCommand(context: TurnContext): Promise<void> {
-    await send(context, helpCard(this.deps.view));
+    await send(context, helpCard(this.deps.view, this.deps.helpExamples));
   }
 
   async deletedCommand(context: TurnContext, command: Extract<Command, { type: 'deleted' }>): Promise<void> {

@@ -194,7 +194,7 @@ export class RequestRoutes {
     );
   }
 
-  /** `restore <id> [report-only] [reason]` typed in chat. */
+  /** `restore {id} [report-only|as-deleted] [reason]` typed in chat. */
   async restoreCommand(context: TurnContext, command: { id: string; kind?: KindId; reportOnly: boolean; reason: string }): Promise<void> {
     const actor = await commandActor(context);
     if (!actor) return;

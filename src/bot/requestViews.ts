@@ -3,6 +3,7 @@ import type { AuditEntry } from '../store/port';
 import type { Actor, Where } from '../core/access';
 import { kindById } from '../core/kinds';
 import { daysUntilPurge } from '../core/model';
+import { resultingStateText } from '../core/restores';
 import { capitalise, clip } from '../core/summaries';
 import { renderCard, type AdaptiveCardJson } from './cards';
 import { daysLeftText, formatDate, personName, plainText, type ViewContext } from './views';
@@ -18,6 +19,8 @@ export interface RequestViewer {
 export const EVERYONE: RequestViewer = { canDecide: false, canCancel: false };
 
 const MAX_REFRESH_USERS = 60;
+/** Entra display names are at most 256 characters; this shows any real one whole. */
+const STEP_NAME_MAX = 256;
 
 const describe = (item: TargetItem) => `${capitalise(kindById(item.kind).label)} "${clip(item.name, 120)}"`;
 const isoToText = (iso: string) => formatDate(new Date(iso));
@@ -33,6 +36,7 @@ export function restoreFormCard(action: RestoreAction, ctx: ViewContext): Adapti
       { label: 'What', value: describe(target) },
       { label: 'Id', value: target.id },
       { label: 'Purged for good', value: `${isoToText(action.purgesAt)} (${daysText(action.purgesAt, ctx)})` },
+      ...(target.kind === 'ca' ? [{ label: 'Without report-only', value: resultingStateText({ reportOnly: false, deletedState: action.deletedState }) }] : []),
     ],
     dependencies: action.dependencies.map(describe),
     blockers: action.blockers,
@@ -92,7 +96,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     { label: 'Requested by', value: `${personName(request.requester)} at ${isoToText(request.createdAt)}` },
     { label: 'Why', value: request.reason ? plainText(clip(request.reason, 300)) : '(no reason given)' },
   ];
-  if (restore?.target.kind === 'ca') facts.push({ label: 'Restore into', value: restore.reportOnly ? 'Report-only (nothing enforced until switched on)' : 'The state it was deleted in' });
+  if (restore?.target.kind === 'ca') facts.push({ label: 'Restore into', value: resultingStateText(restore) });
   if (pending) facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
   if (pending && restore) facts.push({ label: 'Purged for good', value: `${isoToText(restore.purgesAt)} (${daysText(restore.purgesAt, ctx)})` });
   if (request.approvals.length > 0) facts.push({ label: 'Approved by', value: names(request) });
@@ -148,7 +152,8 @@ export const NO_APPROVER_SEES_IT =
 function stepFact(step: StepResult) {
   const outcome = step.outcome === 'done' ? `Done${step.message ? ` (${step.message})` : ''}` : step.outcome === 'skipped' ? `Skipped (${step.message ?? 'not needed'})` : `Failed: ${step.message ?? step.code ?? 'error'}`;
   const requestId = step.requestId ? ` · request-id ${step.requestId}` : '';
-  return { label: `${step.step.charAt(0).toUpperCase()}${step.step.slice(1)} ${clip(step.item.name, 40)}`, value: clip(outcome + requestId, 400) };
+  // Label and value wrap on their own lines, so a long name is shown whole up to the name limit.
+  return { label: `${capitalise(step.step)} ${clip(step.item.name, STEP_NAME_MAX)}`, value: clip(outcome + requestId, 400) };
 }
 
 export function pendingCard(requests: ChangeRequest[], ctx: ViewContext): AdaptiveCardJson {

@@ -1,4 +1,4 @@
-import { COMMANDS } from '../core/commands';
+import { COMMANDS, type ExampleIds } from '../core/commands';
 import type { Actor } from '../core/access';
 import { KINDS, REQUIRED_PERMISSIONS, kindById } from '../core/kinds';
 import { RETENTION_DAYS, type DeletedItem, type KindId } from '../core/model';
@@ -51,9 +51,9 @@ export function daysLeftText(days: number): string {
   return days === 1 ? '1 day left' : `${days} days left`;
 }
 
+/** Red only when the purge is close; Teams' yellow (Warning) is hard to read on a light theme, so nothing uses it. */
 function daysLeftColor(days: number): string {
-  if (days <= 3) return 'Attention';
-  return days <= 7 ? 'Warning' : 'Default';
+  return days <= 3 ? 'Attention' : 'Default';
 }
 
 function itemSummary(item: DeletedItem) {
@@ -69,10 +69,10 @@ function itemSummary(item: DeletedItem) {
 }
 
 
-export function helpCard(ctx: ViewContext): AdaptiveCardJson {
+export function helpCard(ctx: ViewContext, exampleIds: ExampleIds): AdaptiveCardJson {
   return renderCard('help', {
     footer: ctx.footer,
-    commands: COMMANDS.map((c) => ({ usage: c.usage, description: c.description, example: c.example })),
+    commands: COMMANDS.map((c) => ({ usage: c.usage, description: c.description, example: c.example(exampleIds) })),
     kinds: [
       ...KINDS.map((k) => ({ words: k.aliases.join(', '), label: capitalise(k.plural) })),
       { words: 'all', label: 'Every kind above (the default)' },

@@ -19,6 +19,12 @@ export interface AuditSource {
   directoryAudits(service: string, since: Date): Promise<GraphObject[]>;
 }
 
+/** Port: deletions the bot made itself, carrying out an approved request (ChangeRequests implements it). */
+export interface OwnDeletions {
+  /** Words naming the approved request that deleted this item, when the bot did. */
+  deletedBy(item: ItemKey & { deletedAt: string }): Promise<string | undefined>;
+}
+
 export type Delivery = { ok: true; activityId?: string } | { ok: false; gone: boolean; reason: string };
 
 /** Port: posting and updating alert cards in Teams (src/bot implements it). */
@@ -93,6 +99,8 @@ export class AlertPoller {
       bin: RecycleBin;
       writer: Pick<RecycleBinWriter, 'getLive'>;
       audit: AuditSource;
+      /** The audit log would name the bot's app: the request that made the deletion says more. */
+      ownDeletions?: OwnDeletions;
       notifier: AlertNotifier;
       log: (event: string, fields: Record<string, unknown>) => void;
       now?: () => Date;
@@ -262,6 +270,10 @@ export class AlertPoller {
     if (state.pendingAudit.length === 0) return 0;
     const now = this.now();
     const actors = new Map<string, string>();
+    for (const pending of state.pendingAudit) {
+      const request = await this.deps.ownDeletions?.deletedBy(pending);
+      if (request) actors.set(keyOf(pending), request);
+    }
     let available = state.auditAvailable;
     if (available) {
       try {
@@ -269,7 +281,7 @@ export class AlertPoller {
         for (const service of auditServicesFor(state.pendingAudit)) {
           const events = await this.deps.audit.directoryAudits(service, since);
           for (const pending of state.pendingAudit.filter((p) => kindById(p.kind).audit.service === service)) {
-            const actor = deleterOf(pending, events);
+            const actor = actors.has(keyOf(pending)) ? undefined : deleterOf(pending, events);
             if (actor) actors.set(keyOf(pending), actor);
           }
         }

@@ -31,6 +31,8 @@ export interface RestoreAction {
   target: TargetItem;
   /** CA policies only: after restoring, set the state to report-only. */
   reportOnly: boolean;
+  /** CA policies only: the policy's state when it was deleted, which a restore without report-only brings back. */
+  deletedState?: string;
   /** Deleted items restored first, in order (a CA policy's named locations). */
   dependencies: TargetItem[];
   /** Why the restore cannot succeed, known before anyone approves (a purged dependency). */

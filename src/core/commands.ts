@@ -22,7 +22,8 @@ export type Command =
   | { type: 'partner'; action: 'show' | 'edit'; tenantId: string }
   | { type: 'partner'; action: 'add'; tenantId: string; serviceProvider: boolean; reason: string }
   | { type: 'partner'; action: 'set'; tenantId: string; settings: string[]; reason: string }
-  | { type: 'partner'; action: 'remove'; tenantId: string; reason: string };
+  | { type: 'partner'; action: 'remove'; tenantId: string; reason: string }
+  | { type: 'demo'; action: 'delete'; target: string };
 
 export type ParseResult =
   | { ok: true; command: Command }
@@ -35,18 +36,39 @@ export interface CommandSpec {
   /** Answered for anyone: it shows no tenant data. Every other command needs the operator role. */
   open?: boolean;
   aliases: string[];
+  /** Placeholders are written {like this}: some card renderers drop <like this>. */
   usage: string;
-  example: string;
+  /** One example, naming real items only when the edge gives real ids (demo mode). */
+  example: (ids: ExampleIds) => string;
   description: string;
   /** False for commands people reach from cards; the Teams menu holds only 10. */
   inMenu?: boolean;
   parse(args: string[]): Command | string;
 }
 
+/**
+ * The ids help examples use. In demo mode the edge passes ids that exist in the simulated
+ * tenant; otherwise they are placeholders, so help never claims an item exists.
+ */
+export interface ExampleIds {
+  /** A deleted CA policy (show, restore). */
+  deletedPolicy: string;
+  /** A live partner's tenant id (partner set). */
+  livePartner: string;
+  /** Text that finds live partners (partners). */
+  partnerSearch: string;
+  /** A live policy, location or partner (demo delete). */
+  liveItem: string;
+}
+
+export const PLACEHOLDER_IDS: ExampleIds = { deletedPolicy: '{id}', livePartner: '{tenant id}', partnerSearch: '{name or tenant id}', liveItem: '{id or name}' };
+
 /** Search text longer than this cannot match anything useful and only costs time. */
 export const MAX_SEARCH_CHARS = 200;
 
 const ALL_KINDS_WORD = 'all';
+const REPORT_ONLY_WORD = /^-{0,2}report-?only$/i;
+const AS_DELETED_WORD = /^-{0,2}as-?deleted$/i;
 const kindWords = [...KINDS.map((k) => k.aliases[0]), ALL_KINDS_WORD].join('|');
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -55,7 +77,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     open: true,
     aliases: ['?'],
     usage: 'help',
-    example: 'help',
+    example: () => 'help',
     description: 'List every command with an example',
     parse: () => ({ type: 'help' }),
   },
@@ -63,7 +85,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'deleted',
     aliases: ['list', 'ls'],
     usage: `deleted [${kindWords}] [search text]`,
-    example: 'deleted ca block',
+    example: () => 'deleted ca block',
     description: 'List soft-deleted policies, newest deletion first, with days left before purge',
     parse: (args) => {
       const kind = args[0] === undefined ? undefined : kindByAlias(args[0]);
@@ -79,8 +101,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'show',
     aliases: ['details', 'get'],
-    usage: `show [${KINDS.map((k) => k.aliases[0]).join('|')}] <id>`,
-    example: 'show 6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10',
+    usage: `show [${KINDS.map((k) => k.aliases[0]).join('|')}] {id}`,
+    example: (ids) => `show ${ids.deletedPolicy}`,
     description: 'Show one deleted item in plain words',
     parse: (args) => {
       const kind = args.length > 1 ? kindByAlias(args[0]) : undefined;
@@ -95,25 +117,28 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'restore',
     aliases: [],
-    usage: `restore [${KINDS.map((k) => k.aliases[0]).join('|')}] <id> [report-only] [reason]`,
-    example: 'restore 6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10 report-only deleted by mistake',
-    description: 'Ask for a restore; a second admin approves it before anything changes',
+    usage: `restore [${KINDS.map((k) => k.aliases[0]).join('|')}] {id} [report-only|as-deleted] [reason]`,
+    example: (ids) => `restore ${ids.deletedPolicy} deleted by mistake`,
+    description: 'Ask for a restore; a second admin approves it. CA policies come back report-only unless you say as-deleted',
     parse: (args) => {
       const kind = args.length > 1 ? kindByAlias(args[0]) : undefined;
       const rest = kind ? args.slice(1) : args;
       const id = parseObjectId(rest[0]);
       if (id === undefined) return 'Which item? Give its id, as shown on the `deleted` list.';
       if (typeof id !== 'string') return id.problem;
-      const reportOnly = /^-{0,2}report-?only$/i.test(rest[1] ?? '');
-      const reason = rest.slice(reportOnly ? 2 : 1).join(' ');
-      return { type: 'restore', id, kind: kind?.id, reportOnly, reason };
+      // Report-only is the default (as on the Restore form): only an explicit word brings a CA policy back enforced.
+      const stateWord = rest[1] ?? '';
+      const asDeleted = AS_DELETED_WORD.test(stateWord);
+      const explicit = asDeleted || REPORT_ONLY_WORD.test(stateWord);
+      const reason = rest.slice(explicit ? 2 : 1).join(' ');
+      return { type: 'restore', id, kind: kind?.id, reportOnly: !asDeleted, reason };
     },
   },
   {
     name: 'pending',
     aliases: ['requests'],
     usage: 'pending',
-    example: 'pending',
+    example: () => 'pending',
     description: 'Restore requests waiting for approval',
     parse: () => ({ type: 'pending' }),
   },
@@ -121,8 +146,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'cancel',
     aliases: [],
     inMenu: false,
-    usage: 'cancel <request id>',
-    example: 'cancel R-7K2QX9M',
+    usage: 'cancel {request id}',
+    // Request ids exist only once someone asks, so the example stays a placeholder.
+    example: () => 'cancel {request id}',
     description: 'Withdraw a restore request you made',
     parse: (args) => {
       const requestId = args[0]?.toUpperCase();
@@ -135,7 +161,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     aliases: [],
     inMenu: false,
     usage: 'approvals [here|off]',
-    example: 'approvals here',
+    example: () => 'approvals here',
     description: 'Where requests are posted for approval; an approver types `approvals here` in the team\'s channel',
     parse: (args) => {
       const change = args[0]?.toLowerCase();
@@ -148,7 +174,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'audit',
     aliases: ['log'],
     usage: 'audit [how many, up to 50]',
-    example: 'audit 20',
+    example: () => 'audit 20',
     description: 'The latest entries of the audit log: requests, decisions and results',
     parse: (args) => {
       const count = args[0] === undefined ? 10 : Number(args[0]);
@@ -160,7 +186,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'alerts',
     aliases: [],
     usage: `alerts [on [${KINDS.map((k) => k.aliases[0]).join(' ')}] | off]`,
-    example: 'alerts on ca nl',
+    example: () => 'alerts on ca nl',
     description: 'Post an alert here when a policy is deleted (who did it, with a Restore button)',
     parse: (args) => {
       const change = args[0]?.toLowerCase();
@@ -177,21 +203,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'partners',
     aliases: [],
     usage: 'partners [search text]',
-    example: 'partners 3f2a',
+    example: (ids) => `partners ${ids.partnerSearch}`,
     description: 'Live cross-tenant partner configurations, with Details and Edit',
     parse: (args) => ({ type: 'partners', search: args.join(' ').slice(0, MAX_SEARCH_CHARS) }),
   },
   {
     name: 'partner',
     aliases: [],
-    usage: 'partner show|edit|add|set|remove <tenant id> [settings] [because <reason>]',
-    example: 'partner set 6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10 mfa on compliant-device on because new contract',
+    usage: 'partner show|edit|add|set|remove {tenant id} [settings] [because {reason}]',
+    example: (ids) => `partner set ${ids.livePartner} mfa off because new contract`,
     description: 'Show or change one partner; add, set and remove go through approval',
     parse: (args) => {
       const action = args[0]?.toLowerCase();
       if (!['show', 'edit', 'add', 'set', 'remove'].includes(action ?? '')) return 'Say `partner show`, `edit`, `add`, `set` or `remove`, then the partner\'s tenant id.';
       const id = parseObjectId(args[1]);
-      if (id === undefined) return `Which partner? Give its tenant id: \`partner ${action} <tenant id>\`.`;
+      if (id === undefined) return `Which partner? Give its tenant id: \`partner ${action} {tenant id}\`.`;
       if (typeof id !== 'string') return id.problem;
       const rest = args.slice(2);
       const because = rest.findIndex((word) => word.toLowerCase() === 'because');
@@ -214,10 +240,24 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    name: 'demo',
+    aliases: [],
+    // The Teams menu holds 10 commands, and this one works only in demo mode.
+    inMenu: false,
+    usage: 'demo delete {id or name}',
+    example: (ids) => `demo delete ${ids.liveItem}`,
+    description: 'Demo mode only: delete a live policy, location or partner in the simulated tenant, to see an alert',
+    parse: (args) => {
+      const target = args.slice(1).join(' ').slice(0, MAX_SEARCH_CHARS);
+      if (args[0]?.toLowerCase() !== 'delete' || !target) return 'Say `demo delete` and the id or name of a live policy, named location or partner.';
+      return { type: 'demo', action: 'delete', target };
+    },
+  },
+  {
     name: 'status',
     aliases: [],
     usage: 'status',
-    example: 'status',
+    example: () => 'status',
     description: 'Mode, tenant, Graph health and the permissions the bot holds',
     parse: () => ({ type: 'status' }),
   },

@@ -124,6 +124,8 @@ export class ChangeRequests {
     if (!allowed.ok) return allowed;
     const plan = await this.plan(input.ref, input.reportOnly);
     if (!plan.ok) return plan;
+    // A restore Entra will refuse is not worth an approver's time: say why now instead.
+    if (plan.value.blockers.length > 0) return { ok: false, message: `No request was made: this restore cannot succeed. ${plan.value.blockers.join(' ')}` };
     return { ok: true, value: await this.store(input, plan.value) };
   }
 
@@ -207,8 +209,10 @@ export class ChangeRequests {
     const allowed = await this.deps.gatekeeper.authorize(actor, 'approver', 'approve requests', { requestId: id, where });
     if (!allowed.ok) return allowed;
     // Roles are looked up before the compare-and-set (it cannot wait); an approval added meanwhile was itself just authorized.
-    const earlier = (await this.deps.store.get<ChangeRequest>(keyOf(id)))?.value.approvals ?? [];
-    const formerApprovers = await this.formerApprovers(earlier);
+    const stored = (await this.deps.store.get<ChangeRequest>(keyOf(id)))?.value;
+    const gone = stored?.state === 'pending' ? await this.partnerGone(stored.action) : undefined;
+    if (gone) return this.decide('approve', actor, where, async () => ({ ok: false as const, message: gone }), id);
+    const formerApprovers = await this.formerApprovers(stored?.approvals ?? []);
     const decide = (request: ChangeRequest): Transition => {
       const decided = approve(request, actor, tenantId, this.now(), this.ruleFor(request), formerApprovers);
       return decided.ok && decided.request.state === 'executing' ? { ok: true, request: { ...decided.request, claim } } : decided;
@@ -218,6 +222,15 @@ export class ChangeRequests {
     ), id);
     if (!result.ok) return result;
     return result.value.state === 'executing' ? { ...result, execute: true } : result;
+  }
+
+  /**
+   * Why a pending partner edit can no longer be approved: its partner was removed since it was
+   * asked for (by another request or in Entra). Checked at approval so nobody approves a dead change.
+   */
+  private async partnerGone(action: RequestAction): Promise<string | undefined> {
+    if (action.type !== 'partner.set' || (await this.deps.partners.getPartner(action.target.id))) return undefined;
+    return `Not approved: the partner configuration for ${action.target.id} no longer exists (it was removed after this change was asked for), so its settings cannot be changed. Reject this request; ask again after \`partner add\` if it is still needed.`;
   }
 
   async reject(id: string, actor: Actor, tenantId: string, reason: string, where?: Where): Promise<Outcome<ChangeRequest>> {
@@ -289,6 +302,25 @@ export class ChangeRequests {
       request?.state === 'executing' && request.claim?.token === claim.token ? { ...request, claim: { ...request.claim, expiresAt } } : undefined,
     );
     return result.status === 'written' ? 'renewed' : result.status === 'declined' ? 'lost' : 'contended';
+  }
+
+  /**
+   * The approved partner removal that deleted this partner configuration or its sync policy,
+   * as alert words: the latest one asked for before the deletion whose delete step ran (or
+   * is running).
+   */
+  async deletedBy(item: { kind: KindId; key: string; deletedAt: string }): Promise<string | undefined> {
+    const step = item.kind === 'partners' ? 'delete partner' : item.kind === 'sync' ? 'delete identity sync' : undefined;
+    if (!step) return undefined;
+    const deletedAt = Date.parse(item.deletedAt);
+    const removal = (await this.records())
+      .map(({ value }) => value)
+      .filter((request) => request.action.type === 'partner.remove' && request.action.target.id.toLowerCase() === item.key.toLowerCase() && Date.parse(request.createdAt) <= deletedAt)
+      .filter((request) => request.state === 'executing' || request.execution?.steps.some((s) => s.step === step && s.outcome === 'done'))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    if (!removal) return undefined;
+    const approvers = removal.approvals.map((a) => a.by.name).join(', ');
+    return `this bot, for approved request ${removal.id} (asked by ${removal.requester.name}, approved by ${approvers})`;
   }
 
   /** Every stored request, as stored (the sweep's view). */

@@ -18,6 +18,16 @@ export interface RestoreInput {
 
 const REPORT_ONLY = 'enabledForReportingButNotEnforced';
 
+/** A Conditional Access state as a restore card names it. */
+const RESULTING_STATE_WORDS: Record<string, string> = { enabled: 'On (enforced)', disabled: 'Off', [REPORT_ONLY]: 'Report-only' };
+
+/** The state a restored CA policy ends up in: report-only when asked, otherwise the state it was deleted in. */
+export function resultingStateText(action: { reportOnly: boolean; deletedState?: string }): string {
+  if (action.reportOnly) return 'Report-only (nothing enforced until switched on)';
+  const state = action.deletedState === undefined ? 'its state was not recorded' : (RESULTING_STATE_WORDS[action.deletedState] ?? action.deletedState);
+  return `${state}, as it was when deleted`;
+}
+
 /** A Conditional Access state in the words an admin needs when it is not what was asked for. */
 const STATE_WORDS: Record<string, string> = { enabled: 'ENFORCED', disabled: 'OFF (disabled)', [REPORT_ONLY]: 'report-only' };
 
@@ -56,6 +66,7 @@ export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWrite
         type: 'restore',
         target: { kind: item.kind, id: item.id, name: item.name },
         reportOnly: reportOnly && item.kind === 'ca',
+        ...(item.kind === 'ca' && typeof item.raw.state === 'string' ? { deletedState: item.raw.state } : {}),
         dependencies,
         blockers,
         purgesAt: purgeDate(item.deletedAt).toISOString(),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { ALEX, BotHarness, cardText, listActions, PATTI, type Card, type Conversation } from '../support/botHarness';
+import { DEMO_IDS, DEMO_TENANT_ID } from '../../src/simulator';
+import { ALEX, BotHarness, cardReply, cardText, listActions, MEGAN, PATTI, requestIdOf, type Card, type Conversation } from '../support/botHarness';
 import type { AlertCard, PollerState } from '../../src/core/alertPoller';
 
 /**
@@ -37,6 +38,52 @@ describe('deletion alerts', () => {
     channel = bot.conversation('channel', ALEX);
   });
   afterEach(async () => bot.stop());
+
+  it('a deletion the bot made for an approved partner removal names that request, not the bot\'s app', async () => {
+    await channel.say('alerts on xtap sync');
+    await cycle();
+    const partner = DEMO_IDS.livePartnerWithSync;
+    const asked = cardReply(await channel.say(`partner remove ${partner} because contract ended`));
+    const requestId = requestIdOf(asked.card);
+    await channel.as(MEGAN).invoke('request.approve', { requestId }, asked.id);
+    await bot.idle();
+    await cycle();
+    await cycle();
+    const texts = alertCards(bot, channel).map(cardText).join('\n');
+    assert.match(texts, new RegExp(`by this bot, for approved request ${requestId} \\(asked by Alex Wilber, approved by Megan Bowen\\)`));
+    assert.doesNotMatch(texts, /\(app\)/, 'the bot\'s app is not named as the deleter');
+  });
+
+  it('demo delete deletes a live item in the demo tenant, by id or name, so the next check alerts, naming who typed it', async () => {
+    await channel.say('alerts on');
+    await cycle();
+    const byId = await channel.say(`demo delete ${DEMO_IDS.liveMfaPolicy}`);
+    assert.match(byId[0].text ?? '', /Deleted the Conditional Access policy "CA002[^"]*" \(5a7c9e1b-[0-9a-f-]+\) in the demo tenant/);
+    assert.equal(bot.simulator.tenant.findLive('ca', DEMO_IDS.liveMfaPolicy), undefined);
+    const id = livePolicy(bot, 'CA098 - Demo policy');
+    assert.match((await channel.say('demo delete ca098 - demo policy'))[0].text ?? '', /Deleted the Conditional Access policy "CA098 - Demo policy"/);
+    assert.equal(bot.simulator.tenant.findLive('ca', id), undefined);
+    await cycle();
+    const text = alertCards(bot, channel).map(cardText).join('\n');
+    assert.match(text, /CA002/);
+    assert.match(text, /by alex/i);
+
+    assert.match((await channel.say(`demo delete ${DEMO_IDS.liveSanctionedCountries}`))[0].text ?? '', /refused to delete the named location "Sanctioned countries"/);
+    assert.match((await channel.say('demo delete no such thing'))[0].text ?? '', /Nothing live in the demo tenant has the id or name "no such thing"/);
+    assert.match((await bot.conversation('channel', PATTI).say(`demo delete ${DEMO_IDS.livePartnerWithSync}`))[0].text ?? '', /not allowed|operator/i);
+    assert.ok(bot.simulator.tenant.findLive('partners', DEMO_IDS.livePartnerWithSync), 'refused for a user without the operator role');
+  });
+
+  it('demo delete is refused in tenant mode, and deletes nothing', async () => {
+    const tenantBot = await BotHarness.start({ configure: (config) => ({ ...config, mode: 'tenant', allowedTenantId: DEMO_TENANT_ID }) });
+    try {
+      const reply = await tenantBot.conversation('channel', ALEX).say(`demo delete ${DEMO_IDS.liveMfaPolicy}`);
+      assert.match(reply[0].text ?? '', /`demo delete` works only in demo mode\. This bot is connected to a real tenant, so nothing was deleted\./);
+      assert.ok(tenantBot.simulator.tenant.findLive('ca', DEMO_IDS.liveMfaPolicy));
+    } finally {
+      await tenantBot.stop();
+    }
+  });
 
   it('records a baseline first: what is already deleted is not alerted', async () => {
     const reply = await channel.say('alerts on');

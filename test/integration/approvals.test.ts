@@ -160,12 +160,47 @@ describe('restoring under four-eyes approval', function () {
     assert.match(cardText(late.response.value), /already cancelled/);
   });
 
-  it('a purged dependency is shown before anyone approves, and the restore is not attempted', async () => {
-    const asked = cardReply(await channel.say(`restore ${DEMO_IDS.caPolicyWithPurgedLocation}`));
-    assert.match(cardText(asked.card), /⛔ The named location .* no longer exists \(purged\)/);
-    const approved = await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) });
-    assert.match(cardText(approved.response.value), /cannot succeed/);
+  it('a restore that cannot succeed (purged dependency) is refused when asked for, with the reason, and no request exists', async () => {
+    const replies = await channel.say(`restore ${DEMO_IDS.caPolicyWithPurgedLocation}`);
+    assert.equal(replies.length, 1);
+    assert.equal(replies[0].card, undefined, 'no approval card');
+    assert.match(replies[0].text ?? '', /No request was made: this restore cannot succeed\. The named location .* no longer exists \(purged\)/);
+    assert.match(cardText(cardReply(await channel.say('pending')).card), /Nothing is waiting for approval/);
     assert.equal(restoreCalls(bot).length, 0);
+
+    // The Restore button shows the blocker on the form, which then offers no way to ask.
+    const form = await channel.invoke('item.restore', { kind: 'ca', id: DEMO_IDS.caPolicyWithPurgedLocation });
+    const formCard = cardReply(form.replies).card;
+    assert.match(cardText(formCard), /⛔ The named location .* no longer exists \(purged\)/);
+    assert.equal(listActions(formCard).find((a) => a.title === 'Ask for approval'), undefined);
+    const forced = await channel.invoke('request.create', { kind: 'ca', id: DEMO_IDS.caPolicyWithPurgedLocation, reason: 'x', reportOnly: 'true' });
+    assert.match(JSON.stringify(forced.response), /cannot succeed/);
+  });
+
+  it('the result card names each step\'s item in full, wrapping instead of cutting it', async () => {
+    const { finalCard } = await askAndApprove(`restore ${DEMO_IDS.caPolicyWithDeletedLocation}`);
+    const text = cardText(finalCard);
+    assert.match(text, /\nRestore CA004 - Block access from untrusted countries\nDone · request-id/);
+    assert.doesNotMatch(text, /…/);
+  });
+
+  it('a typed restore of a CA policy is report-only by default, like the form; as-deleted brings back the state it was deleted in, named on the card', async () => {
+    const byDefault = cardReply(await channel.say(`restore ${DEMO_IDS.compliantDevicePolicy} needed`));
+    assert.match(cardText(byDefault.card), /Restore into: Report-only/);
+    assert.match(cardText(byDefault.card), /Why: needed/);
+    const asDeleted = cardReply(await channel.say(`restore ${DEMO_IDS.expiringPolicy} as-deleted needed now`));
+    assert.match(cardText(asDeleted.card), /Restore into: On \(enforced\), as it was when deleted/);
+    assert.match(cardText(asDeleted.card), /Why: needed now/);
+
+    const form = cardReply((await channel.invoke('item.restore', { kind: 'ca', id: DEMO_IDS.compliantDevicePolicy })).replies).card;
+    assert.match(cardText(form), /Without report-only: On \(enforced\), as it was when deleted/);
+    assert.equal(JSON.stringify(form).includes('"id":"reportOnly"'), true);
+
+    const since = bot.simulator.requests.length;
+    await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(byDefault.card) }, byDefault.id);
+    await bot.idle();
+    assert.equal(bot.simulator.tenant.findLive('ca', DEMO_IDS.compliantDevicePolicy)?.state, 'enabledForReportingButNotEnforced');
+    assert.ok(writes(bot, since).some((r) => r.method === 'PATCH'), 'switched to report-only');
   });
 
   it('an item restored by someone else meanwhile ends as restored, not stuck', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { cardBytes, MAX_CARD_BYTES } from '../../src/bot/cards';
-import { DEMO_IDS } from '../../src/simulator';
+import { DEMO_IDS, DEMO_TENANT_ID } from '../../src/simulator';
 import { BotHarness, cardText, listActions, type Card, type Conversation } from '../support/botHarness';
 
 /** Conversations with the bot through its real HTTP entry point, against the seeded demo tenant. */
@@ -42,6 +42,49 @@ describe('browsing the recycle bin in Teams', function () {
     assert.match(text, /Example: deleted ca block/);
     assert.match(text, /ca, policies, policy: Conditional Access policies/);
     assert.match(text, /Demo mode: this tenant is simulated/);
+  });
+
+  it('help writes placeholders so every renderer shows them, and its demo examples name items the demo tenant holds', async () => {
+    const text = cardText(onlyCard(await chat.say('help')));
+    assert.doesNotMatch(text, /<[a-z ]+>/, 'no <placeholder> for a renderer to swallow');
+    assert.match(text, /show \[ca\|locations\|partners\|sync\] \{id\}/);
+    assert.match(text, /cancel \{request id\}/);
+    assert.match(text, /partner show\|edit\|add\|set\|remove \{tenant id\} \[settings\] \[because \{reason\}\]/);
+    assert.match(text, new RegExp(`Example: show ${DEMO_IDS.caPolicyWithDeletedLocation}`));
+    assert.match(text, new RegExp(`Example: partner set ${DEMO_IDS.livePartnerWithSync} mfa off`));
+    // The examples work as typed.
+    assert.match(cardText(onlyCard(await chat.say(`show ${DEMO_IDS.caPolicyWithDeletedLocation}`))), /CA004/);
+  });
+
+  it('help in tenant mode shows placeholders, never demo ids as if they existed', async () => {
+    const tenantBot = await BotHarness.start({ configure: (config) => ({ ...config, mode: 'tenant', allowedTenantId: DEMO_TENANT_ID }) });
+    try {
+      const text = cardText(onlyCard(await tenantBot.conversation('personal').say('help')));
+      assert.match(text, /Example: show \{id\}/);
+      assert.match(text, /Example: partner set \{tenant id\} mfa off/);
+      for (const id of Object.values(DEMO_IDS)) assert.ok(!text.includes(id), `tenant-mode help names demo id ${id}`);
+    } finally {
+      await tenantBot.stop();
+    }
+  });
+
+  it('days left are red only when the purge is three days away or less, never in hard-to-read yellow', async () => {
+    const card = onlyCard(await chat.say('deleted ca'));
+    const colours = new Map<string, string>();
+    const walk = (node: unknown) => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (!node || typeof node !== 'object') return;
+      const block = node as { type?: string; text?: string; color?: string };
+      if (block.type === 'TextBlock' && /days? left|last day/.test(block.text ?? '')) colours.set(block.text!, block.color ?? 'Default');
+      Object.values(node).forEach(walk);
+    };
+    walk(card);
+    assert.ok(colours.size > 1);
+    for (const [text, colour] of colours) {
+      const days = Number(/(\d+) days? left/.exec(text)?.[1] ?? 0);
+      assert.equal(colour, days <= 3 ? 'Attention' : 'Default', text);
+    }
+    assert.ok([...colours.values()].includes('Attention'), 'the policy two days from its purge is red');
   });
 
   it('answers an @mention in a channel and in a group chat', async () => {

@@ -42,6 +42,18 @@ describe('cross-tenant partners', () => {
     assert.match(shown, /Tailspin Toys/, 'identity sync included');
   });
 
+  it('a pending partner edit whose partner a later request removed is refused at approval, saying why', async () => {
+    const edit = cardReply(await channel.say(`partner set ${LITWARE} compliant-device on because new contract`));
+    const removal = await approveChange(`partner remove ${LITWARE} because contract ended`);
+    assert.match(removal.final, /Done\./);
+    const since = bot.simulator.requests.length;
+    const approved = await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(edit.card) }, edit.id);
+    assert.match(JSON.stringify(approved.response), /Not approved: the partner configuration for b8d0f2a4-[0-9a-f-]+ no longer exists \(it was removed after this change was asked for\)/);
+    await bot.idle();
+    assert.deepEqual(graphWrites(bot.simulator, since), [], 'nothing was written');
+    assert.match(cardText(cardReply(await channel.say('pending')).card), new RegExp(requestIdOf(edit.card)), 'still pending, for a reject');
+  });
+
   it('inbound trust in one command: the diff, the approval, and exactly the PATCH Graph expects', async () => {
     const { asked, final, writes } = await approveChange(`partner set ${LITWARE} mfa on compliant-device on hybrid-joined on because new contract`);
     assert.match(asked, /Inbound trust: compliant devices: off → on/);
@@ -49,7 +61,7 @@ describe('cross-tenant partners', () => {
     assert.deepEqual(writes.map((w) => `${w.method} ${w.path}`), [`PATCH ${PARTNERS}/${LITWARE}`]);
     assert.deepEqual(writes[0].body, { inboundTrust: { isMfaAccepted: true, isCompliantDeviceAccepted: true, isHybridAzureADJoinedDeviceAccepted: true } });
     assert.match(final, /Done\. Approved by Megan Bowen/);
-    assert.match(final, /Update partner .*: Done · request-id [0-9a-f-]{36}/);
+    assert.match(final, /Update partner .*\nDone · request-id [0-9a-f-]{36}/);
     const notice = bot.connector.activities.map((a) => String(a.body.text)).find((text) => text.includes('<at>Alex Wilber</at>'));
     assert.match(notice ?? '', new RegExp(`your partner change request R-\\w+ changed the partner settings of ${LITWARE}\\.`));
   });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { cardBytes, MAX_CARD_BYTES, type AdaptiveCardJson } from '../../src/bot/cards';
+import { PLACEHOLDER_IDS } from '../../src/core/commands';
 import { chooseKindCard, detailsCard, failureCard, helpCard, listCard, statusCard, type ViewContext } from '../../src/bot/views';
 import { DEMO_FOOTER } from '../../src/bot/app';
 import { RETENTION_DAYS, type DeletedItem, type KindId } from '../../src/core/model';
@@ -76,7 +77,7 @@ function alert(count: number, name: (n: number) => string, outcome?: AlertItem['
 const probeOk = { endpoint: 'https://graph.microsoft.com', reachable: true, claims: { tenantId: 't', appId: 'a', roles: ['Policy.Read.All'] } };
 
 const CASES: [string, () => AdaptiveCardJson][] = [
-  ['help', () => helpCard(demo)],
+  ['help', () => helpCard(demo, PLACEHOLDER_IDS)],
   ['list: realistic page', () => listCard(listing(14, (n) => `CA00${n} - Require MFA`), { kind: 'all', search: '' }, 0, demo)],
   ['list: empty', () => listCard(listing(0, String), { kind: 'ca', search: 'nothing' }, 0, tenant)],
   ['list: one item', () => listCard(listing(1, () => UNICODE), { kind: 'sync', search: '' }, 0, demo)],
@@ -128,7 +129,7 @@ describe('every card the bot can send', () => {
   }
 
   it('says on every card when the tenant is simulated, and never otherwise', () => {
-    assert.ok(JSON.stringify(helpCard(demo)).includes('Demo mode'));
+    assert.ok(JSON.stringify(helpCard(demo, PLACEHOLDER_IDS)).includes('Demo mode'));
     assert.ok(!JSON.stringify(listCard(listing(2, String), { kind: 'all', search: '' }, 0, tenant)).includes('Demo mode'));
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { COMMANDS, nearestCommand, normaliseText, parseCommand, type Command } from '../../src/core/commands';
+import { COMMANDS, PLACEHOLDER_IDS, nearestCommand, normaliseText, parseCommand, type Command } from '../../src/core/commands';
 import { KINDS, kindByAlias } from '../../src/core/kinds';
 
 const ID = '6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10';
@@ -56,6 +56,22 @@ describe('command grammar', () => {
     });
   });
 
+  describe('restore', () => {
+    it('is report-only by default, and as-deleted only when said', () => {
+      assert.deepEqual(command(`restore ${ID} deleted by mistake`), { type: 'restore', id: ID, kind: undefined, reportOnly: true, reason: 'deleted by mistake' });
+      assert.deepEqual(command(`restore ca ${ID} report-only why`), { type: 'restore', id: ID, kind: 'ca', reportOnly: true, reason: 'why' });
+      assert.deepEqual(command(`restore ${ID} as-deleted why`), { type: 'restore', id: ID, kind: undefined, reportOnly: false, reason: 'why' });
+    });
+  });
+
+  describe('demo', () => {
+    it('takes an id or a name of several words after delete', () => {
+      assert.deepEqual(command('demo delete CA002 - Require MFA'), { type: 'demo', action: 'delete', target: 'CA002 - Require MFA' });
+      const result = parseCommand('demo remove x');
+      assert.ok(!result.ok && result.problem === 'invalid' && /demo delete/.test(result.message));
+    });
+  });
+
   describe('show', () => {
     it('takes an id, normalised to lower case', () => {
       assert.deepEqual(command(`show ${ID.toUpperCase()}`), { type: 'show', id: ID, kind: undefined });
@@ -95,11 +111,22 @@ describe('command grammar', () => {
   });
 
   describe('registry', () => {
-    it('gives every command a usage, a description and an example that parses', () => {
+    it('gives every command a usage, a description and an example that parses once real ids fill it', () => {
+      const ids = { deletedPolicy: ID, livePartner: ID, partnerSearch: '6b9d', liveItem: ID };
       for (const spec of COMMANDS) {
         assert.ok(spec.usage && spec.description, spec.name);
-        assert.ok(parseCommand(spec.example).ok, `example of ${spec.name} must parse: ${spec.example}`);
+        const example = spec.example(ids);
+        if (spec.name === 'cancel') continue; // request ids exist only once asked for: its example is a placeholder
+        assert.ok(parseCommand(example).ok, `example of ${spec.name} must parse: ${example}`);
       }
+    });
+
+    it('writes placeholders in braces, which every card renderer shows, never in angle brackets', () => {
+      for (const spec of COMMANDS) {
+        assert.doesNotMatch(spec.usage, /<|>/, spec.usage);
+        assert.doesNotMatch(spec.example(PLACEHOLDER_IDS), /<|>/, spec.name);
+      }
+      assert.match(COMMANDS.find((c) => c.name === 'show')!.example(PLACEHOLDER_IDS), /^show \{id\}$/);
     });
 
     it('has no alias shared by two kinds or two commands', () => {
