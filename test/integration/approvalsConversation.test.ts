@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DEMO_IDS } from '../../src/simulator';
-import { ALEX, BotHarness, cardReply, cardText, type Conversation, ISAIAH, listActions, MEGAN, PATTI, requestIdOf, type Card } from '../support/botHarness';
+import { ADELE, ALEX, BotHarness, cardReply, cardText, type Conversation, ISAIAH, listActions, MEGAN, PATTI, requestIdOf, type Card } from '../support/botHarness';
 
 /**
  * The team's approvals conversation: requests made anywhere reach the approvers there, every
@@ -114,6 +114,26 @@ describe('the approvals conversation', function () {
     const sinceInChannel = bot.connector.activities.length;
     await approvalsChannel.as(ALEX).say(`restore ${DEMO_IDS.compliantDevicePolicy}`);
     assert.equal(cardsPostedTo(megansChat.id, sinceInChannel).length, 0, 'no notice for a request asked in the approvals channel itself');
+  });
+
+  it('an approver who installed the bot in a personal chat gets the notice there', async () => {
+    const adelesChat = bot.conversation('personal', ADELE);
+    await adelesChat.post({
+      type: 'installationUpdate',
+      action: 'add',
+      id: 'install-1',
+      channelId: 'msteams',
+      serviceUrl: bot.connector.url,
+      from: { id: ADELE.id, aadObjectId: ADELE.aadObjectId },
+      recipient: { id: '28:bot' },
+      conversation: { id: adelesChat.id, conversationType: 'personal', tenantId: bot.simulator.tenantId },
+      channelData: { tenant: { id: bot.simulator.tenantId } },
+    });
+    const since = bot.connector.activities.length;
+    const requestId = requestIdOf(cardReply(await bot.conversation('channel', ALEX).say(`restore nl ${DEMO_IDS.deletedIpLocation}`)).card);
+    const notices = cardsPostedTo(adelesChat.id, since);
+    assert.equal(notices.length, 1);
+    assert.match(cardText(notices[0].card), new RegExp(`\\(${requestId}\\)`));
   });
 
   it('the Teams ids of approvers for per-user views are stored and survive a restart', async () => {
