@@ -144,7 +144,11 @@ describe('adversarial: the bot fails closed under generated hostile input', func
         for (const key of ['id', 'tenantId'] as const) if (typeof object[key] === 'string') ids.add(String(object[key]));
       }
     }
-    secrets = [...names, ...ids];
+    // Demo-mode help shows a few demo ids as examples on purpose (open to anyone, like the README walkthrough).
+    const helpText = JSON.stringify((await bot.conversation('personal', PATTI).say('help'))[0]?.card ?? {});
+    const publicExamples = [...ids].filter((id) => helpText.includes(id));
+    assert.ok(publicExamples.length < 6, `help shows only a few example ids: ${publicExamples.join(', ')}`);
+    secrets = [...names, ...[...ids].filter((id) => !publicExamples.includes(id))];
     assert.ok(names.size >= 10 && ids.size >= 15, `seeded tenant read: ${names.size} names, ${ids.size} ids`);
 
     // A real pending request, asked by Alex, for forged approvals/rejections/cancellations to aim at.
