@@ -1,11 +1,12 @@
 /**
- * Names for the directory objects a policy references (users, groups, service principals,
- * named locations, authentication strengths), so details cards say "Break Glass 1" where
+ * Names for the directory objects a policy references (users, groups, apps by app id,
+ * service principals, named locations, authentication strengths), so details cards say "Break Glass 1" where
  * Graph says a GUID. Directory roles and well-known apps are named from the built-in
  * vocabulary (summaries/vocabulary.ts) and need no lookup.
  */
 
-export type DirectoryObjectType = 'user' | 'group' | 'servicePrincipal' | 'location' | 'authenticationStrength';
+/** `application` is an app id (what policies target); `servicePrincipal` an object id (workload identities). */
+export type DirectoryObjectType = 'user' | 'group' | 'application' | 'servicePrincipal' | 'location' | 'authenticationStrength';
 
 export interface DirectoryReference {
   type: DirectoryObjectType;
@@ -23,6 +24,7 @@ export interface DirectoryNameSource {
 const WORDS: Record<DirectoryObjectType, string> = {
   user: 'user',
   group: 'group',
+  application: 'app',
   servicePrincipal: 'service principal',
   location: 'named location',
   authenticationStrength: 'authentication strength',

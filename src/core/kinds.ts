@@ -130,5 +130,6 @@ export const REQUIRED_PERMISSIONS: readonly { permission: string; purpose: strin
   { permission: 'AuditLog.Read.All', purpose: 'say who deleted an item in alerts' },
   { permission: 'GroupMember.Read.All', purpose: 'check membership of OPERATOR_GROUP_ID and APPROVER_GROUP_ID, and name the groups a policy includes or excludes' },
   { permission: 'User.ReadBasic.All', purpose: 'record requesters and approvers under their directory name, not the name their client sent, and name the users a policy includes or excludes' },
+  { permission: 'Application.Read.All', purpose: 'name the apps and workload identities a policy targets or excludes' },
   { permission: 'CrossTenantInformation.ReadBasic.All', purpose: 'show partners by organisation name instead of tenant id' },
 ];

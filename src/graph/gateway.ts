@@ -25,6 +25,8 @@ import {
   partnerPath,
   PARTNERS_PATH,
   partnerSyncPath,
+  SERVICE_PRINCIPALS_PATH,
+  servicePrincipalPath,
   tenantInformationPath,
   userPath,
 } from './paths';
@@ -40,8 +42,19 @@ const userSegment = (id: string): string => {
 const RETRY_DELAY_SECONDS = 1;
 type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-/** Users and groups named per details card: three batches; the rest keep their ids. */
+/** Directory objects named per details card: three batches; the rest keep their ids. */
 const MAX_BATCHED_NAME_LOOKUPS = 3 * MAX_BATCH_REQUESTS;
+/**
+ * The per-object read that names each batched type, under the least permission that allows it:
+ * users User.ReadBasic.All, groups GroupMember.Read.All, apps and service principals Application.Read.All.
+ */
+const BATCHED_READS: Partial<Record<DirectoryObjectType, (key: string) => string>> = {
+  user: (id) => `${userPath(id)}?$select=id,displayName,userPrincipalName`,
+  group: (id) => `${groupPath(id)}?$select=id,displayName`,
+  servicePrincipal: (id) => `${servicePrincipalPath(id)}?$select=id,displayName`,
+  application: (appId) => `${SERVICE_PRINCIPALS_PATH}?$filter=${encodeURIComponent(`appId eq '${appId}'`)}&$select=id,appId,displayName`,
+};
+
 /** Named locations and authentication strengths change rarely; one list read serves every card for this long. */
 const NAME_LIST_TTL_MS = 10 * 60_000;
 
@@ -290,7 +303,7 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
   async directoryNames(references: DirectoryReference[]): Promise<DirectoryNames> {
     const names = new DirectoryNames();
     const distinct = distinctReferences(references).filter((ref) => isObjectId(ref.id));
-    const objects = distinct.filter((ref) => ref.type === 'user' || ref.type === 'group').slice(0, MAX_BATCHED_NAME_LOOKUPS);
+    const objects = distinct.filter((ref) => BATCHED_READS[ref.type] !== undefined).slice(0, MAX_BATCHED_NAME_LOOKUPS);
     const batches: DirectoryReference[][] = [];
     for (let start = 0; start < objects.length; start += MAX_BATCH_REQUESTS) batches.push(objects.slice(start, start + MAX_BATCH_REQUESTS));
     const fromList = async (type: DirectoryObjectType, list: CachedNameList) => {
@@ -311,20 +324,20 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
   }
 
   private nameInBatch(references: DirectoryReference[], names: DirectoryNames): Promise<void> {
-    const requests = references.map((ref, index) => ({
-      id: String(index),
-      method: 'GET',
-      url: ref.type === 'user' ? `${userPath(segment(ref.id))}?$select=id,displayName,userPrincipalName` : `${groupPath(segment(ref.id))}?$select=id,displayName`,
-    }));
-    return this.call({ operation: 'read the names of users and groups', permission: 'User.ReadBasic.All' }, async () => {
+    const requests = references.map((ref, index) => ({ id: String(index), method: 'GET', url: BATCHED_READS[ref.type]!(segment(ref.id)) }));
+    // The batch itself needs no permission; each read inside it is refused or answered on its own.
+    return this.call({ operation: 'read the names of referenced users, groups and apps', permission: 'User.ReadBasic.All' }, async () => {
       const answer = (await this.client.api(BATCH_PATH).post({ requests })) as { responses?: { id?: string; status?: number; body?: GraphObject }[] };
       for (const response of answer.responses ?? []) {
         const ref = references[Number(response.id)];
-        if (!ref) continue;
-        if (response.status === 404) names.set(ref.type, ref.id, { missing: true });
-        else if (response.status === 200 && typeof response.body?.displayName === 'string') {
-          const upn = response.body.userPrincipalName;
-          names.set(ref.type, ref.id, { name: typeof upn === 'string' && upn ? `${response.body.displayName} (${upn})` : response.body.displayName });
+        if (!ref || (response.status !== 200 && response.status !== 404)) continue;
+        // An app id is looked up by filter: an empty answer means no such app in this tenant.
+        const found = Array.isArray(response.body?.value) ? (response.body.value[0] as GraphObject | undefined) : response.body;
+        const displayName = response.status === 200 ? found?.displayName : undefined;
+        if (typeof displayName !== 'string') names.set(ref.type, ref.id, { missing: true });
+        else {
+          const upn = found?.userPrincipalName;
+          names.set(ref.type, ref.id, { name: typeof upn === 'string' && upn ? `${displayName} (${upn})` : displayName });
         }
       }
     });

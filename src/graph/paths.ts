@@ -26,6 +26,8 @@ export const partnerSyncPath = (tenantId: string): string => `${partnerPath(tena
 export const DIRECTORY_AUDITS_PATH = '/auditLogs/directoryAudits';
 export const userPath = (userId: string): string => `/users/${userId}`;
 export const groupPath = (groupId: string): string => `/groups/${groupId}`;
+export const SERVICE_PRINCIPALS_PATH = '/servicePrincipals';
+export const servicePrincipalPath = (id: string): string => `${SERVICE_PRINCIPALS_PATH}/${id}`;
 export const NAMED_LOCATIONS_PATH = '/identity/conditionalAccess/namedLocations';
 /** Outside /identity/conditionalAccess, so reading it does not spend the Conditional Access request budget. */
 export const AUTHENTICATION_STRENGTHS_PATH = '/policies/authenticationStrengthPolicies';

@@ -64,6 +64,7 @@ const ROLES = {
    */
   checkMemberGroups: ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   tenantInformation: ['CrossTenantInformation.ReadBasic.All'],
+  servicePrincipalRead: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   checkMemberObjects: ['User.Read.All', 'User.ReadWrite.All', 'GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
 } as const;
 
@@ -491,6 +492,25 @@ const TENANT_RELATIONSHIP_ROUTES: Route[] = [
   },
 ];
 
+/** Service principals, read-only: by object id, or listed with `$filter=appId eq '…'`. */
+const SERVICE_PRINCIPAL_ROUTES: Route[] = [
+  {
+    segments: ['servicePrincipals'],
+    versions: BOTH,
+    operations: { GET: listOperation(ROLES.servicePrincipalRead, 'servicePrincipals', 'id', (tenant) => tenant.servicePrincipals()) },
+  },
+  {
+    segments: ['servicePrincipals', '{key}'],
+    versions: BOTH,
+    operations: {
+      GET: getOperation(ROLES.servicePrincipalRead, 'servicePrincipals', (tenant, key) => {
+        if (!isGuid(key)) throw invalidObjectId(key);
+        return tenant.servicePrincipals().find((principal) => String(principal.id).toLowerCase() === key.toLowerCase());
+      }),
+    },
+  },
+];
+
 /** Authentication strengths, read-only here (the bot only names them). */
 const AUTHENTICATION_STRENGTH_ROUTES: Route[] = [
   {
@@ -508,6 +528,7 @@ const ROUTES: Route[] = [
   ...DIRECTORY_ROUTES,
   ...TENANT_RELATIONSHIP_ROUTES,
   ...AUTHENTICATION_STRENGTH_ROUTES,
+  ...SERVICE_PRINCIPAL_ROUTES,
 ];
 
 // ---- routing -----------------------------------------------------------------------

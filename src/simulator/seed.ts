@@ -92,6 +92,8 @@ const DIRECTORY = {
   financeGroup: '8e2a4c6f-0b1d-4e3f-9a5c-7d9f1b3e5a06',
   fabrikamProjectGroup: '2d4f6b8e-0a1c-4e3a-b5c7-9e1b3d5f7a19',
   financeApp: 'c7e9a1b3-5d2f-4f6a-8b0c-2e4a6c8e0b17',
+  /** The finance app's service principal (object id) in this tenant. */
+  financeAppServicePrincipal: '4e6a8c0e-2b4d-4f6a-9c8e-0a2c4e6b8d31',
   /** Windows Azure Service Management API (well-known app id). */
   azureManagementApp: '797f4846-ba00-4fd7-ba43-dac1f8f63013',
 };
@@ -339,6 +341,7 @@ function seedPolicyDirectory(tenant: SimTenant): void {
   tenant.addGroup({ id: DIRECTORY.allEmployeesGroup, displayName: 'All employees', mailEnabled: true, securityEnabled: true });
   tenant.addGroup({ id: DIRECTORY.financeGroup, displayName: 'Finance' });
   tenant.addGroup({ id: DIRECTORY.fabrikamProjectGroup, displayName: 'Fabrikam project' });
+  tenant.addServicePrincipal({ id: DIRECTORY.financeAppServicePrincipal, appId: DIRECTORY.financeApp, displayName: 'Contoso Finance Portal' });
 }
 
 /** Microsoft's built-in authentication strengths (well-known ids). */

@@ -71,6 +71,7 @@ export class SimTenant {
   /** Other Entra tenants, as findTenantInformationByTenantId describes them. */
   private readonly organisations = new Map<string, GraphObject>();
   private readonly strengths: GraphObject[] = [];
+  private readonly principals: GraphObject[] = [];
   private readonly baseNow: () => Date;
   private readonly auditLagMs: () => number;
   private readonly defaultActor: AuditActor;
@@ -196,6 +197,14 @@ export class SimTenant {
   }
 
   /** By id, else by userPrincipalName, as `/users/{id | userPrincipalName}` resolves. */
+  addServicePrincipal(principal: { id: string; appId: string; displayName: string }): void {
+    this.principals.push({ ...principal, servicePrincipalType: 'Application', accountEnabled: true });
+  }
+
+  servicePrincipals(): GraphObject[] {
+    return this.principals.map((principal) => ({ ...principal }));
+  }
+
   addAuthenticationStrength(strength: GraphObject): void {
     this.strengths.push({ ...strength });
   }

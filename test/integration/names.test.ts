@@ -9,6 +9,8 @@ const FABRIKAM = DEMO_IDS.partnerWithDeletedSync;
 const NORTHWIND = DEMO_IDS.serviceProviderPartner;
 const LITWARE = DEMO_IDS.partnerRecreatedLive;
 const NEW_PARTNER = '0e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a21';
+/** The seeded finance app's service principal. */
+const FINANCE_SERVICE_PRINCIPAL = '4e6a8c0e-2b4d-4f6a-9c8e-0a2c4e6b8d31';
 
 const alertCards = (bot: BotHarness, chat: Conversation): Card[] =>
   bot.connector
@@ -126,13 +128,15 @@ describe('policy details name what they reference', () => {
 
   it('says "deleted user" and "deleted named location" for ids that no longer resolve', async () => {
     const gone = '12345678-aaaa-4bbb-8ccc-1234567890ab';
+    const removedApp = '87654321-aaaa-4bbb-8ccc-1234567890ab';
     const policy = bot.simulator.tenant.addDeleted('ca', {
       id: '2f3e4d5c-6b7a-4899-8a7b-6c5d4e3f2a10',
       displayName: 'CA070 - Test policy with a departed admin',
       state: 'enabled',
       conditions: {
         users: { includeUsers: ['All'], excludeUsers: [gone] },
-        applications: { includeApplications: ['All'] },
+        applications: { includeApplications: [removedApp] },
+        clientApplications: { includeServicePrincipals: [FINANCE_SERVICE_PRINCIPAL] },
         clientAppTypes: ['all'],
       },
       grantControls: { operator: 'OR', builtInControls: [], authenticationStrength: { id: '00000000-0000-0000-0000-000000000004' } },
@@ -140,9 +144,12 @@ describe('policy details name what they reference', () => {
     const text = cardText(cardReply(await chat.say(`show ${String(policy.id)}`)).card);
     assert.match(text, /Excluded users: 1 user: deleted user 12345678…/);
     assert.match(text, /authentication strength "Phishing-resistant MFA"/);
+    assert.match(text, /Included apps: 1 app: deleted app 87654321…/);
+    assert.match(text, /Included workload identities: 1 service principal: Contoso Finance Portal/);
     const purged = cardText(cardReply(await chat.say(`show ${DEMO_IDS.caPolicyWithPurgedLocation}`)).card);
     assert.match(purged, /Excluded locations: 1 named location: deleted named location 6f0a2c4e…/);
     assert.match(purged, /Included groups: 1 group: Finance/);
+    assert.match(purged, /Included apps: 1 app: Contoso Finance Portal/);
   });
 });
 

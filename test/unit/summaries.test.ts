@@ -553,6 +553,26 @@ describe('CA policy summary with directory names', () => {
     assert.equal(fact(sections, 'Grant', 'Access'), 'Require authentication strength "Phishing-resistant MFA"');
     assertCardSafe(sections);
   });
+
+  it('names the tenant\'s own apps and workload identities from the directory, first-party apps from the vocabulary', () => {
+    const FINANCE_APP = 'c7e9a1b3-5d2f-4f6a-8b0c-2e4a6c8e0b17';
+    const PRINCIPAL = '4e6a8c0e-2b4d-4f6a-9c8e-0a2c4e6b8d31';
+    const GRAPH_APP = '00000003-0000-0000-c000-000000000000';
+    const targeted: GraphObject = {
+      conditions: {
+        applications: { includeApplications: [FINANCE_APP, GRAPH_APP], excludeApplications: ['Office365'] },
+        clientApplications: { includeServicePrincipals: [PRINCIPAL], excludeServicePrincipals: ['ServicePrincipalsInMyTenant'] },
+      },
+    };
+    assert.deepEqual(directoryReferencesOf(targeted), [
+      { type: 'servicePrincipal', id: PRINCIPAL },
+      { type: 'application', id: FINANCE_APP },
+    ]);
+    const names = new DirectoryNames().set('application', FINANCE_APP, { name: 'Contoso Finance Portal' }).set('servicePrincipal', PRINCIPAL, { missing: true });
+    const sections = summariseConditionalAccessPolicy(targeted, names);
+    assert.equal(fact(sections, 'Target resources', 'Included apps'), '2 apps: Contoso Finance Portal, Microsoft Graph');
+    assert.equal(fact(sections, 'Assignments', 'Included workload identities'), '1 service principal: deleted service principal 4e6a8c0e…');
+  });
 });
 
 // ---------------------------------------------------------------------------------------

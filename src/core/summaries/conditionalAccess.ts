@@ -25,7 +25,7 @@ import {
   type MaybeFact,
   type Noun,
 } from './format';
-import { appName, roleName } from './vocabulary';
+import { APP_NAMES, roleName } from './vocabulary';
 
 const USERS: Noun = ['user', 'users'];
 const GROUPS: Noun = ['group', 'groups'];
@@ -153,8 +153,8 @@ function assignments(conditions: unknown, names: DirectoryNames): DetailSection 
     ['Excluded roles', keywordsAndIds(at(users, 'excludeRoles'), {}, ROLES, ROLE_LIST)],
     ['Included guests/external users', guestsOrExternalUsers(at(users, 'includeGuestsOrExternalUsers'))],
     ['Excluded guests/external users', guestsOrExternalUsers(at(users, 'excludeGuestsOrExternalUsers'))],
-    ['Included workload identities', keywordsAndIds(at(clients, 'includeServicePrincipals'), PRINCIPAL_KEYWORDS, PRINCIPALS)],
-    ['Excluded workload identities', keywordsAndIds(at(clients, 'excludeServicePrincipals'), PRINCIPAL_KEYWORDS, PRINCIPALS)],
+    ['Included workload identities', keywordsAndIds(at(clients, 'includeServicePrincipals'), PRINCIPAL_KEYWORDS, PRINCIPALS, namedList(names, 'servicePrincipal'))],
+    ['Excluded workload identities', keywordsAndIds(at(clients, 'excludeServicePrincipals'), PRINCIPAL_KEYWORDS, PRINCIPALS, namedList(names, 'servicePrincipal'))],
   ]);
 }
 
@@ -184,12 +184,16 @@ function filterRule(value: unknown, what: string): string | undefined {
   return `${verb} ${what} matching: ${rule}`;
 }
 
-function targetResources(conditions: unknown): DetailSection | undefined {
+/** First-party apps are named from the vocabulary; the tenant's own from the directory. */
+const isWellKnownApp = (appId: string): boolean => APP_NAMES[appId.toLowerCase()] !== undefined;
+
+function targetResources(conditions: unknown, names: DirectoryNames): DetailSection | undefined {
   const apps = at(conditions, 'applications');
   const actions = words(strings(at(apps, 'includeUserActions')), USER_ACTIONS);
+  const appNames = { nameOf: (appId: string) => APP_NAMES[appId.toLowerCase()] ?? names.describe('application', appId) };
   return section('Target resources', [
-    ['Included apps', keywordsAndIds(at(apps, 'includeApplications'), APP_KEYWORDS, APPS, { nameOf: appName })],
-    ['Excluded apps', keywordsAndIds(at(apps, 'excludeApplications'), APP_KEYWORDS, APPS, { nameOf: appName })],
+    ['Included apps', keywordsAndIds(at(apps, 'includeApplications'), APP_KEYWORDS, APPS, appNames)],
+    ['Excluded apps', keywordsAndIds(at(apps, 'excludeApplications'), APP_KEYWORDS, APPS, appNames)],
     ['App filter', filterRule(at(apps, 'applicationFilter'), 'apps')],
     ['User actions', summariseList(actions)],
     ['Authentication contexts', summariseList(strings(at(apps, 'includeAuthenticationContextClassReferences')))],
@@ -397,7 +401,7 @@ export function summariseConditionalAccessPolicy(raw: GraphObject, names = new D
   const sections = buildSections([
     () => overview(policy),
     () => assignments(policy.conditions, names),
-    () => targetResources(policy.conditions),
+    () => targetResources(policy.conditions, names),
     () => conditionsSection(policy.conditions, names),
     () => grant(policy, names),
     () => session(policy),
@@ -414,6 +418,8 @@ export function summariseConditionalAccessPolicy(raw: GraphObject, names = new D
 export function directoryReferencesOf(raw: GraphObject): DirectoryReference[] {
   try {
     const users = at(raw, 'conditions', 'users');
+    const apps = at(raw, 'conditions', 'applications');
+    const clients = at(raw, 'conditions', 'clientApplications');
     const ids = (type: DirectoryObjectType, value: unknown, keywords: Record<string, string>) =>
       strings(value)
         .filter((id) => keywords[id.toLowerCase()] === undefined)
@@ -425,6 +431,9 @@ export function directoryReferencesOf(raw: GraphObject): DirectoryReference[] {
       ...ids('user', at(users, 'includeUsers'), USER_KEYWORDS),
       ...ids('group', at(users, 'excludeGroups'), {}),
       ...ids('group', at(users, 'includeGroups'), { all: 'All groups' }),
+      ...ids('servicePrincipal', at(clients, 'excludeServicePrincipals'), PRINCIPAL_KEYWORDS),
+      ...ids('servicePrincipal', at(clients, 'includeServicePrincipals'), PRINCIPAL_KEYWORDS),
+      ...[...ids('application', at(apps, 'excludeApplications'), APP_KEYWORDS), ...ids('application', at(apps, 'includeApplications'), APP_KEYWORDS)].filter((ref) => !isWellKnownApp(ref.id)),
       ...namedLocationsReferencedBy(raw).map((ref) => ({ type: 'location' as const, id: ref.id })),
       ...(strengthId && !text(strength?.displayName) ? [{ type: 'authenticationStrength' as const, id: strengthId }] : []),
     ];
