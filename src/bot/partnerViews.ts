@@ -17,11 +17,10 @@ export function partnersCard(partners: PartnerConfiguration[], search: string, r
     emptyText: search ? `No partner configuration matches "${clip(search, 60)}".` : 'This tenant has no partner-specific configurations: every organization gets the default settings.',
     rows: page.rows.map(({ partner, sync }) => {
       const tenantId = String(partner.tenantId ?? '');
-      const name = typeof partner.displayName === 'string' ? `${partner.displayName} (${tenantId})` : tenantId;
       const flags = [partner.isServiceProvider === true && 'service provider', partner.isInMultiTenantOrganization === true && 'in your multi-tenant organization', sync && 'identity sync configured']
         .filter(Boolean)
         .join(' · ');
-      return { tenantId, name: clip(name, 160), flags: flags || 'partner', summary: clip(partnerSummary({ partner, sync }), 300) };
+      return { tenantId, name: clip(partnerName(partner), 160), flags: flags || 'partner', summary: clip(partnerSummary({ partner, sync }), 300) };
     }),
     hasPrevious: page.index > 0,
     hasNext: page.index + 1 < page.count,
@@ -31,10 +30,15 @@ export function partnersCard(partners: PartnerConfiguration[], search: string, r
   });
 }
 
+/** The organisation's name where Graph gave one, else the tenant id (which the details show in any case). */
+const partnerName = (partner: PartnerConfiguration['partner']): string =>
+  typeof partner.displayName === 'string' && partner.displayName ? partner.displayName : String(partner.tenantId ?? '');
+
 export function partnerCard(configuration: PartnerConfiguration, ctx: ViewContext): AdaptiveCardJson {
   const sections = [...summarisePartner(configuration.partner), ...(configuration.sync ? summariseSyncPartner(configuration.sync) : [])];
   return renderCard('partner', {
     footer: ctx.footer,
+    name: clip(partnerName(configuration.partner), 160),
     tenantId: String(configuration.partner.tenantId ?? ''),
     sections: sections.map((section) => ({ title: section.title, facts: section.facts.map((f) => ({ label: clip(f.label, 60), value: clip(f.value, 300) })) })),
   });

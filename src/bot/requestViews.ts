@@ -91,7 +91,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   const restore = action.type === 'restore' ? action : undefined;
   const partner = action.type === 'restore' ? undefined : action;
   const facts = [
-    { label: 'What', value: partner ? `Cross-tenant partner ${partner.target.id}: ${PARTNER_VERBS[partner.type]}` : describe(action.target) },
+    { label: 'What', value: partner ? `Cross-tenant partner ${clip(partner.target.name, 120)}: ${PARTNER_VERBS[partner.type]}` : describe(action.target) },
     { label: 'Id', value: action.target.id },
     { label: 'Requested by', value: `${personName(request.requester)} at ${isoToText(request.createdAt)}` },
     { label: 'Why', value: request.reason ? plainText(clip(request.reason, 300)) : '(no reason given)' },

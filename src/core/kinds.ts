@@ -1,5 +1,7 @@
 import type { DetailSection, GraphObject, ItemRef, KindId } from './model';
+import type { DirectoryNames, DirectoryReference } from './directoryNames';
 import {
+  directoryReferencesOf,
   namedLocationsReferencedBy,
   summariseConditionalAccessPolicy,
   summariseNamedLocation,
@@ -30,13 +32,17 @@ export interface ResourceKind {
   audit: { service: string; deleteActivity: string; match: 'targetId' | 'tenantIdProperty' };
   /** What the list row shows as the item's name. */
   displayName(raw: GraphObject): string;
-  summarise(raw: GraphObject): DetailSection[];
+  /** `names` resolves what directoryReferences listed; ids it cannot name are shown as ids. */
+  summarise(raw: GraphObject, names: DirectoryNames): DetailSection[];
+  /** Users, groups, locations … that the details name, resolved before summarising. */
+  directoryReferences(raw: GraphObject): DirectoryReference[];
   /** Items this one depends on, restored first when deleted (a CA policy's named locations, a sync policy's partner). */
   references(raw: GraphObject): ItemRef[];
 }
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 const noReferences = (): ItemRef[] => [];
+const noDirectoryReferences = (): DirectoryReference[] => [];
 
 export const KINDS: readonly ResourceKind[] = [
   {
@@ -49,6 +55,7 @@ export const KINDS: readonly ResourceKind[] = [
     audit: { service: 'Conditional Access', deleteActivity: 'Delete conditional access policy', match: 'targetId' },
     displayName: (raw) => text(raw.displayName) || text(raw.id),
     summarise: summariseConditionalAccessPolicy,
+    directoryReferences: directoryReferencesOf,
     references: namedLocationsReferencedBy,
   },
   {
@@ -61,6 +68,7 @@ export const KINDS: readonly ResourceKind[] = [
     audit: { service: 'Conditional Access', deleteActivity: 'Delete named location', match: 'targetId' },
     displayName: (raw) => text(raw.displayName) || text(raw.id),
     summarise: summariseNamedLocation,
+    directoryReferences: noDirectoryReferences,
     references: noReferences,
   },
   {
@@ -74,6 +82,7 @@ export const KINDS: readonly ResourceKind[] = [
     // Partners have no name in the metadata; some responses carry one anyway (API.md §7).
     displayName: (raw) => text(raw.displayName) || text(raw.tenantId),
     summarise: summarisePartner,
+    directoryReferences: noDirectoryReferences,
     references: noReferences,
   },
   {
@@ -86,6 +95,7 @@ export const KINDS: readonly ResourceKind[] = [
     audit: { service: 'Core Directory', deleteActivity: 'Delete a partner cross-tenant identity sync setting', match: 'tenantIdProperty' },
     displayName: (raw) => text(raw.displayName) || text(raw.tenantId),
     summarise: summariseSyncPartner,
+    directoryReferences: noDirectoryReferences,
     // Graph keeps a sync policy under its partner configuration, so the partner comes back first.
     references: (raw) => (text(raw.tenantId) ? [{ kind: 'partners', id: text(raw.tenantId) }] : []),
   },
@@ -118,6 +128,8 @@ export const REQUIRED_PERMISSIONS: readonly { permission: string; purpose: strin
   { permission: 'Policy.ReadWrite.ConditionalAccess', purpose: 'restore CA policies and named locations' },
   { permission: 'Policy.ReadWrite.CrossTenantAccess', purpose: 'restore and change cross-tenant partners' },
   { permission: 'AuditLog.Read.All', purpose: 'say who deleted an item in alerts' },
-  { permission: 'GroupMember.Read.All', purpose: 'check membership of OPERATOR_GROUP_ID and APPROVER_GROUP_ID' },
-  { permission: 'User.ReadBasic.All', purpose: 'record requesters and approvers under their directory name, not the name their client sent' },
+  { permission: 'GroupMember.Read.All', purpose: 'check membership of OPERATOR_GROUP_ID and APPROVER_GROUP_ID, and name the groups a policy includes or excludes' },
+  { permission: 'User.ReadBasic.All', purpose: 'record requesters and approvers under their directory name, not the name their client sent, and name the users a policy includes or excludes' },
+  { permission: 'Application.Read.All', purpose: 'name the apps and workload identities a policy targets or excludes' },
+  { permission: 'CrossTenantInformation.ReadBasic.All', purpose: 'show partners by organisation name instead of tenant id' },
 ];

@@ -5,6 +5,7 @@ import { capitalise } from './summaries';
 import { baselineOf, carriedDrift, carriedValues, changedSince, parseSettings, planEdit, type PartnerConfiguration } from './partnerSettings';
 import { foundDone, type ChangeStrategy, type PlannedStep, type StepRun, type StepsToRun } from './changeStrategy';
 import type { FailureLike, Outcome } from './outcome';
+import type { TenantDirectory } from './organisationNames';
 
 /**
  * Changes to live cross-tenant partner configurations (add, set, remove), planned against
@@ -12,7 +13,8 @@ import type { FailureLike, Outcome } from './outcome';
  */
 
 /** Port: the live partner configurations (src/graph implements it). Writes return the Graph request-id. */
-export interface PartnerDirectory {
+export interface PartnerDirectory extends TenantDirectory {
+  /** Partners carry their organisation name in displayName where it could be read. */
   listPartners(): Promise<GraphObject[]>;
   getPartner(tenantId: string): Promise<GraphObject | undefined>;
   getPartnerSync(tenantId: string): Promise<GraphObject | undefined>;
@@ -28,7 +30,7 @@ export type PartnerChangeInput =
   | { type: 'set'; tenantId: string; settings: string[] }
   | { type: 'remove'; tenantId: string };
 
-const targetOf = (tenantId: string): TargetItem => ({ kind: 'partners', id: tenantId, name: tenantId });
+const targetOf = (tenantId: string, name: string | undefined): TargetItem => ({ kind: 'partners', id: tenantId, name: name ?? tenantId });
 
 async function configurationOf(partners: PartnerDirectory, tenantId: string): Promise<PartnerConfiguration | undefined> {
   const partner = await partners.getPartner(tenantId);
@@ -42,7 +44,8 @@ async function planPartnerChange(input: PartnerChangeInput, partners: PartnerDir
     return { ok: false, message: `${tenantId} is this tenant itself; partner settings are for other organizations (your own defaults are in the default cross-tenant policy).` };
   }
   const current = await configurationOf(partners, tenantId);
-  const base = { target: targetOf(tenantId), settings: [] as string[], changes: [], blockers: [] as string[] };
+  const name = typeof current?.partner.displayName === 'string' ? current.partner.displayName : await partners.organisationName(tenantId);
+  const base = { target: targetOf(tenantId, name), settings: [] as string[], changes: [], blockers: [] as string[] };
   switch (input.type) {
     case 'add':
       if (current) return { ok: false, message: `${tenantId} already has a partner configuration. Use \`partner set ${tenantId} …\` to change it.` };

@@ -1,8 +1,9 @@
 import { KINDS, itemKey, kindById, type ResourceKind } from './kinds';
+import { DirectoryNames, type DirectoryNameSource } from './directoryNames';
 import { daysLeft, type DeletedItem, type DetailSection, type GraphObject, type ItemRef, type KindId } from './model';
 
-/** The port through which the domain reads the recycle bins; src/graph implements it. */
-export interface RecycleBin {
+/** The port through which the domain reads the recycle bins, and names what their items reference; src/graph implements it. */
+export interface RecycleBin extends DirectoryNameSource {
   listDeleted(kind: KindId): Promise<GraphObject[]>;
   /** Undefined when no deleted item of that kind has the id. */
   getDeleted(kind: KindId, id: string): Promise<GraphObject | undefined>;
@@ -146,11 +147,18 @@ export interface ItemDetails {
   failures: KindFailure[];
 }
 
-/** Everything the details card says about one item, including its dependencies' state. */
+/**
+ * Everything the details card says about one item, including its dependencies' state and
+ * the names of the directory objects it references (a failed lookup leaves ids, never an error).
+ */
 export async function describe(bin: RecycleBin, item: DeletedItem, now: Date): Promise<ItemDetails> {
   const kind = kindById(item.kind);
   const refs = kind.references(item.raw);
-  const results = await Promise.allSettled(refs.map((ref) => bin.getDeleted(ref.kind, ref.id)));
+  const directoryReferences = kind.directoryReferences(item.raw);
+  const [results, names] = await Promise.all([
+    Promise.allSettled(refs.map((ref) => bin.getDeleted(ref.kind, ref.id))),
+    directoryReferences.length > 0 ? bin.directoryNames(directoryReferences).catch(() => new DirectoryNames()) : new DirectoryNames(),
+  ]);
   const references: ReferenceStatus[] = [];
   const failures: KindFailure[] = [];
   results.forEach((result, index) => {
@@ -160,7 +168,9 @@ export async function describe(bin: RecycleBin, item: DeletedItem, now: Date): P
       return;
     }
     const deleted = result.value ? toDeletedItem(kindById(ref.kind), result.value, now) : undefined;
+    // A referenced location in the recycle bin is named from there: it is not gone yet.
+    if (deleted && ref.kind === 'locations') names.set('location', ref.id, { name: `${deleted.name} (deleted, restorable)` });
     references.push({ ...ref, deleted: deleted && { name: deleted.name, daysLeft: deleted.daysLeft } });
   });
-  return { item, sections: kind.summarise(item.raw), references, failures };
+  return { item, sections: kind.summarise(item.raw, names), references, failures };
 }

@@ -4,14 +4,32 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { GraphSettings } from '../config';
 import { kindById } from '../core/kinds';
 import type { RecycleBin, RecycleBinWriter } from '../core/recycleBin';
-import { InvalidKeyError, isUserId, requireObjectId, type GraphObject, type ItemRef, type KindId } from '../core/model';
+import { InvalidKeyError, isObjectId, isUserId, requireObjectId, type GraphObject, type ItemRef, type KindId } from '../core/model';
 import type { MembershipDirectory, PeopleDirectory } from '../core/access';
 import type { AuditSource } from '../core/alertPoller';
 import type { PartnerDirectory } from '../core/partnerChanges';
+import { OrganisationNames, type TenantDirectory } from '../core/organisationNames';
+import { DirectoryNames, distinctReferences, type DirectoryNameSource, type DirectoryObjectType, type DirectoryReference } from '../core/directoryNames';
 import type { Logger } from '../log';
 import { readTokenClaims, type TokenClaims } from './credential';
 import { toGraphFailure, type GraphFailure } from './errors';
-import { DIRECTORY_AUDITS_PATH, KIND_PATHS, LIVE_WRITE_VERSION, partnerPath, PARTNERS_PATH, partnerSyncPath, userPath } from './paths';
+import {
+  AUTHENTICATION_STRENGTHS_PATH,
+  BATCH_PATH,
+  DIRECTORY_AUDITS_PATH,
+  groupPath,
+  KIND_PATHS,
+  LIVE_WRITE_VERSION,
+  MAX_BATCH_REQUESTS,
+  NAMED_LOCATIONS_PATH,
+  partnerPath,
+  PARTNERS_PATH,
+  partnerSyncPath,
+  SERVICE_PRINCIPALS_PATH,
+  servicePrincipalPath,
+  tenantInformationPath,
+  userPath,
+} from './paths';
 import { CallBudget, HttpsTransport, remainingBudget } from './transport';
 
 /** Every id goes into a URL only after it is checked to be a GUID (then encoded anyway). */
@@ -23,6 +41,41 @@ const userSegment = (id: string): string => {
 
 const RETRY_DELAY_SECONDS = 1;
 type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** Directory objects named per details card: three batches; the rest keep their ids. */
+const MAX_BATCHED_NAME_LOOKUPS = 3 * MAX_BATCH_REQUESTS;
+/**
+ * The per-object read that names each batched type, under the least permission that allows it:
+ * users User.ReadBasic.All, groups GroupMember.Read.All, apps and service principals Application.Read.All.
+ */
+const BATCHED_READS: Partial<Record<DirectoryObjectType, (key: string) => string>> = {
+  user: (id) => `${userPath(id)}?$select=id,displayName,userPrincipalName`,
+  group: (id) => `${groupPath(id)}?$select=id,displayName`,
+  servicePrincipal: (id) => `${servicePrincipalPath(id)}?$select=id,displayName`,
+  application: (appId) => `${SERVICE_PRINCIPALS_PATH}?$filter=${encodeURIComponent(`appId eq '${appId}'`)}&$select=id,appId,displayName`,
+};
+
+/** Named locations and authentication strengths change rarely; one list read serves every card for this long. */
+const NAME_LIST_TTL_MS = 10 * 60_000;
+
+/** One read of a whole collection's names, kept for a while and shared by concurrent callers. */
+class CachedNameList {
+  private entry: { names: Promise<Map<string, string>>; expiresAt: number } | undefined;
+
+  constructor(private readonly read: () => Promise<GraphObject[]>) {}
+
+  get(): Promise<Map<string, string>> {
+    if (this.entry && this.entry.expiresAt > Date.now()) return this.entry.names;
+    const names = this.read().then((items) => new Map(items.map((item) => [String(item.id).toLowerCase(), String(item.displayName ?? item.id)])));
+    const entry = { names, expiresAt: Date.now() + NAME_LIST_TTL_MS };
+    // A failed read is not kept: the next card tries again.
+    names.catch(() => {
+      if (this.entry === entry) this.entry = undefined;
+    });
+    this.entry = entry;
+    return names;
+  }
+}
 
 /**
  * The wait RetryHandler will choose before retry number `attempt`: Retry-After when Graph
@@ -55,8 +108,10 @@ export interface GraphGatewayOptions {
  * The only caller of Graph (addresses in ./paths). The rest of the bot asks for "deleted
  * items of kind K" or "item K/id" and gets plain objects or a GraphFailure.
  */
-export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory, PeopleDirectory, AuditSource, PartnerDirectory {
+export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory, PeopleDirectory, AuditSource, PartnerDirectory, TenantDirectory, DirectoryNameSource {
   private readonly client: Client;
+  /** Partners come back from every read with their organisation name (Graph sends none). */
+  private readonly organisations = new OrganisationNames({ organisationName: (tenantId) => this.readOrganisationName(tenantId) });
   private readonly transport: HttpsTransport;
   private readonly scope: string;
 
@@ -93,15 +148,17 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
   async listDeleted(kindId: KindId): Promise<GraphObject[]> {
     const kind = kindById(kindId);
     const paths = KIND_PATHS[kindId];
-    return this.call({ operation: `list deleted ${kind.plural}`, permission: kind.permissions.read }, async () => {
+    const items = await this.call({ operation: `list deleted ${kind.plural}`, permission: kind.permissions.read }, async () => {
       return this.allPages(await this.client.api(paths.deletedItems).version(paths.version).get());
     });
+    return kind.key === 'tenantId' ? this.organisations.named(items) : items;
   }
 
   async getDeleted(kindId: KindId, id: string): Promise<GraphObject | undefined> {
     const kind = kindById(kindId);
     const paths = KIND_PATHS[kindId];
-    return this.getOrUndefined(`read deleted ${kind.label} ${id}`, kind.permissions.read, `${paths.deletedItems}/${segment(id)}`, paths.version);
+    const item = await this.getOrUndefined(`read deleted ${kind.label} ${id}`, kind.permissions.read, `${paths.deletedItems}/${segment(id)}`, paths.version);
+    return item && kind.key === 'tenantId' ? (await this.organisations.named([item]))[0] : item;
   }
 
   async restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }> {
@@ -130,13 +187,26 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
   // ---- live cross-tenant partner configurations -------------------------------------
 
   async listPartners(): Promise<GraphObject[]> {
-    return this.call({ operation: 'list cross-tenant partner configurations', permission: 'Policy.Read.All' }, async () =>
+    const partners = await this.call({ operation: 'list cross-tenant partner configurations', permission: 'Policy.Read.All' }, async () =>
       this.allPages(await this.client.api(PARTNERS_PATH).get()),
     );
+    return this.organisations.named(partners);
   }
 
   async getPartner(tenantId: string): Promise<GraphObject | undefined> {
-    return this.getOrUndefined(`read the partner configuration of ${tenantId}`, 'Policy.Read.All', partnerPath(segment(tenantId)));
+    const partner = await this.getOrUndefined(`read the partner configuration of ${tenantId}`, 'Policy.Read.All', partnerPath(segment(tenantId)));
+    return partner && (await this.organisations.named([partner]))[0];
+  }
+
+  /** A tenant's organisation name from the cache or Graph; undefined when unknown or unreadable. */
+  organisationName(tenantId: string): Promise<string | undefined> {
+    return this.organisations.nameOf(tenantId);
+  }
+
+  /** Any tenant's organisation name (CrossTenantInformation.ReadBasic.All); undefined when Graph knows no such tenant. */
+  private async readOrganisationName(tenantId: string): Promise<string | undefined> {
+    const information = await this.getOrUndefined(`read the organisation name of tenant ${tenantId}`, 'CrossTenantInformation.ReadBasic.All', tenantInformationPath(segment(tenantId)));
+    return typeof information?.displayName === 'string' && information.displayName ? information.displayName : undefined;
   }
 
   async getPartnerSync(tenantId: string): Promise<GraphObject | undefined> {
@@ -207,6 +277,68 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
       } catch (error) {
         if ((error as { statusCode?: number }).statusCode === 404) return undefined;
         throw error;
+      }
+    });
+  }
+
+  // ---- names of referenced directory objects ------------------------------------------
+
+  private readonly namedLocations = new CachedNameList(() =>
+    this.call({ operation: 'read the names of named locations', permission: 'Policy.Read.All' }, async () =>
+      this.allPages(await this.client.api(NAMED_LOCATIONS_PATH).select(['id', 'displayName']).get()),
+    ),
+  );
+
+  private readonly authenticationStrengths = new CachedNameList(() =>
+    this.call({ operation: 'read the names of authentication strengths', permission: 'Policy.Read.All' }, async () =>
+      this.allPages(await this.client.api(AUTHENTICATION_STRENGTHS_PATH).select(['id', 'displayName']).get()),
+    ),
+  );
+
+  /**
+   * Names for what a policy references: users and groups by per-object reads in $batch calls
+   * (User.ReadBasic.All, GroupMember.Read.All: no Directory.Read.All), named locations and
+   * authentication strengths from cached list reads. Each lookup that fails leaves its ids unnamed.
+   */
+  async directoryNames(references: DirectoryReference[]): Promise<DirectoryNames> {
+    const names = new DirectoryNames();
+    const distinct = distinctReferences(references).filter((ref) => isObjectId(ref.id));
+    const objects = distinct.filter((ref) => BATCHED_READS[ref.type] !== undefined).slice(0, MAX_BATCHED_NAME_LOOKUPS);
+    const batches: DirectoryReference[][] = [];
+    for (let start = 0; start < objects.length; start += MAX_BATCH_REQUESTS) batches.push(objects.slice(start, start + MAX_BATCH_REQUESTS));
+    const fromList = async (type: DirectoryObjectType, list: CachedNameList) => {
+      const wanted = distinct.filter((ref) => ref.type === type);
+      if (wanted.length === 0) return;
+      const known = await list.get();
+      for (const ref of wanted) {
+        const name = known.get(ref.id.toLowerCase());
+        names.set(type, ref.id, name ? { name } : { missing: true });
+      }
+    };
+    await Promise.allSettled([
+      ...batches.map((batch) => this.nameInBatch(batch, names)),
+      fromList('location', this.namedLocations),
+      fromList('authenticationStrength', this.authenticationStrengths),
+    ]);
+    return names;
+  }
+
+  private nameInBatch(references: DirectoryReference[], names: DirectoryNames): Promise<void> {
+    const requests = references.map((ref, index) => ({ id: String(index), method: 'GET', url: BATCHED_READS[ref.type]!(segment(ref.id)) }));
+    // The batch itself needs no permission; each read inside it is refused or answered on its own.
+    return this.call({ operation: 'read the names of referenced users, groups and apps', permission: 'User.ReadBasic.All' }, async () => {
+      const answer = (await this.client.api(BATCH_PATH).post({ requests })) as { responses?: { id?: string; status?: number; body?: GraphObject }[] };
+      for (const response of answer.responses ?? []) {
+        const ref = references[Number(response.id)];
+        if (!ref || (response.status !== 200 && response.status !== 404)) continue;
+        // An app id is looked up by filter: an empty answer means no such app in this tenant.
+        const found = Array.isArray(response.body?.value) ? (response.body.value[0] as GraphObject | undefined) : response.body;
+        const displayName = response.status === 200 ? found?.displayName : undefined;
+        if (typeof displayName !== 'string') names.set(ref.type, ref.id, { missing: true });
+        else {
+          const upn = found?.userPrincipalName;
+          names.set(ref.type, ref.id, { name: typeof upn === 'string' && upn ? `${displayName} (${upn})` : displayName });
+        }
       }
     });
   }

@@ -25,6 +25,17 @@ export const partnerSyncPath = (tenantId: string): string => `${partnerPath(tena
 
 export const DIRECTORY_AUDITS_PATH = '/auditLogs/directoryAudits';
 export const userPath = (userId: string): string => `/users/${userId}`;
+export const groupPath = (groupId: string): string => `/groups/${groupId}`;
+export const SERVICE_PRINCIPALS_PATH = '/servicePrincipals';
+export const servicePrincipalPath = (id: string): string => `${SERVICE_PRINCIPALS_PATH}/${id}`;
+export const NAMED_LOCATIONS_PATH = '/identity/conditionalAccess/namedLocations';
+/** Outside /identity/conditionalAccess, so reading it does not spend the Conditional Access request budget. */
+export const AUTHENTICATION_STRENGTHS_PATH = '/policies/authenticationStrengthPolicies';
+/** Graph's JSON batching endpoint: at most MAX_BATCH_REQUESTS requests per call. */
+export const BATCH_PATH = '/$batch';
+export const MAX_BATCH_REQUESTS = 20;
+/** v1.0 function that names any Entra tenant (CrossTenantInformation.ReadBasic.All). */
+export const tenantInformationPath = (tenantId: string): string => `/tenantRelationships/findTenantInformationByTenantId(tenantId='${tenantId}')`;
 
 /** One entry per kind: a kind without Graph addresses does not compile. */
 export const KIND_PATHS: Readonly<Record<KindId, KindPaths>> = {

@@ -22,6 +22,10 @@ export const DEFAULT_GRANTED_ROLES: readonly string[] = [
   'GroupMember.Read.All',
   // Requesters' and approvers' names come from the directory, not from the Teams client.
   'User.ReadBasic.All',
+  // Policy details name the apps and service principals a policy references.
+  'Application.Read.All',
+  // Partners are shown by organisation name.
+  'CrossTenantInformation.ReadBasic.All',
 ];
 
 export const GRAPH_VERSIONS = ['v1.0', 'beta'] as const;

@@ -63,6 +63,8 @@ const ROLES = {
    * (or Group.Read.All) from an app, or Directory.Read.All; here either group role alone will do.
    */
   checkMemberGroups: ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  tenantInformation: ['CrossTenantInformation.ReadBasic.All'],
+  servicePrincipalRead: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   checkMemberObjects: ['User.Read.All', 'User.ReadWrite.All', 'GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
 } as const;
 
@@ -465,12 +467,68 @@ const DIRECTORY_ROUTES: Route[] = [
   { segments: ['me', 'transitiveMemberOf'], versions: BOTH, operations: { GET: meIsDelegatedOnly } },
 ];
 
+// ---- other tenants -----------------------------------------------------------------
+
+const TENANT_INFORMATION_CALL = /^findTenantInformationByTenantId\(tenantId='([^']*)'\)$/i;
+
+/** `/tenantRelationships/findTenantInformationByTenantId(tenantId='…')`: any tenant's public name. */
+const TENANT_RELATIONSHIP_ROUTES: Route[] = [
+  {
+    segments: ['tenantRelationships', '{call}'],
+    versions: BOTH,
+    operations: {
+      GET: {
+        roles: ROLES.tenantInformation,
+        handle: ({ params, tenant, target }) => {
+          const tenantId = TENANT_INFORMATION_CALL.exec(params.call)?.[1];
+          if (tenantId === undefined) throw segmentNotFound(params.call);
+          if (!isGuid(tenantId)) throw invalidObjectId(tenantId);
+          const organisation = tenant.findOrganisation(tenantId);
+          if (!organisation) throw notFound(tenantId);
+          return json(200, { '@odata.context': metadataUrl(target, 'microsoft.graph.tenantInformation'), ...organisation });
+        },
+      },
+    },
+  },
+];
+
+/** Service principals, read-only: by object id, or listed with `$filter=appId eq '…'`. */
+const SERVICE_PRINCIPAL_ROUTES: Route[] = [
+  {
+    segments: ['servicePrincipals'],
+    versions: BOTH,
+    operations: { GET: listOperation(ROLES.servicePrincipalRead, 'servicePrincipals', 'id', (tenant) => tenant.servicePrincipals()) },
+  },
+  {
+    segments: ['servicePrincipals', '{key}'],
+    versions: BOTH,
+    operations: {
+      GET: getOperation(ROLES.servicePrincipalRead, 'servicePrincipals', (tenant, key) => {
+        if (!isGuid(key)) throw invalidObjectId(key);
+        return tenant.servicePrincipals().find((principal) => String(principal.id).toLowerCase() === key.toLowerCase());
+      }),
+    },
+  },
+];
+
+/** Authentication strengths, read-only here (the bot only names them). */
+const AUTHENTICATION_STRENGTH_ROUTES: Route[] = [
+  {
+    segments: ['policies', 'authenticationStrengthPolicies'],
+    versions: BOTH,
+    operations: { GET: listOperation(ROLES.caRead, 'policies/authenticationStrengthPolicies', 'id', (tenant) => tenant.authenticationStrengths()) },
+  },
+];
+
 const ROUTES: Route[] = [
   ...LIVE_COLLECTIONS.flatMap(liveCollectionRoutes),
   IDENTITY_SYNC_ROUTE,
   ...DELETED_COLLECTIONS.flatMap(deletedCollectionRoutes),
   ...AUDIT_ROUTES,
   ...DIRECTORY_ROUTES,
+  ...TENANT_RELATIONSHIP_ROUTES,
+  ...AUTHENTICATION_STRENGTH_ROUTES,
+  ...SERVICE_PRINCIPAL_ROUTES,
 ];
 
 // ---- routing -----------------------------------------------------------------------

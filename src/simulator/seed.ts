@@ -92,6 +92,8 @@ const DIRECTORY = {
   financeGroup: '8e2a4c6f-0b1d-4e3f-9a5c-7d9f1b3e5a06',
   fabrikamProjectGroup: '2d4f6b8e-0a1c-4e3a-b5c7-9e1b3d5f7a19',
   financeApp: 'c7e9a1b3-5d2f-4f6a-8b0c-2e4a6c8e0b17',
+  /** The finance app's service principal (object id) in this tenant. */
+  financeAppServicePrincipal: '4e6a8c0e-2b4d-4f6a-9c8e-0a2c4e6b8d31',
   /** Windows Azure Service Management API (well-known app id). */
   azureManagementApp: '797f4846-ba00-4fd7-ba43-dac1f8f63013',
 };
@@ -320,8 +322,40 @@ function seedDirectory(tenant: SimTenant): void {
   });
 }
 
+/** The partners' own tenants, as findTenantInformationByTenantId names them. */
+const PARTNER_ORGANISATIONS: { tenantId: string; displayName: string; defaultDomainName: string }[] = [
+  { tenantId: DEMO_IDS.partnerWithDeletedSync, displayName: 'Fabrikam', defaultDomainName: 'fabrikam.onmicrosoft.com' },
+  { tenantId: DEMO_IDS.partnerWithExtraProperties, displayName: 'Woodgrove Bank', defaultDomainName: 'woodgrovebank.onmicrosoft.com' },
+  { tenantId: DEMO_IDS.serviceProviderPartner, displayName: 'Northwind Traders', defaultDomainName: 'northwindtraders.onmicrosoft.com' },
+  { tenantId: DEMO_IDS.partnerRecreatedLive, displayName: 'Litware', defaultDomainName: 'litware.onmicrosoft.com' },
+  { tenantId: DEMO_IDS.syncWithLivePartner, displayName: 'Adatum Corporation', defaultDomainName: 'adatum.onmicrosoft.com' },
+  { tenantId: DEMO_IDS.livePartnerWithSync, displayName: 'Tailspin Toys', defaultDomainName: 'tailspintoys.onmicrosoft.com' },
+];
+
+/** The people and groups the seeded policies name, so details cards can show their names. */
+function seedPolicyDirectory(tenant: SimTenant): void {
+  const [first, second] = DIRECTORY.breakGlassUsers;
+  tenant.addUser({ id: first, displayName: 'Break Glass 1', userPrincipalName: 'bg1@contoso.onmicrosoft.com' });
+  tenant.addUser({ id: second, displayName: 'Break Glass 2', userPrincipalName: 'bg2@contoso.onmicrosoft.com' });
+  tenant.addGroup({ id: DIRECTORY.breakGlassGroup, displayName: 'Break-glass accounts', description: 'Emergency access; excluded from every Conditional Access policy.', members: [first, second] });
+  tenant.addGroup({ id: DIRECTORY.allEmployeesGroup, displayName: 'All employees', mailEnabled: true, securityEnabled: true });
+  tenant.addGroup({ id: DIRECTORY.financeGroup, displayName: 'Finance' });
+  tenant.addGroup({ id: DIRECTORY.fabrikamProjectGroup, displayName: 'Fabrikam project' });
+  tenant.addServicePrincipal({ id: DIRECTORY.financeAppServicePrincipal, appId: DIRECTORY.financeApp, displayName: 'Contoso Finance Portal' });
+}
+
+/** Microsoft's built-in authentication strengths (well-known ids). */
+const AUTHENTICATION_STRENGTHS: GraphObject[] = [
+  { id: '00000000-0000-0000-0000-000000000002', displayName: 'Multifactor authentication', policyType: 'builtIn' },
+  { id: '00000000-0000-0000-0000-000000000003', displayName: 'Passwordless MFA', policyType: 'builtIn' },
+  { id: '00000000-0000-0000-0000-000000000004', displayName: 'Phishing-resistant MFA', policyType: 'builtIn' },
+];
+
 export function seedDemoTenant(tenant: SimTenant): void {
   seedDirectory(tenant);
+  seedPolicyDirectory(tenant);
+  for (const strength of AUTHENTICATION_STRENGTHS) tenant.addAuthenticationStrength(strength);
+  for (const organisation of PARTNER_ORGANISATIONS) tenant.addOrganisation(organisation);
   const now = tenant.now().getTime();
   const ago = (days: number, hours = 0): Date => new Date(now - days * DAY_MS - hours * HOUR_MS);
 

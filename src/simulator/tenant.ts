@@ -68,6 +68,10 @@ export class SimTenant {
   private readonly deletedItems = newStores<DeletedEntry>();
   private readonly auditLog: AuditEntry[] = [];
   private readonly directory = new SimDirectory(() => this.now());
+  /** Other Entra tenants, as findTenantInformationByTenantId describes them. */
+  private readonly organisations = new Map<string, GraphObject>();
+  private readonly strengths: GraphObject[] = [];
+  private readonly principals: GraphObject[] = [];
   private readonly baseNow: () => Date;
   private readonly auditLagMs: () => number;
   private readonly defaultActor: AuditActor;
@@ -193,6 +197,31 @@ export class SimTenant {
   }
 
   /** By id, else by userPrincipalName, as `/users/{id | userPrincipalName}` resolves. */
+  addServicePrincipal(principal: { id: string; appId: string; displayName: string }): void {
+    this.principals.push({ ...principal, servicePrincipalType: 'Application', accountEnabled: true });
+  }
+
+  servicePrincipals(): GraphObject[] {
+    return this.principals.map((principal) => ({ ...principal }));
+  }
+
+  addAuthenticationStrength(strength: GraphObject): void {
+    this.strengths.push({ ...strength });
+  }
+
+  authenticationStrengths(): GraphObject[] {
+    return this.strengths.map((strength) => ({ ...strength }));
+  }
+
+  /** Makes another tenant known to findTenantInformationByTenantId. */
+  addOrganisation(organisation: { tenantId: string; displayName: string; defaultDomainName: string }): void {
+    this.organisations.set(organisation.tenantId.toLowerCase(), { ...organisation, federationBrandName: null });
+  }
+
+  findOrganisation(tenantId: string): GraphObject | undefined {
+    return this.organisations.get(tenantId.toLowerCase());
+  }
+
   findUser(idOrUpn: string): GraphObject | undefined {
     return this.directory.findUser(idOrUpn);
   }

@@ -4,6 +4,7 @@ import type { ChangeRequest } from '../../src/core/approvals';
 import { Gatekeeper } from '../../src/core/gatekeeper';
 import type { GraphObject, ItemRef, KindId } from '../../src/core/model';
 import type { PartnerDirectory } from '../../src/core/partnerChanges';
+import { DirectoryNames } from '../../src/core/directoryNames';
 import type { RecycleBin, RecycleBinWriter } from '../../src/core/recycleBin';
 import { RequestRunner, type RequestNotifier } from '../../src/core/requestRunner';
 import { ChangeRequests } from '../../src/core/requests';
@@ -84,6 +85,8 @@ class Process {
     listDeleted: (kind: KindId) => this.alive(async () => [...this.tenant.deleted.entries()].filter(([key]) => key.startsWith(`${kind}/`)).map(([, raw]) => raw)),
     getDeleted: (kind: KindId, id: string) => this.alive(async () => this.tenant.deleted.get(`${kind}/${id}`)),
     getLive: (ref: ItemRef) => this.alive(async () => this.tenant.live.get(`${ref.kind}/${ref.id}`)),
+    organisationName: async () => undefined,
+    directoryNames: async () => new DirectoryNames(),
     restore: (ref: ItemRef) =>
       this.write(`restore ${ref.kind}/${ref.id}`, () => {
         const key = `${ref.kind}/${ref.id}`;

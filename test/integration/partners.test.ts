@@ -35,11 +35,13 @@ describe('cross-tenant partners', () => {
   it('lists live partners with Details and Edit, and shows one in words', async () => {
     const list = cardReply(await channel.say('partners'));
     assert.match(cardText(list.card), /Cross-tenant partner configurations/);
-    assert.ok(cardText(list.card).includes(TAILSPIN));
+    assert.ok(cardText(list.card).includes('Tailspin Toys'), 'partners by organisation name');
+    assert.ok(!cardText(list.card).includes(TAILSPIN), 'the tenant id is left to the details');
     assert.ok(listActions(list.card).some((a) => a.title === 'Edit' && a.data?.tenantId === TAILSPIN));
     const shown = cardText(cardReply(await channel.say(`partner show ${TAILSPIN}`)).card);
-    assert.match(shown, /Partner f5a7c9e1/);
-    assert.match(shown, /Tailspin Toys/, 'identity sync included');
+    assert.match(shown, /Partner Tailspin Toys/);
+    assert.ok(shown.includes(TAILSPIN), 'the details show the tenant id');
+    assert.match(shown, /Identity sync/, 'identity sync included');
   });
 
   it('a pending partner edit whose partner a later request removed is refused at approval, saying why', async () => {
@@ -63,7 +65,7 @@ describe('cross-tenant partners', () => {
     assert.match(final, /Done\. Approved by Megan Bowen/);
     assert.match(final, /Update partner .*\nDone · request-id [0-9a-f-]{36}/);
     const notice = bot.connector.activities.map((a) => String(a.body.text)).find((text) => text.includes('<at>Alex Wilber</at>'));
-    assert.match(notice ?? '', new RegExp(`your partner change request R-\\w+ changed the partner settings of ${LITWARE}\\.`));
+    assert.match(notice ?? '', new RegExp(`your partner change request R-\\w+ changed the partner settings of Litware \\(${LITWARE}\\)\\.`));
   });
 
   it('automatic user consent in one command', async () => {
@@ -101,7 +103,7 @@ describe('cross-tenant partners', () => {
     const { asked, writes } = await approveChange(`partner remove ${TAILSPIN}`);
     assert.match(asked, /Identity sync policy: exists → deleted first \(Graph requires it\)/);
     assert.deepEqual(writes.map((w) => `${w.method} ${w.path}`), [`DELETE ${PARTNERS}/${TAILSPIN}/identitySynchronization`, `DELETE ${PARTNERS}/${TAILSPIN}`]);
-    assert.ok(cardText(cardReply(await channel.say('deleted xtap')).card).includes(TAILSPIN));
+    assert.ok(cardText(cardReply(await channel.say('deleted xtap')).card).includes('Tailspin Toys'));
     const restore = cardReply(await channel.say(`restore xtap ${TAILSPIN}`));
     await channel.as(MEGAN).invoke('request.approve', { requestId: /Restore request (R-\w+)/.exec(cardText(restore.card))![1] }, restore.id);
     await bot.idle();

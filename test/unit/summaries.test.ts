@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { DetailSection, GraphObject } from '../../src/core/model';
+import { DirectoryNames } from '../../src/core/directoryNames';
 import {
+  directoryReferencesOf,
   formatDate,
   namedLocationsReferencedBy,
   summariseConditionalAccessPolicy,
@@ -504,6 +506,72 @@ describe('CA policy summary', () => {
         assert.deepEqual(namedLocationsReferencedBy({ conditions: { locations } }), [], JSON.stringify(locations));
       }
     });
+  });
+});
+
+describe('CA policy summary with directory names', () => {
+  const BREAK_GLASS = '0f7c6f1e-3b1a-4d2e-9a8b-5c6d7e8f9a01';
+  const DEPARTED = '12345678-aaaa-4bbb-8ccc-1234567890ab';
+  const UNREADABLE = '22222222-aaaa-4bbb-8ccc-1234567890ab';
+  const GROUP = '5d0b9e3c-8a7f-4e6d-b2c1-9f8e7d6c5b4a';
+  const STRENGTH = '00000000-0000-0000-0000-000000000004';
+  const policy: GraphObject = {
+    id: 'p1',
+    state: 'enabled',
+    conditions: {
+      users: { includeUsers: ['All'], excludeUsers: [BREAK_GLASS, DEPARTED, UNREADABLE], includeGroups: [], excludeGroups: [GROUP] },
+      applications: { includeApplications: ['All'] },
+      locations: { includeLocations: ['All'], excludeLocations: ['AllTrusted', CORP_NETWORK] },
+    },
+    grantControls: { operator: 'OR', builtInControls: [], authenticationStrength: { id: STRENGTH } },
+  };
+
+  it('lists what to resolve: exclusions first, keywords left out, a strength only when it has no name', () => {
+    assert.deepEqual(directoryReferencesOf(policy), [
+      { type: 'user', id: BREAK_GLASS },
+      { type: 'user', id: DEPARTED },
+      { type: 'user', id: UNREADABLE },
+      { type: 'group', id: GROUP },
+      { type: 'location', id: CORP_NETWORK },
+      { type: 'authenticationStrength', id: STRENGTH },
+    ]);
+    assert.deepEqual(directoryReferencesOf({ grantControls: { authenticationStrength: { id: STRENGTH, displayName: 'Phishing-resistant MFA' } } }), []);
+    assert.deepEqual(directoryReferencesOf({ conditions: 'nonsense' } as GraphObject), []);
+  });
+
+  it('names resolved objects, says "deleted" for missing ones and keeps ids it could not read', () => {
+    const names = new DirectoryNames()
+      .set('user', BREAK_GLASS, { name: 'Break Glass 1 (bg1@contoso.onmicrosoft.com)' })
+      .set('user', DEPARTED, { missing: true })
+      .set('group', GROUP, { name: 'Break-glass accounts' })
+      .set('location', CORP_NETWORK, { name: 'Corporate network' })
+      .set('authenticationStrength', STRENGTH, { name: 'Phishing-resistant MFA' });
+    const sections = summariseConditionalAccessPolicy(policy, names);
+    assert.equal(fact(sections, 'Assignments', 'Excluded users'), `3 users: Break Glass 1 (bg1@contoso.onmicrosoft.com), deleted user 12345678…, ${UNREADABLE}`);
+    assert.equal(fact(sections, 'Assignments', 'Excluded groups'), '1 group: Break-glass accounts');
+    assert.equal(fact(sections, 'Conditions', 'Excluded locations'), 'All trusted locations; 1 named location: Corporate network');
+    assert.equal(fact(sections, 'Grant', 'Access'), 'Require authentication strength "Phishing-resistant MFA"');
+    assertCardSafe(sections);
+  });
+
+  it('names the tenant\'s own apps and workload identities from the directory, first-party apps from the vocabulary', () => {
+    const FINANCE_APP = 'c7e9a1b3-5d2f-4f6a-8b0c-2e4a6c8e0b17';
+    const PRINCIPAL = '4e6a8c0e-2b4d-4f6a-9c8e-0a2c4e6b8d31';
+    const GRAPH_APP = '00000003-0000-0000-c000-000000000000';
+    const targeted: GraphObject = {
+      conditions: {
+        applications: { includeApplications: [FINANCE_APP, GRAPH_APP], excludeApplications: ['Office365'] },
+        clientApplications: { includeServicePrincipals: [PRINCIPAL], excludeServicePrincipals: ['ServicePrincipalsInMyTenant'] },
+      },
+    };
+    assert.deepEqual(directoryReferencesOf(targeted), [
+      { type: 'servicePrincipal', id: PRINCIPAL },
+      { type: 'application', id: FINANCE_APP },
+    ]);
+    const names = new DirectoryNames().set('application', FINANCE_APP, { name: 'Contoso Finance Portal' }).set('servicePrincipal', PRINCIPAL, { missing: true });
+    const sections = summariseConditionalAccessPolicy(targeted, names);
+    assert.equal(fact(sections, 'Target resources', 'Included apps'), '2 apps: Contoso Finance Portal, Microsoft Graph');
+    assert.equal(fact(sections, 'Assignments', 'Included workload identities'), '1 service principal: deleted service principal 4e6a8c0e…');
   });
 });
 

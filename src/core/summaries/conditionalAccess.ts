@@ -4,6 +4,7 @@
  * controls as documented for Microsoft Graph beta.
  */
 import type { DetailSection, GraphObject, ItemRef } from '../model';
+import { DirectoryNames, type DirectoryObjectType, type DirectoryReference } from '../directoryNames';
 import {
   at,
   attempt,
@@ -24,7 +25,7 @@ import {
   type MaybeFact,
   type Noun,
 } from './format';
-import { appName, roleName } from './vocabulary';
+import { APP_NAMES, roleName } from './vocabulary';
 
 const USERS: Noun = ['user', 'users'];
 const GROUPS: Noun = ['group', 'groups'];
@@ -136,20 +137,24 @@ const PRINCIPAL_KEYWORDS: Record<string, string> = {
   serviceprincipalsinmytenant: 'All service principals in this tenant',
 };
 
-function assignments(conditions: unknown): DetailSection | undefined {
+const namedList = (names: DirectoryNames, type: DirectoryObjectType) => ({ nameOf: (id: string) => names.describe(type, id) });
+
+function assignments(conditions: unknown, names: DirectoryNames): DetailSection | undefined {
   const users = at(conditions, 'users');
   const clients = at(conditions, 'clientApplications');
+  const userNames = namedList(names, 'user');
+  const groupNames = namedList(names, 'group');
   return section('Assignments', [
-    ['Included users', keywordsAndIds(at(users, 'includeUsers'), USER_KEYWORDS, USERS)],
-    ['Excluded users', keywordsAndIds(at(users, 'excludeUsers'), USER_KEYWORDS, USERS)],
-    ['Included groups', keywordsAndIds(at(users, 'includeGroups'), { all: 'All groups' }, GROUPS)],
-    ['Excluded groups', keywordsAndIds(at(users, 'excludeGroups'), {}, GROUPS)],
+    ['Included users', keywordsAndIds(at(users, 'includeUsers'), USER_KEYWORDS, USERS, userNames)],
+    ['Excluded users', keywordsAndIds(at(users, 'excludeUsers'), USER_KEYWORDS, USERS, userNames)],
+    ['Included groups', keywordsAndIds(at(users, 'includeGroups'), { all: 'All groups' }, GROUPS, groupNames)],
+    ['Excluded groups', keywordsAndIds(at(users, 'excludeGroups'), {}, GROUPS, groupNames)],
     ['Included roles', keywordsAndIds(at(users, 'includeRoles'), { all: 'All roles' }, ROLES, ROLE_LIST)],
     ['Excluded roles', keywordsAndIds(at(users, 'excludeRoles'), {}, ROLES, ROLE_LIST)],
     ['Included guests/external users', guestsOrExternalUsers(at(users, 'includeGuestsOrExternalUsers'))],
     ['Excluded guests/external users', guestsOrExternalUsers(at(users, 'excludeGuestsOrExternalUsers'))],
-    ['Included workload identities', keywordsAndIds(at(clients, 'includeServicePrincipals'), PRINCIPAL_KEYWORDS, PRINCIPALS)],
-    ['Excluded workload identities', keywordsAndIds(at(clients, 'excludeServicePrincipals'), PRINCIPAL_KEYWORDS, PRINCIPALS)],
+    ['Included workload identities', keywordsAndIds(at(clients, 'includeServicePrincipals'), PRINCIPAL_KEYWORDS, PRINCIPALS, namedList(names, 'servicePrincipal'))],
+    ['Excluded workload identities', keywordsAndIds(at(clients, 'excludeServicePrincipals'), PRINCIPAL_KEYWORDS, PRINCIPALS, namedList(names, 'servicePrincipal'))],
   ]);
 }
 
@@ -179,12 +184,16 @@ function filterRule(value: unknown, what: string): string | undefined {
   return `${verb} ${what} matching: ${rule}`;
 }
 
-function targetResources(conditions: unknown): DetailSection | undefined {
+/** First-party apps are named from the vocabulary; the tenant's own from the directory. */
+const isWellKnownApp = (appId: string): boolean => APP_NAMES[appId.toLowerCase()] !== undefined;
+
+function targetResources(conditions: unknown, names: DirectoryNames): DetailSection | undefined {
   const apps = at(conditions, 'applications');
   const actions = words(strings(at(apps, 'includeUserActions')), USER_ACTIONS);
+  const appNames = { nameOf: (appId: string) => APP_NAMES[appId.toLowerCase()] ?? names.describe('application', appId) };
   return section('Target resources', [
-    ['Included apps', keywordsAndIds(at(apps, 'includeApplications'), APP_KEYWORDS, APPS, { nameOf: appName })],
-    ['Excluded apps', keywordsAndIds(at(apps, 'excludeApplications'), APP_KEYWORDS, APPS, { nameOf: appName })],
+    ['Included apps', keywordsAndIds(at(apps, 'includeApplications'), APP_KEYWORDS, APPS, appNames)],
+    ['Excluded apps', keywordsAndIds(at(apps, 'excludeApplications'), APP_KEYWORDS, APPS, appNames)],
     ['App filter', filterRule(at(apps, 'applicationFilter'), 'apps')],
     ['User actions', summariseList(actions)],
     ['Authentication contexts', summariseList(strings(at(apps, 'includeAuthenticationContextClassReferences')))],
@@ -246,15 +255,15 @@ function listOfWords(value: unknown, vocabulary: Record<string, string>): string
   return summariseList(words(enumFlags(value), vocabulary), { max: 8, keep: 5 });
 }
 
-function conditionsSection(conditions: unknown): DetailSection | undefined {
+function conditionsSection(conditions: unknown, names: DirectoryNames): DetailSection | undefined {
   const platforms = at(conditions, 'platforms');
   const locations = at(conditions, 'locations');
   const devices = at(conditions, 'devices');
   return section('Conditions', [
     ['Platforms', listOfWords(at(platforms, 'includePlatforms'), PLATFORMS)],
     ['Excluded platforms', listOfWords(at(platforms, 'excludePlatforms'), PLATFORMS)],
-    ['Locations', keywordsAndIds(at(locations, 'includeLocations'), LOCATION_KEYWORDS, LOCATIONS)],
-    ['Excluded locations', keywordsAndIds(at(locations, 'excludeLocations'), LOCATION_KEYWORDS, LOCATIONS)],
+    ['Locations', keywordsAndIds(at(locations, 'includeLocations'), LOCATION_KEYWORDS, LOCATIONS, namedList(names, 'location'))],
+    ['Excluded locations', keywordsAndIds(at(locations, 'excludeLocations'), LOCATION_KEYWORDS, LOCATIONS, namedList(names, 'location'))],
     ['Client apps', listOfWords(at(conditions, 'clientAppTypes'), CLIENT_APPS)],
     ['Sign-in risk', listOfWords(at(conditions, 'signInRiskLevels'), RISK_LEVELS)],
     ['User risk', listOfWords(at(conditions, 'userRiskLevels'), RISK_LEVELS)],
@@ -281,14 +290,15 @@ const GRANT_CONTROLS: Record<string, string> = {
   riskremediation: 'risk remediation',
 };
 
-function grant(raw: GraphObject): DetailSection | undefined {
+function grant(raw: GraphObject, names: DirectoryNames): DetailSection | undefined {
   const controls = record(raw.grantControls);
   if (!controls) return undefined;
   const builtIn = strings(controls.builtInControls).map((c) => c.toLowerCase());
   const termsOfUse = strings(controls.termsOfUse);
   const custom = strings(controls.customAuthenticationFactors);
   const strength = record(controls.authenticationStrength);
-  const strengthName = text(strength?.displayName) ?? text(strength?.id);
+  const strengthId = text(strength?.id);
+  const strengthName = text(strength?.displayName) ?? (strengthId && names.describe('authenticationStrength', strengthId));
 
   if (builtIn.includes('block')) {
     return section('Grant', [['Access', 'Block access']]);
@@ -386,14 +396,14 @@ function session(raw: GraphObject): DetailSection | undefined {
 // ---------------------------------------------------------------------------------------
 
 /** A Conditional Access policy in words: state, who, what, when, and the controls. */
-export function summariseConditionalAccessPolicy(raw: GraphObject): DetailSection[] {
+export function summariseConditionalAccessPolicy(raw: GraphObject, names = new DirectoryNames()): DetailSection[] {
   const policy = record(raw) ?? {};
   const sections = buildSections([
     () => overview(policy),
-    () => assignments(policy.conditions),
-    () => targetResources(policy.conditions),
-    () => conditionsSection(policy.conditions),
-    () => grant(policy),
+    () => assignments(policy.conditions, names),
+    () => targetResources(policy.conditions, names),
+    () => conditionsSection(policy.conditions, names),
+    () => grant(policy, names),
     () => session(policy),
   ]);
   const named = attempt(() => Boolean(text(policy.displayName) ?? text(policy.id)), false);
@@ -402,6 +412,34 @@ export function summariseConditionalAccessPolicy(raw: GraphObject): DetailSectio
     return [{ title: 'Policy', facts: [{ label: 'Details', value: 'No settings could be read' }] }];
   }
   return sections;
+}
+
+/** The directory objects a policy names by id, for DirectoryNameSource to resolve (keywords such as "All" left out). */
+export function directoryReferencesOf(raw: GraphObject): DirectoryReference[] {
+  try {
+    const users = at(raw, 'conditions', 'users');
+    const apps = at(raw, 'conditions', 'applications');
+    const clients = at(raw, 'conditions', 'clientApplications');
+    const ids = (type: DirectoryObjectType, value: unknown, keywords: Record<string, string>) =>
+      strings(value)
+        .filter((id) => keywords[id.toLowerCase()] === undefined)
+        .map((id) => ({ type, id }));
+    const strength = record(at(raw, 'grantControls', 'authenticationStrength'));
+    const strengthId = text(strength?.id);
+    return [
+      ...ids('user', at(users, 'excludeUsers'), USER_KEYWORDS),
+      ...ids('user', at(users, 'includeUsers'), USER_KEYWORDS),
+      ...ids('group', at(users, 'excludeGroups'), {}),
+      ...ids('group', at(users, 'includeGroups'), { all: 'All groups' }),
+      ...ids('servicePrincipal', at(clients, 'excludeServicePrincipals'), PRINCIPAL_KEYWORDS),
+      ...ids('servicePrincipal', at(clients, 'includeServicePrincipals'), PRINCIPAL_KEYWORDS),
+      ...[...ids('application', at(apps, 'excludeApplications'), APP_KEYWORDS), ...ids('application', at(apps, 'includeApplications'), APP_KEYWORDS)].filter((ref) => !isWellKnownApp(ref.id)),
+      ...namedLocationsReferencedBy(raw).map((ref) => ({ type: 'location' as const, id: ref.id })),
+      ...(strengthId && !text(strength?.displayName) ? [{ type: 'authenticationStrength' as const, id: strengthId }] : []),
+    ];
+  } catch {
+    return [];
+  }
 }
 
 /** Named locations a policy depends on, so they can be restored with it. */

@@ -8,7 +8,7 @@
  *   namedLocation.ts     IP and country named locations
  *   crossTenant.ts       cross-tenant access partners and identity-sync partners
  */
-export { namedLocationsReferencedBy, summariseConditionalAccessPolicy } from './conditionalAccess';
+export { directoryReferencesOf, namedLocationsReferencedBy, summariseConditionalAccessPolicy } from './conditionalAccess';
 export { summariseNamedLocation } from './namedLocation';
 export { summarisePartner, summariseSyncPartner } from './crossTenant';
 export { capitalise, clip, formatDate, summariseList } from './format';
