@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { ETagConflictError, type StateStore } from '../store/port';
 import type { Actor } from './access';
-import { auditServicesFor, deleterOf, diffSnapshots, sameItem, type AlertItem, type ItemKey, type Snapshot } from './alerts';
+import { auditServicesFor, deletersOf, diffSnapshots, sameItem, type AlertItem, type ItemKey, type Snapshot } from './alerts';
 import { KINDS, itemKey, kindById } from './kinds';
 import { RETENTION_DAYS, type GraphObject, type KindId } from './model';
 import { compareAndSet } from './compareAndSet';
@@ -303,10 +303,8 @@ export class AlertPoller {
         const since = new Date(Math.max(oldest - AUDIT_WINDOW_SLACK_MS, now.getTime() - RETENTION_DAYS * DAY_MS));
         for (const service of auditServicesFor(state.pendingAudit)) {
           const events = await this.deps.audit.directoryAudits(service, since);
-          for (const pending of state.pendingAudit.filter((p) => kindById(p.kind).audit.service === service)) {
-            const actor = deleterOf(pending, events);
-            if (actor) actors.set(keyOf(pending), actor);
-          }
+          const pendingHere = state.pendingAudit.filter((p) => kindById(p.kind).audit.service === service);
+          for (const [key, actor] of deletersOf(pendingHere, events)) actors.set(key, actor);
         }
       } catch (error) {
         if ((error as { status?: number }).status !== 403) {

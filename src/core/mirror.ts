@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { StateStore } from '../store/port';
 import { itemKey, kindById } from './kinds';
 import type { GraphObject, KindId } from './model';
@@ -24,7 +25,8 @@ export interface RecycleBinMirror {
   kinds: Partial<Record<KindId, Record<string, MirroredItem>>>;
 }
 
-export const MIRROR_KEY = 'mirror/recycle-bins';
+const MIRROR_ITEMS_KEY = 'mirror/recycle-bins';
+const MIRROR_STAMP_KEY = 'mirror/checked';
 
 /** Shown when the audit log has no deletion record for an item. */
 export const NOT_IN_AUDIT_LOG = 'not in the audit log';
@@ -73,27 +75,45 @@ export class MirrorBin implements RecycleBin {
 }
 
 /**
- * Reads the mirror from the store, keeping the parsed copy briefly: a 10 000-item mirror is
- * megabytes of JSON, too much to parse for every command. The writer refreshes the copy itself.
+ * Stores the mirror as two records: the items, rewritten only when they change, and a small
+ * stamp written every cycle that says when the items were last confirmed and which version they
+ * are. A 10 000-item mirror is megabytes of JSON: readers fetch the stamp for each read and the
+ * items only when their version moved, and an unchanged cycle writes only the stamp.
  */
 export class MirrorCache {
-  private kept: { mirror: RecycleBinMirror | undefined; readAtMs: number } | undefined;
+  private kept: { version: string; kinds: RecycleBinMirror['kinds'] } | undefined;
 
-  constructor(
-    private readonly store: StateStore,
-    private readonly keepMs = 3000,
-    private readonly nowMs: () => number = Date.now,
-  ) {}
+  constructor(private readonly store: StateStore) {}
 
   async read(): Promise<RecycleBinMirror | undefined> {
-    if (this.kept && this.nowMs() - this.kept.readAtMs <= this.keepMs) return this.kept.mirror;
-    const mirror = (await this.store.get<RecycleBinMirror>(MIRROR_KEY))?.value;
-    this.kept = { mirror, readAtMs: this.nowMs() };
-    return mirror;
+    const stamp = (await this.store.get<MirrorStamp>(MIRROR_STAMP_KEY))?.value;
+    if (!stamp) return undefined;
+    if (this.kept?.version !== stamp.version) {
+      const items = (await this.store.get<MirrorItems>(MIRROR_ITEMS_KEY))?.value;
+      // The items are written before their stamp, so a version ahead of the items is never seen; an older one is a stamp mid-update.
+      if (!items || items.version !== stamp.version) return undefined;
+      this.kept = items;
+    }
+    return { completedAt: stamp.completedAt, cycleMs: stamp.cycleMs, kinds: this.kept.kinds };
   }
 
   async write(mirror: RecycleBinMirror): Promise<void> {
-    await this.store.put(MIRROR_KEY, mirror);
-    this.kept = { mirror, readAtMs: this.nowMs() };
+    const version = createHash('sha256').update(JSON.stringify(mirror.kinds)).digest('base64url');
+    if (this.kept?.version !== version) {
+      await this.store.put<MirrorItems>(MIRROR_ITEMS_KEY, { version, kinds: mirror.kinds });
+      this.kept = { version, kinds: mirror.kinds };
+    }
+    await this.store.put<MirrorStamp>(MIRROR_STAMP_KEY, { version, completedAt: mirror.completedAt, cycleMs: mirror.cycleMs });
   }
+}
+
+interface MirrorItems {
+  version: string;
+  kinds: RecycleBinMirror['kinds'];
+}
+
+interface MirrorStamp {
+  version: string;
+  completedAt: string;
+  cycleMs: number;
 }
