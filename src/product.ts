@@ -48,6 +48,11 @@ export interface ProductOverrides {
   now?: () => Date;
   /** Use this store instead of the file store under STATE_DIR. */
   store?: StateStore;
+  /**
+   * False: no poll timer, cycles run only when the caller asks; ALERT_POLL_SECONDS still says how
+   * long the mirror of the recycle bins counts as current (tests drive cycles this way).
+   */
+  pollTimer?: boolean;
 }
 
 export async function startProduct(config: Config, logger: Logger, overrides: ProductOverrides = {}): Promise<Product> {
@@ -123,7 +128,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const bot = await startBotServer({ app, adapter, envelope: envelopeRules(config), port: config.port, logger });
   logger.info('bot.listening', { url: `${bot.url}/api/messages`, mode: config.mode, state: state.description });
 
-  const pollTimer = config.alertPollSeconds > 0 ? startPolling(poller, state.pollLease, config.alertPollSeconds * 1000, logger) : undefined;
+  const pollTimer = config.alertPollSeconds > 0 && overrides.pollTimer !== false ? startPolling(poller, state.pollLease, config.alertPollSeconds * 1000, logger) : undefined;
   const sweepTimer = repeat(config.requestSweepSeconds * 1000, config.requestSweepSeconds * 1000, sweep, (error) => logger.warn('requests.sweep_failed', { error }));
   let stopped = false;
   return {

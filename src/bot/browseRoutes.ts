@@ -3,7 +3,9 @@ import type { Application, TurnState } from '@microsoft/teams-ai';
 import { MAX_SEARCH_CHARS, type Command, type ExampleIds } from '../core/commands';
 import { KINDS, kindIdOf } from '../core/kinds';
 import { isObjectId, RETENTION_DAYS, type KindId } from '../core/model';
-import { describe, findDeleted, listDeleted, ListingSnapshots, type RecycleBin } from '../core/recycleBin';
+import { describe, findDeleted, listDeleted, ListingSnapshots, type DeletedListing, type Lookup, type RecycleBin } from '../core/recycleBin';
+import { isCurrent, MirrorBin } from '../core/mirror';
+import type { DeletedItem } from '../core/model';
 import type { AlertPoller } from '../core/alertPoller';
 import { clip } from '../core/summaries';
 import { GraphFailure } from '../graph/errors';
@@ -12,13 +14,24 @@ import type { Logger } from '../log';
 import type { AdaptiveCardJson } from './cards';
 import { answerSafely, outOfDate, STALE_ITEM_BUTTON } from './guards';
 import { send } from './turn';
-import { chooseKindCard, describeError, detailsCard, failureCard, helpCard, listCard, statusCard, type ListQuery, type ViewContext } from './views';
+import { chooseKindCard, describeError, detailsCard, failureCard, helpCard, listCard, statusCard, type ListQuery, type ReadSource, type ViewContext } from './views';
 
-/** Teams routes for reading: help, status, the recycle-bin list and item details. Nothing here changes the tenant. */
+/**
+ * Teams routes for reading: help, status, the recycle-bin list and item details. Nothing here
+ * changes the tenant. Lists and details come from the poller's mirror while it is current (no
+ * Graph call, so no Conditional Access budget) and from Graph otherwise or on Refresh.
+ */
+
+/** Where one read goes, and who deleted what as far as the mirror knows (kept even when it is stale). */
+interface Reads {
+  bin: RecycleBin;
+  source: ReadSource;
+  withDeleter: <T extends DeletedItem>(item: T) => T;
+}
 
 export interface BrowseRouteDependencies {
   recycleBin: RecycleBin;
-  poller: Pick<AlertPoller, 'state'>;
+  poller: Pick<AlertPoller, 'state' | 'mirror'>;
   alertPollSeconds: number;
   probeGraph: () => Promise<GraphProbe>;
   mode: 'demo' | 'tenant';
@@ -37,19 +50,21 @@ export class BrowseRoutes {
 
   register(app: Application<TurnState>): void {
     const { logger } = this.deps;
-    app.adaptiveCards.actionExecute<{ kind?: string; search?: string; page?: string | number }>('list.page', async (context, _state, data) => {
+    app.adaptiveCards.actionExecute<{ kind?: string; search?: string; page?: string | number; refresh?: boolean }>('list.page', async (context, _state, data) => {
       const kind = data.kind === 'all' || !data.kind ? 'all' : kindIdOf(data.kind);
       if (!kind) return outOfDate(logger, 'list.page', 'That list button is out of date. Type `deleted` for a fresh list.');
       const query: ListQuery = { kind, search: typeof data.search === 'string' ? clip(data.search, MAX_SEARCH_CHARS) : '' };
-      return answerSafely(logger, () => this.list(context, query, Number(data.page) || 0, 'snapshot'));
+      return answerSafely(logger, () => this.list(context, query, Number(data.page) || 0, data.refresh === true ? 'refresh' : 'page'));
     });
 
-    app.adaptiveCards.actionExecute<{ kind?: string; id?: string }>('item.show', async (context, _state, data) => {
+    app.adaptiveCards.actionExecute<{ kind?: string; id?: string; refresh?: boolean }>('item.show', async (context, _state, data) => {
       const kind = kindIdOf(data.kind);
       if (!kind || !isObjectId(data.id)) return outOfDate(logger, 'item.show', STALE_ITEM_BUTTON);
       const id = data.id;
+      // Refresh replaces the details card it is on; Details on a list posts a new one.
+      if (data.refresh === true) return answerSafely(logger, () => this.show(id, kind, true));
       return answerSafely(logger, async () => {
-        await send(context, await this.show(id, kind));
+        await send(context, await this.show(id, kind, false));
         return 'Details posted below.';
       });
     });
@@ -61,11 +76,11 @@ export class BrowseRoutes {
 
   async deletedCommand(context: TurnContext, command: Extract<Command, { type: 'deleted' }>): Promise<void> {
     const kind = command.kinds.length === 1 ? command.kinds[0] : 'all';
-    await send(context, await this.list(context, { kind, search: command.search }, 0, 'fresh'));
+    await send(context, await this.list(context, { kind, search: command.search }, 0, 'typed'));
   }
 
   async showCommand(context: TurnContext, command: Extract<Command, { type: 'show' }>): Promise<void> {
-    await send(context, await this.show(command.id, command.kind));
+    await send(context, await this.show(command.id, command.kind, false));
   }
 
   async statusCommand(context: TurnContext): Promise<void> {
@@ -74,27 +89,53 @@ export class BrowseRoutes {
     await send(context, statusCard({ mode: deps.mode, unauthenticatedBot: deps.unauthenticatedBot, configuredTenantId: deps.allowedTenantId, probe: await deps.probeGraph(), alerts }, deps.view));
   }
 
-  /** A typed `deleted` lists afresh; Next / Previous reuse that listing while it is recent. */
-  private async list(context: TurnContext, query: ListQuery, page: number, source: 'fresh' | 'snapshot'): Promise<AdaptiveCardJson> {
+  /**
+   * The mirror while it is current, unless the user asked to refresh; Graph otherwise. Without
+   * polling there is no mirror to read, so the store is not asked.
+   */
+  private async reads(refresh: boolean): Promise<Reads> {
+    const { deps } = this;
+    const mirror = deps.alertPollSeconds > 0 ? await deps.poller.mirror() : undefined;
+    const deleters = mirror && new MirrorBin(mirror, deps.recycleBin);
+    const withDeleter = <T extends DeletedItem>(item: T): T => ({ ...item, deletedBy: deleters?.deletedBy(item.kind, item.id) });
+    if (deleters && !refresh && isCurrent(deleters.mirror, deps.alertPollSeconds, deps.view.now())) {
+      return { bin: deleters, source: { live: false, asOf: new Date(deleters.mirror.completedAt) }, withDeleter };
+    }
+    return { bin: deps.recycleBin, source: { live: true }, withDeleter };
+  }
+
+  /**
+   * A typed `deleted` reads the mirror or lists afresh; Next / Previous read the mirror too, or
+   * reuse the live listing their card came from while it is recent; Refresh always lists afresh.
+   */
+  private async list(context: TurnContext, query: ListQuery, page: number, how: 'typed' | 'page' | 'refresh'): Promise<AdaptiveCardJson> {
     const { view } = this.deps;
     const kinds = query.kind === 'all' ? KINDS.map((k) => k.id) : [query.kind];
     const key = JSON.stringify([context.activity.conversation?.id, query.kind, query.search]);
-    const kept = source === 'snapshot' ? this.listingSnapshots.get(key) : undefined;
+    const reads = await this.reads(how === 'refresh');
+    const kept = how === 'page' && reads.source.live ? this.listingSnapshots.get(key) : undefined;
     if (kept) return listCard(kept, query, page, view);
-    const listing = await listDeleted(this.deps.recycleBin, kinds, query.search, view.now());
+    const listing = await listDeleted(reads.bin, kinds, query.search, view.now());
     // When every kind failed there is nothing to list: show the failure itself.
     if (listing.failures.length === kinds.length && listing.failures[0].error instanceof GraphFailure) {
       return failureCard(listing.failures[0].error, view);
     }
-    this.listingSnapshots.put(key, listing);
-    return listCard(listing, query, page, view);
+    const named: DeletedListing = { ...listing, items: listing.items.map(reads.withDeleter) };
+    if (reads.source.live) this.listingSnapshots.put(key, named);
+    return listCard(named, query, page, view, reads.source);
   }
 
-  private async show(id: string, kind: KindId | undefined): Promise<AdaptiveCardJson | string> {
-    const { recycleBin, view } = this.deps;
-    const lookup = await findDeleted(recycleBin, id, kind, view.now());
+  private async show(id: string, kind: KindId | undefined, refresh: boolean): Promise<AdaptiveCardJson | string> {
+    const { view } = this.deps;
+    let { bin, source, withDeleter } = await this.reads(refresh);
+    let lookup: Lookup = await findDeleted(bin, id, kind, view.now());
+    // An id the mirror does not know may have been deleted since the last cycle: ask Graph.
+    if (lookup.found === 'none' && !source.live) {
+      ({ bin, source, withDeleter } = await this.reads(true));
+      lookup = await findDeleted(bin, id, kind, view.now());
+    }
     if (lookup.found === 'several') return chooseKindCard(id, lookup.items, view);
-    if (lookup.found === 'one') return detailsCard(await describe(recycleBin, lookup.item, view.now()), view);
+    if (lookup.found === 'one') return detailsCard(await describe(bin, withDeleter(lookup.item), view.now()), view, source);
     const graphFailure = lookup.failures.find((f) => f.error instanceof GraphFailure)?.error as GraphFailure | undefined;
     if (graphFailure && lookup.failures.length === (kind ? 1 : KINDS.length)) return failureCard(graphFailure, view);
     const warnings = lookup.failures.map((f) => `\n\n⚠️ ${describeError(f.error)}`).join('');

@@ -7,6 +7,7 @@ import { pageOf, type DeletedListing, type ItemDetails, type Page } from '../cor
 import { GraphFailure } from '../graph/errors';
 import type { GraphProbe } from '../graph/gateway';
 import type { PollerState } from '../core/alertPoller';
+import { AUDIT_REFUSED, NOT_IN_AUDIT_LOG } from '../core/mirror';
 import { cardBytes, MAX_CARD_BYTES, renderCard, type AdaptiveCardJson } from './cards';
 
 /**
@@ -19,6 +20,24 @@ export interface ViewContext {
   footer: string;
   /** The product's clock: what "days left" counts from. */
   now: () => Date;
+}
+
+/** Where a card's data came from: Graph just now, or the mirror the last poll cycle wrote. */
+export type ReadSource = { live: true } | { live: false; asOf: Date };
+
+/** "as of 12 s ago" for data read from the mirror; empty for a live read. */
+export function asOfText(source: ReadSource, now: Date): string {
+  if (source.live) return '';
+  const seconds = Math.max(0, Math.round((now.getTime() - source.asOf.getTime()) / 1000));
+  const age = seconds < 90 ? `${seconds} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`;
+  return `As of ${age} ago, from the bot's last check of the recycle bin. Refresh reads Microsoft Graph now.`;
+}
+
+/** Who deleted an item, as a phrase after "deleted <date>". */
+export function deletedByText(deletedBy: string | undefined): string {
+  if (!deletedBy) return '';
+  const unknown = deletedBy === NOT_IN_AUDIT_LOG || deletedBy === AUDIT_REFUSED;
+  return unknown ? `who deleted it: ${deletedBy}` : `by ${plainText(clip(deletedBy, 120))}`;
 }
 
 const NAME_MAX = 160;
@@ -63,6 +82,7 @@ function itemSummary(item: DeletedItem) {
     name: clip(item.name || item.id, NAME_MAX),
     kindLabel: capitalise(kindById(item.kind).label),
     deleted: formatDate(item.deletedAt),
+    deletedBy: deletedByText(item.deletedBy),
     daysLeftText: daysLeftText(item.daysLeft),
     daysLeftColor: daysLeftColor(item.daysLeft),
   };
@@ -85,7 +105,7 @@ export interface ListQuery {
   search: string;
 }
 
-export function listCard(listing: DeletedListing, query: ListQuery, requestedPage: number, ctx: ViewContext): AdaptiveCardJson {
+export function listCard(listing: DeletedListing, query: ListQuery, requestedPage: number, ctx: ViewContext, source: ReadSource = { live: true }): AdaptiveCardJson {
   const page = pageOf(listing.items, requestedPage);
   const what = query.kind === 'all' ? 'Deleted policies and partners' : `Deleted ${kindById(query.kind).plural}`;
   const search = clip(query.search, 100);
@@ -101,6 +121,8 @@ export function listCard(listing: DeletedListing, query: ListQuery, requestedPag
     pageCount: page.count,
     hasPrevious: page.index > 0,
     hasNext: page.index + 1 < page.count,
+    asOf: asOfText(source, ctx.now()),
+    thisPage: page.index,
     previousPage: page.index - 1,
     nextPage: page.index + 1,
     kindParam: query.kind,
@@ -116,21 +138,23 @@ const DETAIL_BUDGETS = [
   { valueMax: 60, factsPerSection: 8 },
 ];
 
-export function detailsCard(details: ItemDetails, ctx: ViewContext): AdaptiveCardJson {
+export function detailsCard(details: ItemDetails, ctx: ViewContext, source: ReadSource = { live: true }): AdaptiveCardJson {
   let card: AdaptiveCardJson | undefined;
   for (const budget of DETAIL_BUDGETS) {
-    card = renderDetails(details, ctx, budget.valueMax, budget.factsPerSection);
+    card = renderDetails(details, ctx, source, budget.valueMax, budget.factsPerSection);
     if (cardBytes(card) < MAX_CARD_BYTES) break;
   }
   return card!;
 }
 
-function renderDetails(details: ItemDetails, ctx: ViewContext, valueMax: number, factsPerSection: number): AdaptiveCardJson {
+function renderDetails(details: ItemDetails, ctx: ViewContext, source: ReadSource, valueMax: number, factsPerSection: number): AdaptiveCardJson {
   const { item } = details;
   const kind = kindById(item.kind);
   return renderCard('details', {
     footer: ctx.footer,
     ...itemSummary(item),
+    deletedByFact: item.deletedBy ? plainText(clip(item.deletedBy, 120)) : '',
+    asOf: asOfText(source, ctx.now()),
     idLabel: kind.key === 'tenantId' ? 'Tenant id' : 'Object id',
     warnings: details.failures.map((f) => describeError(f.error)),
     sections: details.sections.slice(0, 12).map((section) => {

@@ -1,11 +1,13 @@
+import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { ETagConflictError, type StateStore } from '../store/port';
 import type { Actor } from './access';
-import { auditServicesFor, deleterOf, diffSnapshots, sameItem, type AlertItem, type ItemKey, type Snapshot } from './alerts';
+import { auditServicesFor, deletersOf, diffSnapshots, sameItem, type AlertItem, type ItemKey, type Snapshot } from './alerts';
 import { KINDS, itemKey, kindById } from './kinds';
 import { RETENTION_DAYS, type GraphObject, type KindId } from './model';
 import { compareAndSet } from './compareAndSet';
 import type { RecycleBin, RecycleBinWriter } from './recycleBin';
+import { AUDIT_REFUSED, MirrorCache, mirrorFrom, NOT_IN_AUDIT_LOG, type RecycleBinMirror } from './mirror';
 
 /**
  * The deletion poller. One cycle: list every kind once, diff against the last cycle,
@@ -69,6 +71,8 @@ export interface PollerState {
   auditAvailable: boolean;
   seen: Snapshot;
   pendingAudit: PendingAudit[];
+  /** Who deleted each item in the recycle bin, by kind/key, once the audit log answered. */
+  deletedBy?: Record<string, string>;
   outbox: AlertCard[];
 }
 
@@ -88,10 +92,13 @@ export const AUDIT_GIVE_UP_MS = 60 * 60 * 1000;
 const AUDIT_WINDOW_SLACK_MS = 10 * 60 * 1000;
 const DAY_MS = 86_400_000;
 
-const emptyState = (): PollerState => ({ auditAvailable: true, seen: {}, pendingAudit: [], outbox: [] });
+const emptyState = (): PollerState => ({ auditAvailable: true, seen: {}, pendingAudit: [], deletedBy: {}, outbox: [] });
+
+type Listing = Partial<Record<KindId, GraphObject[]>>;
 
 export class AlertPoller {
   private running: Promise<CycleReport> | undefined;
+  private readonly mirrorCache: MirrorCache;
 
   constructor(
     private readonly deps: {
@@ -105,7 +112,9 @@ export class AlertPoller {
       log: (event: string, fields: Record<string, unknown>) => void;
       now?: () => Date;
     },
-  ) {}
+  ) {
+    this.mirrorCache = new MirrorCache(deps.store);
+  }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
@@ -141,6 +150,11 @@ export class AlertPoller {
     return (await this.deps.store.get<PollerState>(STATE_KEY))?.value ?? emptyState();
   }
 
+  /** The recycle bins as the last completed cycle saw them (any instance's cycle), if one ran. */
+  mirror(): Promise<RecycleBinMirror | undefined> {
+    return this.mirrorCache.read();
+  }
+
   // ---- the cycle ----------------------------------------------------------------
 
   /** Runs one cycle; a cycle already running is joined rather than overlapped. */
@@ -155,10 +169,13 @@ export class AlertPoller {
   }
 
   private async cycle(): Promise<CycleReport> {
+    const startedMs = performance.now();
     let sent = await this.deliverOutbox();
+    let listing: Listing;
     let snapshot: Snapshot;
     try {
-      snapshot = await this.snapshot();
+      listing = await this.listEveryKind();
+      snapshot = this.snapshotOf(listing);
     } catch (error) {
       // Nothing is recorded, so the next cycle sees the same changes: nothing lost, nothing doubled.
       await this.patchState((state) => ({ ...state, lastError: describe(error) }));
@@ -169,9 +186,10 @@ export class AlertPoller {
     let report: CycleReport = { baseline: false, appeared: 0, sent: 0, updated: 0 };
     let disappeared: ReturnType<typeof diffSnapshots>['disappeared'] = [];
     await this.patchState((state) => {
+      const deleters = { pendingAudit: withoutDeleter(state, snapshot), deletedBy: deletersStillListed(state, snapshot) };
       if (!state.baselineAt) {
         report = { baseline: true, appeared: 0, sent: 0, updated: 0 };
-        return { ...state, seen: snapshot, baselineAt: now.toISOString(), lastCycleAt: now.toISOString(), lastError: undefined };
+        return { ...state, ...deleters, seen: snapshot, baselineAt: now.toISOString(), lastCycleAt: now.toISOString(), lastError: undefined };
       }
       const diff = diffSnapshots(state.seen, snapshot);
       disappeared = diff.disappeared;
@@ -184,34 +202,46 @@ export class AlertPoller {
       report = { baseline: false, appeared: diff.appeared.length, sent: 0, updated: 0 };
       return {
         ...state,
+        ...deleters,
         seen: snapshot,
         outbox,
-        pendingAudit: [...state.pendingAudit, ...diff.appeared.map(({ kind, key, deletedAt }) => ({ kind, key, deletedAt }))],
         lastCycleAt: now.toISOString(),
         lastError: undefined,
       };
     });
     // Actors first, so a first card can already say who did it when the audit log knows.
     let updated = await this.resolveActors();
+    await this.writeMirror(listing, startedMs);
     sent += await this.deliverOutbox();
     updated += await this.resolveDisappeared(disappeared);
     return { ...report, sent, updated };
   }
 
-  private async snapshot(): Promise<Snapshot> {
+  private async listEveryKind(): Promise<Listing> {
+    const listing: Listing = {};
+    await Promise.all(KINDS.map(async (kind) => (listing[kind.id] = await this.deps.bin.listDeleted(kind.id))));
+    return listing;
+  }
+
+  private snapshotOf(listing: Listing): Snapshot {
     const snapshot: Snapshot = {};
     const now = this.now();
-    await Promise.all(
-      KINDS.map(async (kind) => {
-        const items: Record<string, { name: string; deletedAt: string }> = {};
-        for (const raw of await this.deps.bin.listDeleted(kind.id)) {
-          const key = itemKey(kind, raw);
-          if (key) items[key] = { name: kind.displayName(raw), deletedAt: typeof raw.deletedDateTime === 'string' ? raw.deletedDateTime : now.toISOString() };
-        }
-        snapshot[kind.id] = items;
-      }),
-    );
+    for (const kind of KINDS) {
+      const items: Record<string, { name: string; deletedAt: string }> = {};
+      for (const raw of listing[kind.id] ?? []) {
+        const key = itemKey(kind, raw);
+        if (key) items[key] = { name: kind.displayName(raw), deletedAt: typeof raw.deletedDateTime === 'string' ? raw.deletedDateTime : now.toISOString() };
+      }
+      snapshot[kind.id] = items;
+    }
     return snapshot;
+  }
+
+  /** The listing this cycle made, with the deleters known so far, for every instance to browse. */
+  private async writeMirror(listing: Listing, startedMs: number): Promise<void> {
+    const { deletedBy = {} } = await this.state();
+    const mirror = mirrorFrom(listing, (kind, key) => deletedBy[keyOf({ kind, key })], this.now(), Math.round(performance.now() - startedMs));
+    await this.mirrorCache.write(mirror);
   }
 
   /**
@@ -264,7 +294,11 @@ export class AlertPoller {
     await this.deps.store.put(SUBSCRIPTIONS + subscription.conversationKey, { ...subscription, enabled: false, disabledReason: reason });
   }
 
-  /** One audit query per service for everything still waiting for its actor. */
+  /**
+   * One audit query per service (paged) for everything still waiting for its actor: new
+   * deletions, and at the baseline every item already in the recycle bin, so the window then
+   * spans the whole retention period.
+   */
   private async resolveActors(): Promise<number> {
     const state = await this.state();
     if (state.pendingAudit.length === 0) return 0;
@@ -277,13 +311,13 @@ export class AlertPoller {
     let available = state.auditAvailable;
     if (available) {
       try {
-        const since = new Date(Math.min(...state.pendingAudit.map((p) => Date.parse(p.deletedAt))) - AUDIT_WINDOW_SLACK_MS);
+        const oldest = Math.min(...state.pendingAudit.map((p) => Date.parse(p.deletedAt) || now.getTime()));
+        const since = new Date(Math.max(oldest - AUDIT_WINDOW_SLACK_MS, now.getTime() - RETENTION_DAYS * DAY_MS));
         for (const service of auditServicesFor(state.pendingAudit)) {
           const events = await this.deps.audit.directoryAudits(service, since);
-          for (const pending of state.pendingAudit.filter((p) => kindById(p.kind).audit.service === service)) {
-            const actor = actors.has(keyOf(pending)) ? undefined : deleterOf(pending, events);
-            if (actor) actors.set(keyOf(pending), actor);
-          }
+          // Deletions this bot made for an approved request are already named (above).
+          const pendingHere = state.pendingAudit.filter((p) => kindById(p.kind).audit.service === service && !actors.has(keyOf(p)));
+          for (const [key, actor] of deletersOf(pendingHere, events)) actors.set(key, actor);
         }
       } catch (error) {
         if ((error as { status?: number }).status !== 403) {
@@ -299,10 +333,12 @@ export class AlertPoller {
     if (settled.length === 0) return 0;
     const unknown = available ? 'not in the audit log' : 'unknown (the bot cannot read the audit log)';
     const withActor = (item: AlertItem): AlertItem => (settled.some((p) => sameItem(p, item)) ? { ...item, actor: actors.get(keyOf(item)) ?? unknown } : item);
+    const deletedBy = Object.fromEntries(settled.map((p) => [keyOf(p), actors.get(keyOf(p)) ?? (available ? NOT_IN_AUDIT_LOG : AUDIT_REFUSED)]));
     await this.patchState((s) => ({
       ...s,
       auditAvailable: available,
       pendingAudit: s.pendingAudit.filter((p) => !settled.some((q) => sameItem(p, q))),
+      deletedBy: { ...s.deletedBy, ...deletedBy },
       outbox: s.outbox.map((alert) => ({ ...alert, items: alert.items.map(withActor) })),
     }));
     return this.updateCards(settled, withActor);
@@ -361,6 +397,25 @@ export class AlertPoller {
 }
 
 const keyOf = (item: ItemKey) => `${item.kind}/${item.key.toLowerCase()}`;
+
+/** Pending lookups plus every listed item whose deleter is neither known nor pending (all of them at the baseline). */
+function withoutDeleter(state: PollerState, snapshot: Snapshot): PendingAudit[] {
+  const known = new Set([...Object.keys(state.deletedBy ?? {}), ...state.pendingAudit.map(keyOf)]);
+  const added: PendingAudit[] = [];
+  for (const kind of KINDS) {
+    for (const [key, item] of Object.entries(snapshot[kind.id] ?? {})) {
+      if (!known.has(keyOf({ kind: kind.id, key }))) added.push({ kind: kind.id, key, deletedAt: item.deletedAt });
+    }
+  }
+  added.sort((a, b) => a.deletedAt.localeCompare(b.deletedAt));
+  return [...state.pendingAudit, ...added];
+}
+
+/** Deleters of items still in the recycle bin; the rest would only grow the state. */
+function deletersStillListed(state: PollerState, snapshot: Snapshot): Record<string, string> {
+  const listed = new Set(KINDS.flatMap((kind) => Object.keys(snapshot[kind.id] ?? {}).map((key) => keyOf({ kind: kind.id, key }))));
+  return Object.fromEntries(Object.entries(state.deletedBy ?? {}).filter(([key]) => listed.has(key)));
+}
 
 function describe(error: unknown): string {
   const e = error as { code?: string; message?: string };

@@ -46,26 +46,52 @@ export function diffSnapshots(previous: Snapshot, current: Snapshot): SnapshotDi
 
 /** Who deleted the item, from directoryAudit records; activity names compared case-insensitively. */
 export function deleterOf(item: ItemKey, events: GraphObject[]): string | undefined {
-  const { audit } = kindById(item.kind);
-  const activity = audit.deleteActivity.toLowerCase();
-  const matching = events.filter((event) => {
-    if (String(event.activityDisplayName ?? '').toLowerCase() !== activity) return false;
-    const targets = Array.isArray(event.targetResources) ? (event.targetResources as GraphObject[]) : [];
-    return targets.some((target) =>
-      audit.match === 'targetId' ? String(target.id ?? '').toLowerCase() === item.key.toLowerCase() : mentionsTenant(target, item.key),
-    );
-  });
-  const latest = matching.sort((a, b) => String(b.activityDateTime).localeCompare(String(a.activityDateTime)))[0];
+  return deletersOf([item], events).get(`${item.kind}/${item.key.toLowerCase()}`);
+}
+
+/**
+ * deleterOf for many items at once, keyed by sameItem's lower-cased kind/key: the records are
+ * indexed once rather than scanned per item, so a baseline of 10 000 items stays linear.
+ */
+export function deletersOf(items: ItemKey[], events: GraphObject[]): Map<string, string> {
+  const deleters = new Map<string, string>();
+  for (const kind of new Set(items.map((item) => item.kind))) {
+    const { audit } = kindById(kind);
+    const activity = audit.deleteActivity.toLowerCase();
+    const byKey = new Map<string, GraphObject[]>();
+    for (const event of events) {
+      if (String(event.activityDisplayName ?? '').toLowerCase() !== activity) continue;
+      const targets = Array.isArray(event.targetResources) ? (event.targetResources as GraphObject[]) : [];
+      for (const key of new Set(targets.flatMap((target) => (audit.match === 'targetId' ? [String(target.id ?? '').toLowerCase()] : tenantIdsIn(target))))) {
+        const forKey = byKey.get(key) ?? [];
+        forKey.push(event);
+        byKey.set(key, forKey);
+      }
+    }
+    for (const item of items.filter((i) => i.kind === kind)) {
+      const actor = actorOf(latestOf(byKey.get(item.key.toLowerCase()) ?? []));
+      if (actor) deleters.set(`${kind}/${item.key.toLowerCase()}`, actor);
+    }
+  }
+  return deleters;
+}
+
+function latestOf(events: GraphObject[]): GraphObject | undefined {
+  return [...events].sort((a, b) => String(b.activityDateTime).localeCompare(String(a.activityDateTime)))[0];
+}
+
+function actorOf(latest: GraphObject | undefined): string | undefined {
   if (!latest) return undefined;
   const initiatedBy = (latest.initiatedBy ?? {}) as { user?: { userPrincipalName?: string; displayName?: string } | null; app?: { displayName?: string; appId?: string } | null };
   return initiatedBy.user?.userPrincipalName ?? initiatedBy.user?.displayName ?? (initiatedBy.app ? `${initiatedBy.app.displayName ?? initiatedBy.app.appId} (app)` : undefined);
 }
 
-function mentionsTenant(target: GraphObject, tenantId: string): boolean {
+/** The tenant ids a record's TenantId property held before the change (partner and sync deletions name their tenant there). */
+function tenantIdsIn(target: GraphObject): string[] {
   const properties = Array.isArray(target.modifiedProperties) ? (target.modifiedProperties as GraphObject[]) : [];
-  return properties.some(
-    (property) => String(property.displayName ?? '').toLowerCase() === 'tenantid' && String(property.oldValue ?? '').toLowerCase().includes(tenantId.toLowerCase()),
-  );
+  return properties
+    .filter((property) => String(property.displayName ?? '').toLowerCase() === 'tenantid')
+    .flatMap((property) => String(property.oldValue ?? '').toLowerCase().match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? []);
 }
 
 /** Services whose audit records can name the deleters of these items. */

@@ -27,6 +27,8 @@ export interface DeletedItem extends ItemRef {
   /** Whole days before the service purges it for good (0 on the last day). */
   daysLeft: number;
   raw: GraphObject;
+  /** Who deleted it per the audit log (or why that is unknown); undefined when not looked up. */
+  deletedBy?: string;
 }
 
 export const RETENTION_DAYS = 30;

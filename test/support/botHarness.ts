@@ -124,6 +124,8 @@ export interface HarnessOptions {
   configure?: (config: Config) => Config;
   /** The bot's clock (the simulator keeps real time). */
   now?: () => Date;
+  /** Poll seconds for the mirror's freshness rule; the test still runs every cycle itself. */
+  mirrorPollSeconds?: number;
 }
 
 /** What a conversation talks to: a bot endpoint, the connector it replies through, its tenant. */
@@ -155,12 +157,12 @@ export class BotHarness implements ChatTarget {
       GRAPH_RETRY_BUDGET_MS: '3000',
       GRAPH_CA_MIN_INTERVAL_MS: '0',
       // Tests run poll cycles themselves (product.poller.runCycle()).
-      ALERT_POLL_SECONDS: '0',
+      ALERT_POLL_SECONDS: String(options.mirrorPollSeconds ?? 0),
       STATE_DIR: mkdtempSync(join(tmpdir(), 'bot-state-')),
       ...options.env,
     });
     const config = options.configure ? options.configure(base) : base;
-    const product = await startProduct(config, logs, { simulator, now: options.now });
+    const product = await startProduct(config, logs, { simulator, now: options.now, pollTimer: false });
     return new BotHarness(product, simulator, connector, logs, config, options);
   }
 
@@ -168,7 +170,7 @@ export class BotHarness implements ChatTarget {
   async restart(reconfigure?: (config: Config) => Config): Promise<void> {
     await this.product.stop();
     if (reconfigure) this.config = reconfigure(this.config);
-    this.product = await startProduct(this.config, this.logs, { simulator: this.simulator, now: this.options.now });
+    this.product = await startProduct(this.config, this.logs, { simulator: this.simulator, now: this.options.now, pollTimer: false });
   }
 
   /** Waits for approved changes that run after their invoke was answered. */

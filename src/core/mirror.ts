@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import type { StateStore } from '../store/port';
+import { itemKey, kindById } from './kinds';
+import type { GraphObject, KindId } from './model';
+import type { DirectoryNames, DirectoryNameSource, DirectoryReference } from './directoryNames';
+import type { RecycleBin } from './recycleBin';
+
+/**
+ * The recycle bins as the last poll cycle saw them, with who deleted each item. Only the
+ * poller writes it (on the poll leader, into the shared store); every instance reads it, so
+ * browsing costs no Conditional Access request (1 request/s per tenant) while it is current.
+ */
+
+export interface MirroredItem {
+  raw: GraphObject;
+  /** Who deleted it, as the audit log says; undefined while the lookup is still pending. */
+  deletedBy?: string;
+}
+
+export interface RecycleBinMirror {
+  /** When the cycle that wrote it finished listing and looking up deleters. */
+  completedAt: string;
+  /** How long that cycle took: a slow cycle stretches how long its result counts as current. */
+  cycleMs: number;
+  /** By kind, then by lower-cased key. */
+  kinds: Partial<Record<KindId, Record<string, MirroredItem>>>;
+}
+
+const MIRROR_ITEMS_KEY = 'mirror/recycle-bins';
+const MIRROR_STAMP_KEY = 'mirror/checked';
+
+/** Shown when the audit log has no deletion record for an item. */
+export const NOT_IN_AUDIT_LOG = 'not in the audit log';
+/** Shown when Graph refused the audit log. */
+export const AUDIT_REFUSED = 'unknown: the bot lacks AuditLog.Read.All';
+
+/**
+ * Current while the last cycle completed within two poll intervals, or one interval plus that
+ * cycle's own duration when cycles run long. Never current when polling is off.
+ */
+export function isCurrent(mirror: RecycleBinMirror, pollSeconds: number, now: Date): boolean {
+  if (pollSeconds <= 0) return false;
+  const intervalMs = pollSeconds * 1000;
+  const age = now.getTime() - Date.parse(mirror.completedAt);
+  return age >= 0 && age <= Math.max(2 * intervalMs, intervalMs + mirror.cycleMs);
+}
+
+export function mirrorFrom(raws: Partial<Record<KindId, GraphObject[]>>, deletedBy: (kind: KindId, key: string) => string | undefined, completedAt: Date, cycleMs: number): RecycleBinMirror {
+  const kinds: RecycleBinMirror['kinds'] = {};
+  for (const [kindId, items] of Object.entries(raws) as [KindId, GraphObject[]][]) {
+    const byKey: Record<string, MirroredItem> = {};
+    for (const raw of items) {
+      const key = itemKey(kindById(kindId), raw);
+      if (key) byKey[key.toLowerCase()] = { raw, deletedBy: deletedBy(kindId, key) };
+    }
+    kinds[kindId] = byKey;
+  }
+  return { completedAt: completedAt.toISOString(), cycleMs, kinds };
+}
+
+/** The mirror seen through the recycle-bin port, so listing, lookup and details read it as they would read Graph. */
+export class MirrorBin implements RecycleBin {
+  /** `names` answers the directory lookups of details cards (not Conditional Access paths, so live is fine). */
+  constructor(readonly mirror: RecycleBinMirror, private readonly names: DirectoryNameSource) {}
+
+  directoryNames(references: DirectoryReference[]): Promise<DirectoryNames> {
+    return this.names.directoryNames(references);
+  }
+
+  async listDeleted(kind: KindId): Promise<GraphObject[]> {
+    return Object.values(this.mirror.kinds[kind] ?? {}).map((item) => item.raw);
+  }
+
+  async getDeleted(kind: KindId, id: string): Promise<GraphObject | undefined> {
+    return this.mirror.kinds[kind]?.[id.toLowerCase()]?.raw;
+  }
+
+  deletedBy(kind: KindId, id: string): string | undefined {
+    return this.mirror.kinds[kind]?.[id.toLowerCase()]?.deletedBy;
+  }
+}
+
+/**
+ * Stores the mirror as two records: the items, rewritten only when they change, and a small
+ * stamp written every cycle that says when the items were last confirmed and which version they
+ * are. A 10 000-item mirror is megabytes of JSON: readers fetch the stamp for each read and the
+ * items only when their version moved, and an unchanged cycle writes only the stamp.
+ */
+export class MirrorCache {
+  private kept: { version: string; kinds: RecycleBinMirror['kinds'] } | undefined;
+
+  constructor(private readonly store: StateStore) {}
+
+  async read(): Promise<RecycleBinMirror | undefined> {
+    const stamp = (await this.store.get<MirrorStamp>(MIRROR_STAMP_KEY))?.value;
+    if (!stamp) return undefined;
+    if (this.kept?.version !== stamp.version) {
+      const items = (await this.store.get<MirrorItems>(MIRROR_ITEMS_KEY))?.value;
+      // The items are written before their stamp, so a version ahead of the items is never seen; an older one is a stamp mid-update.
+      if (!items || items.version !== stamp.version) return undefined;
+      this.kept = items;
+    }
+    return { completedAt: stamp.completedAt, cycleMs: stamp.cycleMs, kinds: this.kept.kinds };
+  }
+
+  async write(mirror: RecycleBinMirror): Promise<void> {
+    const version = createHash('sha256').update(JSON.stringify(mirror.kinds)).digest('base64url');
+    if (this.kept?.version !== version) {
+      await this.store.put<MirrorItems>(MIRROR_ITEMS_KEY, { version, kinds: mirror.kinds });
+      this.kept = { version, kinds: mirror.kinds };
+    }
+    await this.store.put<MirrorStamp>(MIRROR_STAMP_KEY, { version, completedAt: mirror.completedAt, cycleMs: mirror.cycleMs });
+  }
+}
+
+interface MirrorItems {
+  version: string;
+  kinds: RecycleBinMirror['kinds'];
+}
+
+interface MirrorStamp {
+  version: string;
+  completedAt: string;
+  cycleMs: number;
+}
