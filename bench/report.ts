@@ -2,6 +2,7 @@ import type { GraphCallsResult } from './graphCalls';
 import { COMMAND_NAMES, COMMAND_TEXT, type OverheadResult } from './overhead';
 import type { ScaleOperation, ScaleResult } from './scale';
 import type { ThrottledOperation, ThrottlingResult } from './throttling';
+import type { UserCommandLatency, UserLatencyResult } from './userLatency';
 
 /** The printed form of a run: one small table per part, then the targets. */
 
@@ -13,8 +14,9 @@ export interface Target {
 
 const SCALE_BOT_SIDE_TARGET_MS = 300;
 const RSS_TARGET_MB = 200;
+const WARM_READ_P50_TARGET_MS = 300;
 
-export function targetsOf(overhead: OverheadResult, graphCalls: GraphCallsResult, scale: ScaleResult, throttling: ThrottlingResult): Target[] {
+export function targetsOf(overhead: OverheadResult, graphCalls: GraphCallsResult, scale: ScaleResult, throttling: ThrottlingResult, userLatency: UserLatencyResult): Target[] {
   const targets: Target[] = COMMAND_NAMES.map((name) => {
     const c = overhead.commands[name];
     return { target: `${name}: p99 ≤ ${c.targetRatio}× echo floor`, figure: `${c.p99Ratio}× (${c.p99Ms} / ${c.floorP99Ms} ms)`, met: c.met };
@@ -30,10 +32,14 @@ export function targetsOf(overhead: OverheadResult, graphCalls: GraphCallsResult
   });
   targets.push({ target: `10 000 items: RSS < ${RSS_TARGET_MB} MB (peak)`, figure: `${scale.memory.maxRssMb} MB (idle ${scale.memory.idleRssMb} MB)`, met: scale.memory.maxRssMb < RSS_TARGET_MB });
   targets.push({ target: 'paced CA calls: zero 429s', figure: `${throttling.total429} of ${throttling.totalCaRequests} CA requests`, met: throttling.total429 === 0 });
+  for (const [name, latency] of [['deleted', userLatency.deleted], ['show', userLatency.show]] as const) {
+    targets.push({ target: `${name}, warm mirror, CA pacing on: p50 ≤ ${WARM_READ_P50_TARGET_MS} ms`, figure: `${latency.p50Ms} ms`, met: latency.p50Ms <= WARM_READ_P50_TARGET_MS });
+    targets.push({ target: `${name}, warm mirror: 0 CA requests`, figure: String(latency.caRequestsPerCommand), met: latency.caRequestsPerCommand === 0 });
+  }
   return targets;
 }
 
-export function formatReport(overhead: OverheadResult, graphCalls: GraphCallsResult, scale: ScaleResult, throttling: ThrottlingResult, targets: Target[]): string {
+export function formatReport(overhead: OverheadResult, graphCalls: GraphCallsResult, scale: ScaleResult, throttling: ThrottlingResult, userLatency: UserLatencyResult, targets: Target[]): string {
   const parts: string[] = [];
   parts.push(
     `1. Bot overhead vs echo floor (${overhead.samplesPerCommand} samples each after ${overhead.warmupRounds} warm-up rounds; CA pacing ${overhead.caPacing}; Graph = time the simulator spent answering)`,
@@ -83,6 +89,16 @@ export function formatReport(overhead: OverheadResult, graphCalls: GraphCallsRes
     ),
     `   429s received in this part: ${throttling.total429} of ${throttling.totalCaRequests} CA requests`,
     '',
+    `5. User-perceived latency, CA pacing on (${userLatency.caPacingMs} ms, the simulator enforcing 1 CA request/s), mirror warm; POST to the reply at the connector`,
+    table(
+      ['command', 'samples', 'p50 ms', 'p99 ms', 'CA requests'],
+      [
+        latencyRow('deleted (mirror)', userLatency.deleted),
+        latencyRow('show <id> (mirror)', userLatency.show),
+        latencyRow('Restore → form (reads the item live)', userLatency.restoreForm),
+      ],
+    ),
+    '',
     'Targets',
     table(['target', 'figure', 'met'], targets.map((t) => [t.target, t.figure, yesNo(t.met)])),
   );
@@ -91,6 +107,10 @@ export function formatReport(overhead: OverheadResult, graphCalls: GraphCallsRes
 
 function scaleRow(label: string, op: ScaleOperation): (string | number)[] {
   return [label, op.totalMs, op.graphMs, op.botSideMs, op.graphCalls, `${op.caPacingWaitMs / 1000} s`];
+}
+
+function latencyRow(label: string, latency: UserCommandLatency): (string | number)[] {
+  return [label, latency.samples, latency.p50Ms, latency.p99Ms, latency.caRequestsPerCommand];
 }
 
 function throttleRow(label: string, op: ThrottledOperation): (string | number)[] {

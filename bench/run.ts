@@ -6,9 +6,10 @@ import { measureOverhead } from './overhead';
 import { formatReport, targetsOf } from './report';
 import { measureScale } from './scale';
 import { measureThrottling } from './throttling';
+import { measureUserLatency } from './userLatency';
 
 /**
- * `npm run bench`: issue #8's four measurements in one process tree, a table on stdout
+ * `npm run bench`: issue #8's four measurements and issue #13's user-perceived latency in one process tree, a table on stdout
  * and bench/results.json. BENCH_SAMPLES / BENCH_WARMUP change the overhead sample count.
  */
 
@@ -26,11 +27,12 @@ async function main(): Promise<void> {
     return result;
   };
   // The timing-sensitive part first, before the others leave garbage in this process.
-  const overhead = await step('1/4 bot overhead vs echo floor', () => measureOverhead({ samples, warmup }));
-  const graphCalls = await step('2/4 Graph calls per operation', () => countGraphCalls());
-  const scale = await step('3/4 scale (10 000 deleted items)', () => measureScale());
-  const throttling = await step('4/4 throttling (1 CA request/s)', () => measureThrottling());
-  const targets = targetsOf(overhead, graphCalls, scale, throttling);
+  const overhead = await step('1/5 bot overhead vs echo floor', () => measureOverhead({ samples, warmup }));
+  const graphCalls = await step('2/5 Graph calls per operation', () => countGraphCalls());
+  const scale = await step('3/5 scale (10 000 deleted items)', () => measureScale());
+  const throttling = await step('4/5 throttling (1 CA request/s)', () => measureThrottling());
+  const userLatency = await step('5/5 user-perceived latency (CA pacing on, warm mirror)', () => measureUserLatency());
+  const targets = targetsOf(overhead, graphCalls, scale, throttling, userLatency);
 
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -51,13 +53,14 @@ async function main(): Promise<void> {
     graphCalls,
     scale,
     throttling,
+    userLatency,
     targets,
   };
   writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
   console.log(
     `Benchmark ${results.date} · ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB · Node ${machine.node} · load average ${machine.loadAverage1mBefore} → ${machine.loadAverage1mAfter} · ${results.durationSeconds} s\n`,
   );
-  console.log(formatReport(overhead, graphCalls, scale, throttling, targets));
+  console.log(formatReport(overhead, graphCalls, scale, throttling, userLatency, targets));
   console.log(`\nWritten to ${RESULTS}`);
 }
 

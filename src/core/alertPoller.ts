@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { ETagConflictError, type StateStore } from '../store/port';
 import type { Actor } from './access';
-import { auditServicesFor, deletersOf, diffSnapshots, sameItem, type AlertItem, type ItemKey, type Snapshot } from './alerts';
+import { auditServicesFor, deletersOf, diffSnapshots, type AlertItem, type ItemKey, type Snapshot } from './alerts';
 import { KINDS, itemKey, kindById } from './kinds';
 import { RETENTION_DAYS, type GraphObject, type KindId } from './model';
 import { compareAndSet } from './compareAndSet';
@@ -331,13 +331,15 @@ export class AlertPoller {
     const giveUp = (p: PendingAudit) => !available || now.getTime() - Date.parse(p.deletedAt) > AUDIT_GIVE_UP_MS;
     const settled = state.pendingAudit.filter((p) => actors.has(keyOf(p)) || giveUp(p));
     if (settled.length === 0) return 0;
+    // Sets, not scans: at the baseline every item in the recycle bin settles at once.
+    const settledKeys = new Set(settled.map(keyOf));
     const unknown = available ? 'not in the audit log' : 'unknown (the bot cannot read the audit log)';
-    const withActor = (item: AlertItem): AlertItem => (settled.some((p) => sameItem(p, item)) ? { ...item, actor: actors.get(keyOf(item)) ?? unknown } : item);
+    const withActor = (item: AlertItem): AlertItem => (settledKeys.has(keyOf(item)) ? { ...item, actor: actors.get(keyOf(item)) ?? unknown } : item);
     const deletedBy = Object.fromEntries(settled.map((p) => [keyOf(p), actors.get(keyOf(p)) ?? (available ? NOT_IN_AUDIT_LOG : AUDIT_REFUSED)]));
     await this.patchState((s) => ({
       ...s,
       auditAvailable: available,
-      pendingAudit: s.pendingAudit.filter((p) => !settled.some((q) => sameItem(p, q))),
+      pendingAudit: s.pendingAudit.filter((p) => !settledKeys.has(keyOf(p))),
       deletedBy: { ...s.deletedBy, ...deletedBy },
       outbox: s.outbox.map((alert) => ({ ...alert, items: alert.items.map(withActor) })),
     }));
@@ -358,16 +360,18 @@ export class AlertPoller {
       const expired = Date.parse(item.deletedAt) + RETENTION_DAYS * DAY_MS <= this.now().getTime();
       outcomes.set(keyOf(item), live ? 'restored' : expired ? 'expired' : 'purged');
     }
-    await this.patchState((s) => ({ ...s, pendingAudit: s.pendingAudit.filter((p) => !gone.some((g) => sameItem(p, g))) }));
+    const goneKeys = new Set(gone.map(keyOf));
+    await this.patchState((s) => ({ ...s, pendingAudit: s.pendingAudit.filter((p) => !goneKeys.has(keyOf(p))) }));
     return this.updateCards(gone, (item) => ({ ...item, outcome: outcomes.get(keyOf(item)) }));
   }
 
   /** Rewrites every sent alert card that lists one of these items. */
   private async updateCards(items: ItemKey[], change: (item: AlertItem) => AlertItem): Promise<number> {
     let updated = 0;
+    const keys = new Set(items.map(keyOf));
     for (const { value: card, etag } of await this.deps.store.list<AlertCard>(CARDS)) {
-      if (!card.items.some((item) => items.some((i) => sameItem(i, item)))) continue;
-      const next = { ...card, items: card.items.map((item) => (items.some((i) => sameItem(i, item)) ? change(item) : item)) };
+      if (!card.items.some((item) => keys.has(keyOf(item)))) continue;
+      const next = { ...card, items: card.items.map((item) => (keys.has(keyOf(item)) ? change(item) : item)) };
       // Once every item has left the recycle bin the card will not change again: forget it, so
       // the cards a cycle scans stay the ones that can still change.
       const final = next.items.every((item) => item.outcome);

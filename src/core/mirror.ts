@@ -42,7 +42,8 @@ export function isCurrent(mirror: RecycleBinMirror, pollSeconds: number, now: Da
   if (pollSeconds <= 0) return false;
   const intervalMs = pollSeconds * 1000;
   const age = now.getTime() - Date.parse(mirror.completedAt);
-  return age >= 0 && age <= Math.max(2 * intervalMs, intervalMs + mirror.cycleMs);
+  // A negative age is another instance's clock running ahead: still the newest data there is.
+  return age <= Math.max(2 * intervalMs, intervalMs + mirror.cycleMs);
 }
 
 export function mirrorFrom(raws: Partial<Record<KindId, GraphObject[]>>, deletedBy: (kind: KindId, key: string) => string | undefined, completedAt: Date, cycleMs: number): RecycleBinMirror {
