@@ -265,17 +265,7 @@ describe('deletion alerts', () => {
 
   it('uninstalling the bot removes the subscription', async () => {
     await channel.say('alerts on');
-    await channel.post({
-      type: 'installationUpdate',
-      action: 'remove',
-      id: 'x',
-      channelId: 'msteams',
-      serviceUrl: bot.connector.url,
-      from: { id: ALEX.id, aadObjectId: ALEX.aadObjectId },
-      recipient: { id: '28:bot' },
-      conversation: { id: channel.id, conversationType: 'channel', tenantId: bot.simulator.tenantId },
-      channelData: { tenant: { id: bot.simulator.tenantId } },
-    });
+    await channel.installationUpdate('remove');
     assert.equal(await bot.product.poller.subscription(channel.id), undefined);
   });
 });

@@ -118,17 +118,7 @@ describe('the approvals conversation', function () {
 
   it('an approver who installed the bot in a personal chat gets the notice there', async () => {
     const adelesChat = bot.conversation('personal', ADELE);
-    await adelesChat.post({
-      type: 'installationUpdate',
-      action: 'add',
-      id: 'install-1',
-      channelId: 'msteams',
-      serviceUrl: bot.connector.url,
-      from: { id: ADELE.id, aadObjectId: ADELE.aadObjectId },
-      recipient: { id: '28:bot' },
-      conversation: { id: adelesChat.id, conversationType: 'personal', tenantId: bot.simulator.tenantId },
-      channelData: { tenant: { id: bot.simulator.tenantId } },
-    });
+    await adelesChat.installationUpdate('add');
     const since = bot.connector.activities.length;
     const requestId = requestIdOf(cardReply(await bot.conversation('channel', ALEX).say(`restore nl ${DEMO_IDS.deletedIpLocation}`)).card);
     const notices = cardsPostedTo(adelesChat.id, since);

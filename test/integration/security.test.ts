@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { normaliseText, parseCommand } from '../../src/core/commands';
@@ -42,19 +41,9 @@ describe('fail closed', function () {
   const businessCalls = (since: number) => bot.simulator.requests.slice(since).filter((r) => !r.path.startsWith('/users/'));
   const writes = (since: number) => graphWrites(bot.simulator, since);
 
-  /** An activity as Teams would send it from this conversation, then changed by `tamper`. */
+  /** A message as Teams would send it from this conversation, then changed by `tamper`. */
   function tampered(conversation: Conversation, text: string, tamper: (activity: any) => void): Record<string, unknown> {
-    const activity: any = {
-      id: randomUUID(),
-      type: 'message',
-      channelId: 'msteams',
-      serviceUrl: bot.connector.url,
-      from: { id: conversation.user.id, name: conversation.user.name, aadObjectId: conversation.user.aadObjectId },
-      recipient: { id: '28:bot', name: 'Recycle Bin' },
-      conversation: { id: conversation.id, conversationType: 'personal', tenantId: bot.tenantId },
-      channelData: { tenant: { id: bot.tenantId } },
-      text,
-    };
+    const activity = conversation.message(text);
     tamper(activity);
     return activity;
   }

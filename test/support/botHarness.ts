@@ -279,6 +279,11 @@ export class Conversation {
     return this.activity({ type: 'message', text });
   }
 
+  /** Teams telling the bot it was added to (or removed from) this conversation. */
+  installationUpdate(action: 'add' | 'remove'): Promise<{ status: number; response: any; replies: Reply[] }> {
+    return this.post(this.activity({ type: 'installationUpdate', action }));
+  }
+
   /** Raw POST of an activity (or of a raw body), for malformed-input and auth tests; replies are the messages this conversation got meanwhile. */
   async post(activity: Record<string, unknown> | string, headers: Record<string, string> = {}): Promise<{ status: number; response: any; replies: Reply[] }> {
     const before = this.harness.connector.activities.length;
