@@ -164,7 +164,7 @@ function renderDetails(details: ItemDetails, ctx: ViewContext, source: ReadSourc
       return { title: clip(section.title, NAME_MAX), facts };
     }),
     references: details.references.map((ref) => ({
-      label: clip(`${capitalise(kindById(ref.kind).label)}: ${ref.deleted?.name ?? ref.id}`, 80),
+      label: clip(`${capitalise(kindById(ref.kind).label)}: ${ref.deleted?.name ?? ref.name ?? ref.id}`, 80),
       value: ref.deleted
         ? `Deleted too (${daysLeftText(ref.deleted.daysLeft)}): it must be restored first · ${ref.id}`
         : `Not in the recycle bin · ${ref.id}`,

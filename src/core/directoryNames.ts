@@ -41,6 +41,12 @@ export class DirectoryNames {
     return this;
   }
 
+  /** The name of an object that exists, or undefined when it is gone or was not looked up. */
+  nameOf(type: DirectoryObjectType, id: string): string | undefined {
+    const resolved = this.entries.get(keyOf(type, id));
+    return resolved && 'name' in resolved ? resolved.name : undefined;
+  }
+
   /** "Break Glass 1 (bg1@…)", "deleted user 0f7c6f1e…", or the id itself. */
   describe(type: DirectoryObjectType, id: string): string {
     const resolved = this.entries.get(keyOf(type, id));

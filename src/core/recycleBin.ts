@@ -137,6 +137,8 @@ export async function findDeleted(bin: RecycleBin, id: string, kind: KindId | un
 export interface ReferenceStatus extends ItemRef {
   /** Days left when the referenced item is itself in the recycle bin. */
   deleted: { name: string; daysLeft: number } | undefined;
+  /** The name of a referenced item that is not in the recycle bin, when the details lookup found it (live named locations). */
+  name?: string;
 }
 
 export interface ItemDetails {
@@ -170,7 +172,8 @@ export async function describe(bin: RecycleBin, item: DeletedItem, now: Date): P
     const deleted = result.value ? toDeletedItem(kindById(ref.kind), result.value, now) : undefined;
     // A referenced location in the recycle bin is named from there: it is not gone yet.
     if (deleted && ref.kind === 'locations') names.set('location', ref.id, { name: `${deleted.name} (deleted, restorable)` });
-    references.push({ ...ref, deleted: deleted && { name: deleted.name, daysLeft: deleted.daysLeft } });
+    const live = !deleted && ref.kind === 'locations' ? names.nameOf('location', ref.id) : undefined;
+    references.push({ ...ref, deleted: deleted && { name: deleted.name, daysLeft: deleted.daysLeft }, ...(live ? { name: live } : {}) });
   });
   return { item, sections: kind.summarise(item.raw, names), references, failures };
 }

@@ -20,6 +20,13 @@ const GENERAL = 'My Team - General';
 const LITWARE = DEMO_IDS.partnerRecreatedLive;
 /** The seeded deleted IP named location "Legacy VPN egress (Amsterdam)". */
 const VPN_LOCATION = 'Legacy VPN egress (Amsterdam)';
+/** CA004: excludes the break-glass users and group, includes a deleted named location and excludes a live one. */
+const CA004 = DEMO_IDS.caPolicyWithDeletedLocation;
+/** CA020: a deleted report-only policy no other scenario touches; the approvals-conversation scenario restores it. */
+const CA020 = DEMO_IDS.reportOnlyPolicy;
+/** The break-glass users and group CA004 excludes (src/simulator/seed.ts names them). */
+const BREAK_GLASS_USERS = ['0f7c6f1e-3b1a-4d2e-9a8b-5c6d7e8f9a01', '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d'];
+const BREAK_GLASS_GROUP = '5d0b9e3c-8a7f-4e6d-b2c1-9f8e7d6c5b4a';
 /** Who deletes a policy behind the bot's back in the alerts scenario (the audit log names them). */
 const GRADY = { user: { id: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b', userPrincipalName: 'grady.archie@contoso.onmicrosoft.com', displayName: 'Grady Archie' } };
 
@@ -68,6 +75,15 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
     const reference = stored?.value.card?.conversation as { conversation?: Record<string, unknown> } | undefined;
     assert.ok(reference?.conversation, `the bot knows where the card of ${requestId} is`);
     return { conversation: reference.conversation, replyToId: stored!.value.card!.activityId };
+  }
+
+  /** Where the copy of a request's card posted in the approvals conversation is. */
+  async function approvalsCopyOf(requestId: string): Promise<CardAddress> {
+    const stored = await stack.product.store.get<ChangeRequest>(`requests/${requestId}`);
+    const copy = stored?.value.copies?.[0];
+    const reference = copy?.conversation as { conversation?: Record<string, unknown> } | undefined;
+    assert.ok(reference?.conversation, `the bot knows where the approvals conversation's copy of ${requestId} is`);
+    return { conversation: reference.conversation, replyToId: copy!.activityId };
   }
 
   /** The request id the approval card shows in its title. */
@@ -153,7 +169,14 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
     assert.match(restoredText, /Done · request-id [0-9a-f-]{36}/);
     await ui.screenshot('restore-approved-and-restored', restored);
 
-    const after = await ui.ask('deleted nl', 'Deleted named locations', 'mention');
+    // Lists read the bot's mirror of the recycle bins, which the next poll brings up to date;
+    // until then the card says how old it is, and its Refresh reads Graph now.
+    let after = await ui.ask('deleted nl', 'Deleted named locations', 'mention');
+    if ((await ui.textOf(after)).includes(VPN_LOCATION)) {
+      assert.match(await ui.textOf(after), /As of \d+ s ago/);
+      await ui.clickButton(after, 'Refresh');
+      after = await ui.waitForCard('Deleted named locations');
+    }
     assert.ok(!(await ui.textOf(after)).includes(VPN_LOCATION), 'the restored location is no longer in the recycle bin');
     await ui.screenshot('restore-no-longer-listed', after);
   });
@@ -239,8 +262,70 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
     await ui.screenshot('partner-change-done', done);
     assert.equal(mfaAccepted(), true, 'the simulated tenant now trusts MFA from the partner');
 
-    const shown = await ui.ask(`partner show ${LITWARE}`, /Partner b8d0f2a4/, 'mention');
+    const shown = await ui.ask(`partner show ${LITWARE}`, /Partner Litware/, 'mention');
     assert.match(await ui.textOf(shown), /MFA from partner tenant\s+Trusted/);
     await ui.screenshot('partner-show-after', shown);
+  });
+  it('details card with names: "show" names the excluded break-glass users and group and the named locations', async () => {
+    await ui.openChat('Personal Chat');
+    const details = await ui.ask(`show ${CA004}`, /CA004 - Block access from untrusted countries[\s\S]*Excluded users/, 'say');
+    const text = await ui.textOf(details);
+    assert.match(text, /Deleted by\nadele\.vance@contoso\.onmicrosoft\.com/);
+    // An admin sees at a glance that restoring it keeps the break-glass exclusions.
+    assert.match(text, /Excluded users\n2 users: Break Glass 1 \(bg1@contoso\.onmicrosoft\.com\), Break Glass 2 \(bg2@contoso\.onmicrosoft\.com\)/);
+    assert.match(text, /Excluded groups\n1 group: Break-glass accounts/);
+    assert.match(text, /Locations\n1 named location: Blocked countries - high risk \(deleted, restorable\)/);
+    assert.match(text, /Excluded locations\n1 named location: Contoso corporate egress IPs/);
+    assert.match(text, /Named location: Blocked countries - high risk\nDeleted too \(\d+ days? left\): it must be restored first/);
+    assert.match(text, /Named location: Contoso corporate egress IPs\nNot in the recycle bin/, 'the live location it depends on is named too');
+    for (const id of [...BREAK_GLASS_USERS, BREAK_GLASS_GROUP]) assert.ok(!text.includes(id), `no bare id ${id} where a name is known`);
+    await ui.screenshot('details-with-names', details);
+  });
+
+  // Last: it sets the approvals conversation, and clears it again at the end.
+  it('approvals conversation: a request from a personal chat is approved in the channel, and every copy says restored', async () => {
+    await ui.openChat(GENERAL);
+    await ui.mention('approvals here');
+    await ui.waitForText(/This channel is now the approvals conversation/);
+    await ui.screenshot('approvals-here');
+
+    try {
+      // Typed in the personal chat, where no other approver would see it.
+      await ui.openChat('Personal Chat');
+      await ui.say(`restore ${CA020} needed for the risk review`);
+      const tracking = await ui.waitForCard(/request R-[2-9A-Z]{7}\s+Waiting for approval \(0 of 1\)[\s\S]*CA020 - Require MFA for medium and high sign-in risk/);
+      const requestId = await requestIdOn(tracking);
+      const trackingText = await ui.textOf(tracking);
+      assert.match(trackingText, /Requested by\nAlex Wilber/);
+      assert.match(trackingText, /Restore into\nReport-only/, 'a typed restore of a CA policy is report-only by default');
+      assert.ok(!(await ui.page.getByText(/No approver can see this request yet/).count()), 'the requester is not told that no approver sees it');
+      await ui.screenshot('approvals-tracking-copy-in-personal-chat', tracking);
+
+      // The approval card is in the channel.
+      await ui.openChat(GENERAL);
+      const approval = await ui.waitForCard(new RegExp(`request ${requestId}\\s+Waiting for approval \\(0 of 1\\)`));
+      const approvalText = await ui.textOf(approval);
+      assert.match(approvalText, /CA020 - Require MFA for medium and high sign-in risk/);
+      assert.match(approvalText, /Why\nneeded for the risk review/);
+      await ui.screenshot('approvals-card-in-channel', approval);
+
+      // Megan approves on the channel's card.
+      await ui.clickAs(megan, await approvalsCopyOf(requestId), 'request.approve', { requestId });
+      const restored = await ui.waitForCard(new RegExp(`request ${requestId}\\s+Restored\\. Approved by Megan Bowen\\.`));
+      assert.match(await ui.textOf(restored), /Restore CA020 - Require MFA for medium and high sign-in risk\nDone · request-id [0-9a-f-]{36}/);
+      await ui.screenshot('approvals-restored-in-channel', restored);
+      assert.ok(stack.simulator.tenant.live('ca').some((p) => p.id === CA020 && p.state === 'enabledForReportingButNotEnforced'), 'the policy is live again, report-only');
+
+      // The tracking copy says so too, and Alex is told where he asked.
+      await ui.openChat('Personal Chat');
+      const trackingDone = await ui.waitForCard(new RegExp(`request ${requestId}\\s+Restored\\. Approved by Megan Bowen\\.`));
+      await ui.waitForText(new RegExp(`^Alex Wilber your restore request ${requestId} restored CA020 - Require MFA for medium and high sign-in risk \\(${CA020}\\)\\.$`));
+      await ui.screenshot('approvals-restored-in-personal-chat', trackingDone);
+    } finally {
+      await ui.openChat(GENERAL);
+      await ui.mention('approvals off');
+      await ui.waitForText(/The approvals conversation is cleared/);
+      await ui.screenshot('approvals-off');
+    }
   });
 });
