@@ -98,7 +98,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const approvals = new ApprovalsConversation({ store, gatekeeper, now: overrides.now });
   const requestNotifier = new TeamsRequestNotifier({ adapter, botAppId: config.bot?.appId, view, logger, approvals });
   const claim = { leaseMs: config.requestClaimSeconds * 1000, renewEveryMs: (config.requestClaimSeconds * 1000) / 3 };
-  const runner = new RequestRunner({ requests, notifier: requestNotifier, claim, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
+  const runner = new RequestRunner({ requests, notifier: requestNotifier, restored: poller, claim, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
   const { app } = createBotApplication({
     poller,
     alertPollSeconds: config.alertPollSeconds,

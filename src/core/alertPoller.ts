@@ -4,7 +4,7 @@ import { ETagConflictError, type StateStore } from '../store/port';
 import type { Actor } from './access';
 import { auditServicesFor, deletersOf, diffSnapshots, type AlertItem, type ItemKey, type Snapshot } from './alerts';
 import { KINDS, itemKey, kindById } from './kinds';
-import { RETENTION_DAYS, type GraphObject, type KindId } from './model';
+import { RETENTION_DAYS, type GraphObject, type ItemRef, type KindId } from './model';
 import { compareAndSet } from './compareAndSet';
 import type { RecycleBin, RecycleBinWriter } from './recycleBin';
 import { AUDIT_REFUSED, MirrorCache, mirrorFrom, NOT_IN_AUDIT_LOG, type RecycleBinMirror } from './mirror';
@@ -153,6 +153,11 @@ export class AlertPoller {
   /** The recycle bins as the last completed cycle saw them (any instance's cycle), if one ran. */
   mirror(): Promise<RecycleBinMirror | undefined> {
     return this.mirrorCache.read();
+  }
+
+  /** Items a request just restored leave the mirror's listings before the next cycle confirms it. */
+  noteRestored(items: ItemRef[]): Promise<void> {
+    return this.mirrorCache.noteRestored(items, this.now());
   }
 
   // ---- the cycle ----------------------------------------------------------------

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { StateStore } from '../store/port';
 import { itemKey, kindById } from './kinds';
-import type { GraphObject, KindId } from './model';
+import type { GraphObject, ItemRef, KindId } from './model';
+import { compareAndSet } from './compareAndSet';
 import type { DirectoryNames, DirectoryNameSource, DirectoryReference } from './directoryNames';
 import type { RecycleBin } from './recycleBin';
 
@@ -101,7 +102,24 @@ export class MirrorCache {
       if (!items || items.version !== stamp.version) return undefined;
       this.kept = items;
     }
-    return { completedAt: stamp.completedAt, cycleMs: stamp.cycleMs, kinds: this.kept.kinds };
+    const mirror = { completedAt: stamp.completedAt, cycleMs: stamp.cycleMs, kinds: this.kept.kinds };
+    return withoutRestored(mirror, (await this.store.get<RestoredLog>(RESTORED_KEY))?.value);
+  }
+
+  /**
+   * Items this bot restored: hidden from any mirror whose cycle started before the restore, so a
+   * list read right after a restore does not offer it again. Written by whichever instance ran the
+   * restore; the mirror itself stays the poll leader's.
+   */
+  async noteRestored(items: ItemRef[], at: Date): Promise<void> {
+    if (items.length === 0) return;
+    const cutoff = at.getTime() - RESTORED_KEPT_MS;
+    await compareAndSet<RestoredLog>(this.store, RESTORED_KEY, (current) => ({
+      entries: [
+        ...(current?.entries ?? []).filter((entry) => Date.parse(entry.at) >= cutoff),
+        ...items.map((item) => ({ kind: item.kind, key: item.id.toLowerCase(), at: at.toISOString() })),
+      ].slice(-MAX_RESTORED_KEPT),
+    }));
   }
 
   async write(mirror: RecycleBinMirror): Promise<void> {
@@ -112,6 +130,27 @@ export class MirrorCache {
     }
     await this.store.put<MirrorStamp>(MIRROR_STAMP_KEY, { version, completedAt: mirror.completedAt, cycleMs: mirror.cycleMs });
   }
+}
+
+const RESTORED_KEY = 'mirror/restored';
+/** Long enough for any cycle to have seen the restore; the log stays small. */
+const RESTORED_KEPT_MS = 60 * 60 * 1000;
+const MAX_RESTORED_KEPT = 500;
+
+interface RestoredLog {
+  entries: { kind: KindId; key: string; at: string }[];
+}
+
+function withoutRestored(mirror: RecycleBinMirror, log: RestoredLog | undefined): RecycleBinMirror {
+  const cycleStartedMs = Date.parse(mirror.completedAt) - mirror.cycleMs;
+  const hidden = (log?.entries ?? []).filter((entry) => Date.parse(entry.at) >= cycleStartedMs && mirror.kinds[entry.kind]?.[entry.key]);
+  if (hidden.length === 0) return mirror;
+  const kinds = { ...mirror.kinds };
+  for (const { kind, key } of hidden) {
+    const { [key]: _restored, ...rest } = kinds[kind] ?? {};
+    kinds[kind] = rest;
+  }
+  return { ...mirror, kinds };
 }
 
 interface MirrorItems {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor, Where } from './access';
 import type { ChangeRequest, Claim } from './approvals';
 import type { Outcome } from './outcome';
+import type { ItemRef } from './model';
 import { expiryToShow, isInterrupted, type ChangeRequests } from './requests';
 
 /**
@@ -17,6 +18,11 @@ export interface RequestNotifier {
   cardChanged(request: ChangeRequest): Promise<void>;
   /** The request ended (ran, failed or was rejected): its requester is told how. */
   requestFinished(request: ChangeRequest): Promise<void>;
+}
+
+/** Port: where reads learn at once that items were restored (the alert poller's mirror). */
+export interface RestoredItems {
+  noteRestored(items: ItemRef[]): Promise<void>;
 }
 
 /** How long a claim holds without renewal, and how often the executing instance renews it. */
@@ -35,6 +41,7 @@ export class RequestRunner {
     private readonly deps: {
       requests: ChangeRequests;
       notifier: RequestNotifier;
+      restored?: RestoredItems;
       instanceId?: string;
       claim: ClaimTiming;
       now?: () => Date;
@@ -132,6 +139,12 @@ export class RequestRunner {
     return run;
   }
 
+  /** A failure here only delays the list until the next cycle: it is logged, not raised. */
+  private async noteRestored(request: ChangeRequest): Promise<void> {
+    const restored = (request.execution?.steps ?? []).filter((step) => step.step === 'restore' && step.outcome !== 'failed').map((step) => step.item);
+    await this.deps.restored?.noteRestored(restored).catch((error: Error) => this.deps.log?.('mirror.note_failed', { requestId: request.id, error: error.message }));
+  }
+
   /** Executes under the claim, renewed meanwhile; the outcome is written only while the claim holds. */
   private async run(request: ChangeRequest, claim: Claim, options: { resuming: boolean; after?: Promise<void> }): Promise<ChangeRequest | undefined> {
     const hold = this.hold(request.id, claim);
@@ -147,6 +160,7 @@ export class RequestRunner {
         this.deps.log?.('request.finish_refused', { requestId: request.id, refusal: finished.message });
         return undefined;
       }
+      await this.noteRestored(finished.value);
       await this.deps.notifier.cardChanged(finished.value);
       await this.deps.notifier.requestFinished(finished.value);
       return finished.value;

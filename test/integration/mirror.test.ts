@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DEMO_IDS } from '../../src/simulator';
-import { BotHarness, cardText, listActions, PATTI, type Card, type Conversation } from '../support/botHarness';
+import { ALEX, BotHarness, cardReply, cardText, listActions, MEGAN, PATTI, requestIdOf, type Card, type Conversation } from '../support/botHarness';
 
 /**
  * Reads served from the poller's mirror of the recycle bins: no Conditional Access request
@@ -110,6 +110,18 @@ describe('reads from the mirror of the recycle bins', () => {
     bot.simulator.tenant.deleteLive('ca', String(created.id), { user: { id: PATTI.aadObjectId, userPrincipalName: 'patti@contoso.onmicrosoft.com', displayName: 'Patti' } });
     await bot.product.poller.runCycle();
     assert.match(cardText(onlyCard(await chat.say(`show ${String(created.id)}`))), /Deleted by: patti@contoso\.onmicrosoft\.com/);
+  });
+
+  it('an item the bot restored leaves the list at once, before the next cycle', async () => {
+    const channel = bot.conversation('channel', ALEX);
+    const asked = cardReply(await channel.say(`restore ${DEMO_IDS.deletedIpLocation}`));
+    await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    const list = cardText(onlyCard(await chat.say('deleted nl')));
+    assert.match(list, /As of/, 'still served from the mirror');
+    assert.doesNotMatch(list, /Legacy VPN egress/);
+    const details = await chat.say(`show ${DEMO_IDS.deletedIpLocation}`);
+    assert.doesNotMatch(cardText(details[0]?.card), /As of/, 'an id the mirror no longer offers is looked up in Graph');
   });
 
   it('Restore still reads the item from Graph', async () => {
