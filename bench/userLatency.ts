@@ -8,7 +8,7 @@ import { lastMessage, TurnTimer } from './turns';
 /**
  * Part 5: what a user waits for, with production Conditional Access pacing on (1 request/s
  * per tenant, enforced by the simulator too). Reads are measured once the poller's mirror
- * is warm (one cycle ran); Restore → form reads its item live by design.
+ * is warm (one cycle ran); Restore → form previews from the mirror too (asking for approval reads live).
  */
 
 const CA_PACING_MS = 1000;

@@ -102,6 +102,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   });
   browseRoutes.register(app);
   const requestRoutes = new RequestRoutes({
+    currentMirror: () => browseRoutes.currentMirror(),
     runner: deps.runner,
     notifier: deps.requestNotifier,
     requests: deps.requests,

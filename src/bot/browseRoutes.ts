@@ -95,13 +95,23 @@ export class BrowseRoutes {
    */
   private async reads(refresh: boolean): Promise<Reads> {
     const { deps } = this;
-    const mirror = deps.alertPollSeconds > 0 ? await deps.poller.mirror() : undefined;
-    const deleters = mirror && new MirrorBin(mirror, deps.recycleBin);
+    const deleters = await this.mirror();
     const withDeleter = <T extends DeletedItem>(item: T): T => ({ ...item, deletedBy: deleters?.deletedBy(item.kind, item.id) });
     if (deleters && !refresh && isCurrent(deleters.mirror, deps.alertPollSeconds, deps.view.now())) {
       return { bin: deleters, source: { live: false, asOf: new Date(deleters.mirror.completedAt) }, withDeleter };
     }
     return { bin: deps.recycleBin, source: { live: true }, withDeleter };
+  }
+
+  private async mirror(): Promise<MirrorBin | undefined> {
+    const mirror = this.deps.alertPollSeconds > 0 ? await this.deps.poller.mirror() : undefined;
+    return mirror && new MirrorBin(mirror, this.deps.recycleBin);
+  }
+
+  /** The mirror while it is current, for previews that need no Graph call (the Restore form). */
+  async currentMirror(): Promise<MirrorBin | undefined> {
+    const mirror = await this.mirror();
+    return mirror && isCurrent(mirror.mirror, this.deps.alertPollSeconds, this.deps.view.now()) ? mirror : undefined;
   }
 
   /**

@@ -6,6 +6,7 @@ import { isObjectId } from '../core/model';
 import { kindIdOf } from '../core/kinds';
 import type { KindId } from '../core/model';
 import { capText, type ChangeRequests } from '../core/requests';
+import type { RecycleBin } from '../core/recycleBin';
 import type { RequestNotifier, RequestRunner } from '../core/requestRunner';
 import type { Logger } from '../log';
 import type { AdaptiveCardJson } from './cards';
@@ -113,6 +114,8 @@ const conversationWord = (type: string | undefined) => (type === 'channel' ? 'ch
 
 export interface RequestRouteDependencies {
   requests: ChangeRequests;
+  /** The recycle-bin mirror while it is current (the browse routes know the freshness rule). */
+  currentMirror?: () => Promise<RecycleBin | undefined>;
   runner: RequestRunner;
   notifier: TeamsRequestNotifier;
   access: AccessControl;
@@ -134,7 +137,9 @@ export class RequestRoutes {
       withActor(context, this.deps.logger, async () => {
         const kind = kindIdOf(data.kind);
         if (!kind || !isObjectId(data.id)) return outOfDate(this.deps.logger, 'item.restore', STALE_ITEM_BUTTON);
-        const plan = await this.deps.requests.plan({ kind, id: data.id }, true);
+        const mirror = await this.deps.currentMirror?.();
+        // The form is a preview: from the mirror when it is current (no CA request); asking plans again, live.
+        const plan = mirror ? await this.deps.requests.preview({ kind, id: data.id }, true, mirror) : await this.deps.requests.plan({ kind, id: data.id }, true);
         if (!plan.ok) return plan.message;
         await send(context, restoreFormCard(plan.value, this.deps.view));
         return 'Fill in the form below to ask for approval.';

@@ -118,6 +118,11 @@ export class ChangeRequests {
   plan(ref: { id: string; kind?: KindId }, reportOnly: boolean): Promise<Outcome<RestoreAction>> {
     return this.restores.plan({ ref, reportOnly });
   }
+  /** What the Restore form shows, read from a recycle-bin mirror: no Conditional Access request while it is current. */
+  preview(ref: { id: string; kind?: KindId }, reportOnly: boolean, mirror: RecycleBin): Promise<Outcome<RestoreAction>> {
+    return restoreStrategy({ bin: mirror, writer: this.deps.writer, now: () => this.now() }).plan({ ref, reportOnly, preview: true });
+  }
+
 
   async create(input: RequestInput & { ref: { id: string; kind?: KindId }; reportOnly: boolean }): Promise<Outcome<ChangeRequest>> {
     const allowed = await this.authorize(input.actor, 'operator', 'request a restore');

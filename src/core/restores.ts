@@ -14,6 +14,11 @@ import { findDeleted, toDeletedItem, type RecycleBin, type RecycleBinWriter } fr
 export interface RestoreInput {
   ref: { id: string; kind?: KindId };
   reportOnly: boolean;
+  /**
+   * A preview for the Restore form, read from the mirror: a dependency the bins do not list is
+   * taken as live instead of being checked in Graph. Creating the request plans again, live.
+   */
+  preview?: boolean;
 }
 
 const REPORT_ONLY = 'enabledForReportingButNotEnforced';
@@ -38,7 +43,7 @@ export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWrite
    * Without a kind, an id that several kinds share (a partner and its sync policy) comes back
    * as choices; a dependency purged for good becomes a blocker shown before anyone approves.
    */
-  async function plan({ ref, reportOnly }: RestoreInput): Promise<Outcome<RestoreAction>> {
+  async function plan({ ref, reportOnly, preview }: RestoreInput): Promise<Outcome<RestoreAction>> {
     const now = deps.now();
     const lookup = await findDeleted(bin, ref.id, ref.kind, now);
     if (lookup.found === 'none') {
@@ -56,7 +61,7 @@ export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWrite
       const deleted = await bin.getDeleted(dependency.kind, dependency.id);
       if (deleted) {
         dependencies.push({ ...dependency, name: toDeletedItem(depKind, deleted, now).name });
-      } else if (!(await writer.getLive(dependency))) {
+      } else if (!preview && !(await writer.getLive(dependency))) {
         blockers.push(`The ${depKind.label} ${dependency.id} it depends on no longer exists (purged), so Entra will refuse the restore.`);
       }
     }

@@ -124,12 +124,18 @@ describe('reads from the mirror of the recycle bins', () => {
     assert.doesNotMatch(cardText(details[0]?.card), /As of/, 'an id the mirror no longer offers is looked up in Graph');
   });
 
-  it('Restore still reads the item from Graph', async () => {
-    const list = onlyCard(await chat.say('deleted ca'));
-    const since = bot.simulator.requests.length;
-    const result = await chat.click(list, 'Restore');
-    assert.match(cardText(onlyCard(result.replies)), /Request a restore/);
-    assert.ok(caRequests(since).length > 0, 'the item was read live');
+  it('the Restore form previews from the mirror; asking for approval reads the item from Graph', async () => {
+    const list = onlyCard(await chat.say(`deleted ca ${'CA004'}`));
+    let since = bot.simulator.requests.length;
+    const opened = await chat.click(list, 'Restore');
+    const form = onlyCard(opened.replies);
+    assert.match(cardText(form), /Request a restore/);
+    assert.match(cardText(form), /Restored first: Named location/, 'the deleted location it needs, from the mirror');
+    assert.deepEqual(caRequests(since), [], 'the form cost no Conditional Access request');
+    since = bot.simulator.requests.length;
+    const asked = await chat.click(form, 'Ask for approval', { reason: 'preview test' });
+    assert.match(cardText(asked.response.value), /Waiting for approval/);
+    assert.ok(caRequests(since).some((r) => r.path.includes('/deletedItems/policies/')), 'the request read the item live');
   });
 });
 
