@@ -41,7 +41,7 @@ export function registerGate(app: Application<TurnState>, deps: GateDependencies
     );
     if (!admission.ok) {
       logger.warn('activity.refused', { reason: admission.reason, detail: admission.detail, type: activity.type });
-      await gatekeeper.refused('activity.refused', { claimedUserId: claimed?.aadObjectId, refusal: admission.detail, activity: activity.type, where: whereOf(context) });
+      await gatekeeper.record('activity.refused', { claimedUserId: claimed?.aadObjectId, refusal: admission.detail, activity: activity.type, where: whereOf(context) });
       await reply(context, WRONG_TENANT);
       return false;
     }
@@ -69,7 +69,7 @@ export async function requireRole(context: TurnContext, deps: Pick<GateDependenc
   const actor = actorOf(context);
   if (!actor) {
     deps.logger.warn('activity.refused', { reason: 'unknown-user', attempted });
-    await deps.gatekeeper.refused('access.denied', { attempted, refusal: 'no Entra object id on the activity', where: whereOf(context) });
+    await deps.gatekeeper.record('access.denied', { attempted, refusal: 'no Entra object id on the activity', where: whereOf(context) });
     await reply(context, UNKNOWN_USER);
     return false;
   }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { StateStore } from '../store/port';
 import type { Actor, Where } from './access';
 import { compareAndSet } from './compareAndSet';
@@ -80,7 +79,7 @@ export class ApprovalsConversation {
     });
     if (result.status !== 'written') return { ok: false, message: 'The approvals conversation is changing right now; try again in a moment.' };
     const replaced = previous && { conversationId: previous.conversationId, conversationType: previous.conversationType };
-    await this.audit('approvals.conversation_set', actor, where, replaced ? { replaced } : {});
+    await this.deps.gatekeeper.record('approvals.conversation_set', { actor, where, ...(replaced ? { replaced } : {}) });
     return { ok: true, value: setting };
   }
 
@@ -91,7 +90,7 @@ export class ApprovalsConversation {
     const cleared = await this.current();
     if (!cleared) return { ok: true, value: undefined };
     await this.deps.store.delete(SETTING_KEY);
-    await this.audit('approvals.conversation_cleared', actor, where, { cleared: { conversationId: cleared.conversationId, conversationType: cleared.conversationType } });
+    await this.deps.gatekeeper.record('approvals.conversation_cleared', { actor, where, cleared: { conversationId: cleared.conversationId, conversationType: cleared.conversationType } });
     return { ok: true, value: cleared };
   }
 
@@ -110,9 +109,5 @@ export class ApprovalsConversation {
 
   async approvers(): Promise<ApproverContact[]> {
     return (await this.deps.store.list<ApproverContact>(CONTACTS_PREFIX)).map((record) => record.value);
-  }
-
-  private async audit(action: string, actor: Actor, where: Where, fields: Record<string, unknown>): Promise<void> {
-    await this.deps.store.appendAudit({ id: randomUUID(), at: this.now().toISOString(), action, actor, where, ...fields });
   }
 }

@@ -35,6 +35,11 @@ export function admit(envelope: Envelope, allowedTenantId: string | undefined): 
   return { ok: true, tenantId };
 }
 
+/** An audit entry: its id makes a repeated append harmless (readers keep one copy per id). */
+export function auditEntry(at: Date, action: string, fields: Record<string, unknown>): AuditEntry {
+  return { id: randomUUID(), at: at.toISOString(), action, ...fields };
+}
+
 export class Gatekeeper {
   constructor(
     private readonly deps: {
@@ -48,16 +53,17 @@ export class Gatekeeper {
   /** Refuses (and audits) an actor without the role. */
   async authorize(actor: Actor, role: Role, attempted: string, context: { where?: Where; requestId?: string } = {}): Promise<Authorization> {
     if (await this.deps.access.has(actor.aadObjectId, role)) return { ok: true };
-    await this.refused('access.denied', { actor, attempted, role, ...context });
+    await this.record('access.denied', { actor, attempted, role, ...context });
     return { ok: false, message: `You are not allowed to ${attempted}: it needs the ${role} role. Ask an admin to add you to the ${role}s.` };
   }
 
   /**
-   * Appends a refusal to the audit log. A refusal changes nothing, so a store failure here is
-   * logged rather than turned into an error for the person who was refused.
+   * Appends an entry that goes with no request record (a refusal, a setting). Such an event has
+   * nothing to roll back, so a store failure here is logged rather than turned into an error for
+   * the person who caused it.
    */
-  async refused(action: string, fields: Record<string, unknown>): Promise<void> {
-    const entry: AuditEntry = { id: randomUUID(), at: (this.deps.now?.() ?? new Date()).toISOString(), action, ...fields };
+  async record(action: string, fields: Record<string, unknown>): Promise<void> {
+    const entry = auditEntry(this.deps.now?.() ?? new Date(), action, fields);
     try {
       await this.deps.store.appendAudit(entry);
     } catch (error) {

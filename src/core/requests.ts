@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { AuditEntry, StateStore, StoredRecord } from '../store/port';
 import type { AccessControl, Actor, Role, Where } from './access';
-import type { Gatekeeper } from './gatekeeper';
+import { auditEntry, type Gatekeeper } from './gatekeeper';
 import { partnerStrategy, type PartnerChangeInput, type PartnerDirectory } from './partnerChanges';
 import {
   approvalShortfall,
@@ -106,7 +105,7 @@ export class ChangeRequests {
   }
 
   /** Refuses (and audits) an actor without the role. */
-  async authorize(actor: Actor, role: Role, attempted: string, requestId?: string): Promise<Outcome<true>> {
+  private async authorize(actor: Actor, role: Role, attempted: string, requestId?: string): Promise<Outcome<true>> {
     const result = await this.deps.gatekeeper.authorize(actor, role, attempted, { requestId });
     return result.ok ? { ok: true, value: true } : result;
   }
@@ -252,7 +251,7 @@ export class ChangeRequests {
   /** Runs a decision; a refused one (self-approval, already decided, wrong tenant…) is audited too. */
   private async decide<T extends Outcome<ChangeRequest>>(attempted: string, actor: Actor, where: Where | undefined, run: () => Promise<T>, requestId: string): Promise<T> {
     const result = await run();
-    if (!result.ok) await this.deps.gatekeeper.refused('request.refused', { actor, attempted, requestId, refusal: result.message, where });
+    if (!result.ok) await this.deps.gatekeeper.record('request.refused', { actor, attempted, requestId, refusal: result.message, where });
     return result;
   }
 
@@ -388,7 +387,7 @@ export class ChangeRequests {
   }
 
   private auditEntry(action: string, fields: Record<string, unknown>): AuditEntry {
-    return { id: randomUUID(), at: this.now().toISOString(), action, ...fields };
+    return auditEntry(this.now(), action, fields);
   }
 
   /**
