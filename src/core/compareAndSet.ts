@@ -34,3 +34,9 @@ export async function compareAndSet<T>(
   }
   return { status: 'contended' };
 }
+
+/** The value stored once the change was applied or declined; undefined when it stayed contended. */
+export function valueAfter<T>(result: CasResult<T>): T | undefined {
+  if (result.status === 'written') return result.record.value;
+  return result.status === 'declined' ? result.current?.value : undefined;
+}

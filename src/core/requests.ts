@@ -24,7 +24,7 @@ import {
   type Transition,
 } from './approvals';
 import type { ChangeStrategy } from './changeStrategy';
-import { compareAndSet } from './compareAndSet';
+import { compareAndSet, valueAfter } from './compareAndSet';
 import type { KindId } from './model';
 import type { ExecutionResult, Outcome } from './outcome';
 import type { RecycleBin, RecycleBinWriter } from './recycleBin';
@@ -192,7 +192,7 @@ export class ChangeRequests {
     const result = await compareAndSet<ChangeRequest>(this.deps.store, keyOf(id), (request) =>
       request && request.card?.activityId !== activityId ? { ...request, card: { ...request.card, conversation: request.card?.conversation, activityId } } : undefined,
     );
-    return result.status === 'written' ? result.record.value : result.status === 'declined' ? result.current?.value : undefined;
+    return valueAfter(result);
   }
 
   /** Records another posted copy of the card (in the approvals conversation); returns the request as stored now. */
@@ -200,7 +200,7 @@ export class ChangeRequests {
     const result = await compareAndSet<ChangeRequest>(this.deps.store, keyOf(id), (request) =>
       request && !request.copies?.some((known) => known.activityId === copy.activityId) ? { ...request, copies: [...(request.copies ?? []), copy] } : undefined,
     );
-    return result.status === 'written' ? result.record.value : result.status === 'declined' ? result.current?.value : undefined;
+    return valueAfter(result);
   }
 
   /** Records that the cards of an expired request say so. */
