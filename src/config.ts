@@ -50,6 +50,8 @@ export interface Config {
   requestSweepSeconds: number;
   /** Seconds an executing instance's claim on a request holds unless renewed (it renews every third of it). */
   requestClaimSeconds: number;
+  /** On SIGTERM, how long turns and running changes get to finish before the process exits. */
+  shutdownGraceSeconds: number;
   port: number;
   /** Activities from other tenants are refused when this is set. */
   allowedTenantId?: string;
@@ -241,6 +243,7 @@ export function loadConfig(env: Env = process.env): Config {
     alertPollSeconds: integer('ALERT_POLL_SECONDS', 60, 0, 3600),
     requestSweepSeconds: integer('REQUEST_SWEEP_SECONDS', 60, 1, 3600),
     requestClaimSeconds: integer('REQUEST_CLAIM_SECONDS', 30, 3, 600),
+    shutdownGraceSeconds: integer('SHUTDOWN_GRACE_SECONDS', 10, 1, 300),
     port: integer('PORT', 3978, 0, 65535),
     allowedTenantId: tenantId,
     bot,

@@ -25,14 +25,32 @@ async function main(): Promise<void> {
   if (config.mode === 'demo') {
     logger.info('demo.ready', { message: `Open http://localhost:${config.playground.port} and type "help".` });
   }
+  // App Service (like any container host) sends SIGTERM and kills the process a little later.
+  let stopping = false;
   const shutdown = async (signal: string) => {
-    logger.info('shutdown', { signal });
+    if (stopping) return;
+    stopping = true;
+    const graceMs = config.shutdownGraceSeconds * 1000;
+    logger.info('shutdown.started', { signal, graceSeconds: config.shutdownGraceSeconds });
+    // If stopping itself hangs (a store that never answers), leave anyway: the claims hand the work over.
+    setTimeout(() => void exit(1), graceMs + 5000).unref();
     playground?.kill();
-    await product.stop();
-    process.exit(0);
+    try {
+      await product.stop(graceMs);
+      logger.info('shutdown.complete', { signal });
+      await exit(0);
+    } catch (error) {
+      logger.error('shutdown.failed', { error });
+      await exit(1);
+    }
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** Exits once what was written to stdout has been handed to the OS (a pipe to the log collector may be slow). */
+function exit(code: number): Promise<never> {
+  return new Promise(() => process.stdout.write('', () => process.exit(code)));
 }
 
 main().catch((error) => {

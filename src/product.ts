@@ -8,12 +8,15 @@ import { startBotServer, type BotServer } from './bot/server';
 import { createCredential } from './graph/credential';
 import { GraphGateway } from './graph/gateway';
 import type { Logger } from './log';
-import { DEMO_IDS, startGraphSimulator, type GraphSimulator } from './simulator';
-import { AccessControl, type AccessPolicy } from './core/access';
+import type { GraphSimulator } from './simulator';
+import type { SimulatedGraph } from './demo/simulatedTenant';
+import { AccessControl } from './core/access';
 import { Gatekeeper } from './core/gatekeeper';
 import { ChangeRequests } from './core/requests';
 import { readFileSync } from 'node:fs';
-import { createAzureStateStore, createFileStateStore, startBlobLease, startLocalLease, type LeaderLease, type StateStore } from './store';
+import { createFileStateStore } from './store/file';
+import { startLocalLease } from './store/localLease';
+import type { LeaderLease, StateStore } from './store/port';
 import type { GraphSettings } from './config';
 import { TeamsRequestNotifier } from './bot/requestRoutes';
 import { RequestRunner } from './core/requestRunner';
@@ -23,8 +26,6 @@ import { TeamsAlertNotifier } from './bot/alertRoutes';
 import { cardFooter } from './bot/app';
 import { createChannelAdapter } from './bot/adapter';
 import type { EnvelopeRules } from './bot/envelope';
-import type { ExampleIds } from './core/commands';
-import { simulatedDemoTenant } from './demo/simulatedTenant';
 
 /**
  * Wires the product together: Graph gateway, Teams adapter, routes and HTTP server.
@@ -39,7 +40,11 @@ export interface Product {
   store: StateStore;
   runner: RequestRunner;
   poller: AlertPoller;
-  stop(): Promise<void>;
+  /**
+   * Graceful stop: no new turns or polls, then up to graceMs (SHUTDOWN_GRACE_SECONDS) for the
+   * turns and executions under way; what is still running then is handed over through its claim.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export interface ProductOverrides {
@@ -57,7 +62,8 @@ export interface ProductOverrides {
 
 export async function startProduct(config: Config, logger: Logger, overrides: ProductOverrides = {}): Promise<Product> {
   const graph = await connectGraph(config, logger, overrides.simulator);
-  const { simulator, credential, trustedCaPem } = graph;
+  const { demo, credential, trustedCaPem } = graph;
+  const simulator = demo?.simulator;
   const graphSettings = graph.settings;
 
   const gateway = new GraphGateway({ settings: graphSettings, credential, logger, trustedCaPem });
@@ -71,7 +77,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
 
   const state = await openState(config, credential, logger, overrides.store);
   const { store } = state;
-  const access = new AccessControl(accessPolicy(config, simulator), gateway, overrides.now);
+  const access = new AccessControl(demo?.accessPolicy(config.access) ?? config.access, gateway, overrides.now);
   const gatekeeper = new Gatekeeper({ access, store, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
   const requests = new ChangeRequests({
     store,
@@ -113,8 +119,8 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     gatekeeper,
     probeGraph: () => gateway.probe(),
     mode: config.mode,
-    helpExamples: config.mode === 'demo' ? DEMO_EXAMPLE_IDS : undefined,
-    demoTenant: config.mode === 'demo' && simulator ? simulatedDemoTenant(simulator) : undefined,
+    helpExamples: config.mode === 'demo' ? demo?.exampleIds : undefined,
+    demoTenant: config.mode === 'demo' ? demo?.tenant : undefined,
     unauthenticatedBot: config.unauthenticatedBot,
     allowedTenantId: config.allowedTenantId,
     logger,
@@ -138,18 +144,24 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     store,
     runner,
     poller,
-    async stop() {
+    async stop(graceMs = config.shutdownGraceSeconds * 1000) {
       if (stopped) return;
       stopped = true;
       pollTimer?.stop();
       sweepTimer.stop();
-      await poller.idle();
+      // Turns already started are answered and approved changes run on, for as long as the grace allows.
+      const finished = Promise.allSettled([bot.close(), poller.idle(), runner.idle()]).then(() => true);
+      let deadline: NodeJS.Timeout | undefined;
+      const inTime = await Promise.race([finished, new Promise<false>((resolve) => (deadline = setTimeout(() => resolve(false), graceMs)))]);
+      clearTimeout(deadline);
+      if (!inTime) {
+        // Their claims stop being renewed and lapse; another instance's sweep completes them from what Graph shows.
+        logger.warn('shutdown.handover', { requests: runner.executing(), claimSeconds: config.requestClaimSeconds, graceSeconds: graceMs / 1000 });
+      }
       await state.pollLease.stop();
-      await bot.close();
-      await runner.idle();
       await store.close();
       await gateway.close();
-      if (graph.ownsSimulator) await simulator?.close();
+      await demo?.close();
     },
   };
 }
@@ -163,22 +175,6 @@ function envelopeRules(config: Config): EnvelopeRules {
   const issuer = config.bot.channelAuth ? new URL(config.bot.channelAuth.openIdMetadataUrl) : undefined;
   const localChannel = issuer?.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
   return { httpServiceUrl: localChannel ? 'loopback' : 'never' };
-}
-
-/** Help's examples in demo mode: items the seeded tenant holds, so every example works as typed. */
-const DEMO_EXAMPLE_IDS: ExampleIds = {
-  deletedPolicy: DEMO_IDS.caPolicyWithDeletedLocation,
-  livePartner: DEMO_IDS.livePartnerWithSync,
-  partnerSearch: DEMO_IDS.livePartnerWithSync.slice(0, 8),
-  liveItem: DEMO_IDS.liveMfaPolicy,
-};
-
-/** Demo mode without configured roles uses the simulated tenant's operator and approver groups. */
-function accessPolicy(config: Config, simulator: GraphSimulator | undefined): AccessPolicy {
-  const { access } = config;
-  const configured = access.approverIds.length > 0 || access.approverGroupId || access.operatorIds.length > 0 || access.operatorGroupId;
-  if (configured || !simulator) return access;
-  return { operatorIds: [], approverIds: [], operatorGroupId: DEMO_IDS.operatorsGroup, approverGroupId: DEMO_IDS.approversGroup };
 }
 
 /** Polls on a fixed period while this instance holds the poll lease; a failed cycle is tried again next time. */
@@ -215,34 +211,29 @@ interface GraphConnection {
   settings: GraphSettings;
   credential: TokenCredential;
   trustedCaPem?: string;
-  simulator?: GraphSimulator;
-  ownsSimulator: boolean;
+  /** Demo mode (or a test's simulator): the simulator and what the bot shows and allows there. */
+  demo?: SimulatedGraph;
 }
 
 /**
  * The Graph endpoint and credential. In demo mode (or with a test's simulator) that is the
- * simulator and its authority, reached through the same client code as a real tenant.
+ * simulator and its authority, reached through the same client code as a real tenant; the
+ * simulator's code is loaded only then.
  */
 async function connectGraph(config: Config, logger: Logger, given: GraphSimulator | undefined): Promise<GraphConnection> {
   if (config.mode === 'tenant' && !given) {
     const trustedCaPem = config.graphCaFile ? readFileSync(config.graphCaFile, 'utf8') : undefined;
     const credential = createCredential(config.credential!, { authorityHost: config.graph.authorityHost, trustedCaPem });
-    return { settings: config.graph, credential, trustedCaPem, ownsSimulator: false };
+    return { settings: config.graph, credential, trustedCaPem };
   }
-  const simulator = given ?? (await startGraphSimulator({ log: (entry) => logger.debug('simulator.request', entry) }));
-  const trustedCaPem = simulator.caCertPem;
+  const { connectSimulatedGraph } = await import('./demo/simulatedTenant');
+  const demo = await connectSimulatedGraph(logger, given);
+  const { simulator } = demo;
   const credential = createCredential(
     { type: 'secret', tenantId: simulator.tenantId, clientId: simulator.clientId, clientSecret: simulator.clientSecret },
-    { authorityHost: simulator.authorityHost, trustedCaPem },
+    { authorityHost: simulator.authorityHost, trustedCaPem: simulator.caCertPem },
   );
-  logger.warn('demo.mode', { message: 'DEMO MODE: Graph is the in-process simulator with a seeded tenant; no real tenant is read or changed.', graph: simulator.url });
-  return {
-    settings: { ...config.graph, baseUrl: simulator.url, authorityHost: simulator.authorityHost },
-    credential,
-    trustedCaPem,
-    simulator,
-    ownsSimulator: !given,
-  };
+  return { settings: { ...config.graph, baseUrl: simulator.url, authorityHost: simulator.authorityHost }, credential, trustedCaPem: simulator.caCertPem, demo };
 }
 
 interface StateConnection {
@@ -252,12 +243,13 @@ interface StateConnection {
   description: string;
 }
 
-/** The embedded file store, or Azure Storage shared by every instance when configured. */
+/** The embedded file store, or Azure Storage shared by every instance when configured (its SDK loaded only then). */
 async function openState(config: Config, credential: TokenCredential, logger: Logger, given: StateStore | undefined): Promise<StateConnection> {
   const azure = config.azureState;
   if (given || !azure) {
     return { store: given ?? (await createFileStateStore(config.stateDir)), pollLease: startLocalLease(), description: given ? 'given' : `files under ${config.stateDir}` };
   }
+  const [{ createAzureStateStore }, { startBlobLease }] = await Promise.all([import('./store/azure'), import('./store/lease')]);
   const account = azure.connectionString ? { connectionString: azure.connectionString } : { accountUrl: azure.accountUrl, credential };
   const store = await createAzureStateStore({ ...account, container: azure.container });
   const pollLease = await startBlobLease({

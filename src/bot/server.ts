@@ -9,6 +9,11 @@ import { checkEnvelope, type EnvelopeRules } from './envelope';
 export interface BotServer {
   url: string;
   port: number;
+  /**
+   * Stops taking turns: new activities get 503 (Bot Framework's channel retries them, reaching
+   * another instance), /healthz says so to the load balancer, and it resolves once the
+   * turns already started have been answered and the listener is closed.
+   */
   close(): Promise<void>;
 }
 
@@ -39,7 +44,13 @@ export async function startBotServer(options: {
     callback();
   });
 
+  let draining = false;
   server.post('/api/messages', async (req, res) => {
+    if (draining) {
+      res.header('Retry-After', '1');
+      res.send(503, { error: 'shutting down' });
+      return;
+    }
     const check = checkEnvelope(req.body, options.envelope);
     if (!check.ok) {
       logger.warn('http.activity.rejected', { status: 400, reason: check.reason });
@@ -61,7 +72,8 @@ export async function startBotServer(options: {
     }
   });
   server.get('/healthz', (_req, res, next) => {
-    res.send(200, { status: 'ok' });
+    if (draining) res.send(503, { status: 'shutting down' });
+    else res.send(200, { status: 'ok' });
     next();
   });
   await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '0.0.0.0', resolve));
@@ -69,7 +81,10 @@ export async function startBotServer(options: {
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      draining = true;
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

@@ -128,6 +128,11 @@ export class RequestRunner {
     await this.deps.requests.markExpiryShown(id);
   }
 
+  /** The requests this instance is executing now. */
+  executing(): string[] {
+    return [...this.running.keys()];
+  }
+
   /** Resolves when no execution or sweep is running (tests, graceful shutdown). */
   async idle(): Promise<void> {
     while (this.running.size > 0 || this.sweeping) await Promise.allSettled([...this.running.values(), this.sweeping]);

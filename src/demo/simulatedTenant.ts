@@ -1,8 +1,49 @@
-import type { Actor } from '../core/access';
+import type { Actor, AccessPolicy } from '../core/access';
+import type { ExampleIds } from '../core/commands';
 import type { DemoTenant } from '../core/demoTenant';
 import type { GraphObject, KindId } from '../core/model';
 import type { Outcome } from '../core/outcome';
-import type { GraphSimulator } from '../simulator';
+import type { Logger } from '../log';
+import { DEMO_IDS, startGraphSimulator, type GraphSimulator } from '../simulator';
+
+/**
+ * Demo mode's side of the wiring: the Graph simulator with its seeded tenant, and what the
+ * bot shows and allows there. Loaded only in demo mode (and by tests that bring a simulator),
+ * so a tenant-mode bot never loads the simulator's code.
+ */
+export interface SimulatedGraph {
+  simulator: GraphSimulator;
+  /** Help's examples: items the seeded tenant holds, so every example works as typed. */
+  exampleIds: ExampleIds;
+  /** Without configured roles, the simulated tenant's operator and approver groups. */
+  accessPolicy(configured: AccessPolicy): AccessPolicy;
+  /** `demo delete`. */
+  tenant: DemoTenant;
+  /** Stops the simulator if it was started here. */
+  close(): Promise<void>;
+}
+
+export async function connectSimulatedGraph(logger: Logger, given: GraphSimulator | undefined): Promise<SimulatedGraph> {
+  const simulator = given ?? (await startGraphSimulator({ log: (entry) => logger.debug('simulator.request', entry) }));
+  logger.warn('demo.mode', { message: 'DEMO MODE: Graph is the in-process simulator with a seeded tenant; no real tenant is read or changed.', graph: simulator.url });
+  return {
+    simulator,
+    exampleIds: {
+      deletedPolicy: DEMO_IDS.caPolicyWithDeletedLocation,
+      livePartner: DEMO_IDS.livePartnerWithSync,
+      partnerSearch: DEMO_IDS.livePartnerWithSync.slice(0, 8),
+      liveItem: DEMO_IDS.liveMfaPolicy,
+    },
+    accessPolicy(configured) {
+      const set = configured.approverIds.length > 0 || configured.approverGroupId || configured.operatorIds.length > 0 || configured.operatorGroupId;
+      return set ? configured : { operatorIds: [], approverIds: [], operatorGroupId: DEMO_IDS.operatorsGroup, approverGroupId: DEMO_IDS.approversGroup };
+    },
+    tenant: simulatedDemoTenant(simulator),
+    close: async () => {
+      if (!given) await simulator.close();
+    },
+  };
+}
 
 /** What `demo delete` may delete: the kinds an admin deletes by hand (a sync policy goes with its partner's removal). */
 const DELETABLE: { kind: KindId; label: string; key: (item: GraphObject) => string }[] = [
@@ -12,7 +53,7 @@ const DELETABLE: { kind: KindId; label: string; key: (item: GraphObject) => stri
 ];
 
 /** `demo delete` over the simulator: deletes like an admin in the Entra admin center would, audit record included. */
-export function simulatedDemoTenant(simulator: GraphSimulator): DemoTenant {
+function simulatedDemoTenant(simulator: GraphSimulator): DemoTenant {
   const { tenant } = simulator;
   return {
     deleteLive(idOrName: string, by: Actor): Outcome<string> {

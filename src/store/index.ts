@@ -7,7 +7,7 @@
  * and the lease that lets exactly one instance poll (src/store/lease.ts).
  */
 export { ETagConflictError, InvalidKeyError, StoreUnavailableError } from './port';
-export type { AuditEntry, PutCondition, StateStore, StoredRecord } from './port';
+export type { AuditEntry, LeaderLease, PutCondition, StateStore, StoredRecord } from './port';
 export { createFileStateStore } from './file';
 export type { FileStateStoreOptions } from './file';
 export { createMemoryStateStore } from './memory';
@@ -15,5 +15,6 @@ export { MAX_KEY_LENGTH, validateKey } from './shared';
 export { createAzureStateStore } from './azure';
 export type { AzureStateStoreOptions } from './azure';
 export type { AzureBlobConnectionOptions } from './azureConnection';
-export { startBlobLease, startLocalLease } from './lease';
-export type { BlobLeaderLease, BlobLeaseOptions, LeaderLease, LeaseLog } from './lease';
+export { startBlobLease } from './lease';
+export { startLocalLease } from './localLease';
+export type { BlobLeaderLease, BlobLeaseOptions, LeaseLog } from './lease';

@@ -18,13 +18,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BlobLeaseClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
+import type { LeaderLease } from './port';
 import { AzureBlobConnectionOptions, blobPipelineOptions, createBlobContainerClient } from './azureConnection';
-
-export interface LeaderLease {
-  isLeader(): boolean;
-  /** Releases leadership (and the lease); resolves when stopped. Idempotent. */
-  stop(): Promise<void>;
-}
 
 export type LeaseLog = (event: string, fields: Record<string, unknown>) => void;
 
@@ -259,15 +254,4 @@ export async function startBlobLease(options: BlobLeaseOptions): Promise<BlobLea
   const lease = new BlobLease(container, container.getBlockBlobClient(blobName), durationSeconds, options.onChange, options.log);
   await lease.runTick();
   return lease;
-}
-
-/** The embedded store's lease: one process, so it leads until stopped. */
-export function startLocalLease(): LeaderLease {
-  let stopped = false;
-  return {
-    isLeader: () => !stopped,
-    stop: async () => {
-      stopped = true;
-    },
-  };
 }

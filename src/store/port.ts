@@ -93,3 +93,10 @@ export interface StateStore {
   /** Waits for pending writes; afterwards every call rejects with StoreUnavailableError. Idempotent. */
   close(): Promise<void>;
 }
+
+/** Who polls: with several instances only the holder of the lease does. */
+export interface LeaderLease {
+  isLeader(): boolean;
+  /** Releases leadership (and the lease); resolves when stopped. Idempotent. */
+  stop(): Promise<void>;
+}
