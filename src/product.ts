@@ -226,7 +226,8 @@ async function connectGraph(config: Config, logger: Logger, given: GraphSimulato
     const credential = createCredential(config.credential!, { authorityHost: config.graph.authorityHost, trustedCaPem });
     return { settings: config.graph, credential, trustedCaPem };
   }
-  const { connectSimulatedGraph } = await import('./demo/simulatedTenant');
+  // require, not import(): loaded on demand, and the same under tsx (tests) and compiled.
+  const { connectSimulatedGraph } = require('./demo/simulatedTenant') as typeof import('./demo/simulatedTenant');
   const demo = await connectSimulatedGraph(logger, given);
   const { simulator } = demo;
   const credential = createCredential(
@@ -249,7 +250,8 @@ async function openState(config: Config, credential: TokenCredential, logger: Lo
   if (given || !azure) {
     return { store: given ?? (await createFileStateStore(config.stateDir)), pollLease: startLocalLease(), description: given ? 'given' : `files under ${config.stateDir}` };
   }
-  const [{ createAzureStateStore }, { startBlobLease }] = await Promise.all([import('./store/azure'), import('./store/lease')]);
+  const { createAzureStateStore } = require('./store/azure') as typeof import('./store/azure');
+  const { startBlobLease } = require('./store/lease') as typeof import('./store/lease');
   const account = azure.connectionString ? { connectionString: azure.connectionString } : { accountUrl: azure.accountUrl, credential };
   const store = await createAzureStateStore({ ...account, container: azure.container });
   const pollLease = await startBlobLease({
