@@ -1,5 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GraphSimulator } from '../src/simulator';
@@ -11,7 +11,24 @@ import { tenantModeEnv } from '../test/support/botCluster';
  * A bot in its own process, talking HTTPS to the simulator and replying to the fake
  * connector, both in the benchmark's process. Its event loop and memory are then the
  * bot's alone: the simulator's TLS and JSON work, and the connector's, are not billed to it.
+ * It runs compiled, with the Node options production uses (package.json's `serve`), as App
+ * Service runs it.
  */
+
+const ROOT = join(__dirname, '..');
+const COMPILED = join(ROOT, 'build', 'bench');
+/** `node --optimize-for-size dist/index.js` → the options before the entry. */
+const SERVE_NODE_OPTIONS = (require('../package.json') as { scripts: { serve: string } }).scripts.serve.split(' ').slice(1, -1);
+
+let compiled = false;
+/** Compiles src/ and the bot process entry once per benchmark run (tsconfig.bench.json). */
+function compile(): void {
+  if (compiled) return;
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.bench.json')], { stdio: 'inherit' });
+  // The card templates are read from two levels above the compiled bot code, as from dist/.
+  if (!existsSync(join(COMPILED, 'cards'))) symlinkSync(join(ROOT, 'cards'), join(COMPILED, 'cards'));
+  compiled = true;
+}
 
 export type BotProcessRequest = { id: number; op: 'cycle' | 'memory' | 'stop' };
 export type BotProcessReply = { ready: true; url: string } | { id: number; result?: unknown; error?: string };
@@ -68,10 +85,11 @@ export class BotProcess implements ChatTarget {
       ALERT_POLL_SECONDS: '0',
       ...options.env,
     };
-    const child = fork(join(__dirname, 'botProcessMain.ts'), [], {
+    compile();
+    const child = fork(join(COMPILED, 'bench', 'botProcessMain.js'), [], {
       env,
-      cwd: join(__dirname, '..'),
-      execArgv: ['--import', 'tsx', ...(options.nodeOptions ?? [])],
+      cwd: ROOT,
+      execArgv: [...SERVE_NODE_OPTIONS, ...(options.nodeOptions ?? [])],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     const bot = new BotProcess(child, options.connector, simulator.tenantId, workDir);

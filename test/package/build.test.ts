@@ -15,7 +15,7 @@ import packageJson from '../../package.json';
 
 const ROOT = resolve(__dirname, '..', '..');
 const run = promisify(execFile);
-/** `node --max-semi-space-size=4 dist/index.js` → the Node options and the entry. */
+/** `node --optimize-for-size dist/index.js` → the Node options and the entry. */
 const SERVE = packageJson.scripts.serve.split(' ').slice(1);
 
 describe('the compiled build', function () {
