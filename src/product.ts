@@ -84,6 +84,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     bin: gateway,
     writer: gateway,
     partners: gateway,
+    selfTestGraph: gateway,
     access,
     gatekeeper,
     homeTenantId: simulator?.tenantId ?? config.allowedTenantId,

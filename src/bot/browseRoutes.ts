@@ -7,6 +7,7 @@ import { describe, findDeleted, listDeleted, ListingSnapshots, type DeletedListi
 import { isCurrent, MirrorBin } from '../core/mirror';
 import type { DeletedItem } from '../core/model';
 import type { AlertPoller } from '../core/alertPoller';
+import type { SelfTestResult } from '../core/selfTest';
 import { clip } from '../core/summaries';
 import { GraphFailure } from '../graph/errors';
 import type { GraphProbe } from '../graph/gateway';
@@ -34,6 +35,8 @@ export interface BrowseRouteDependencies {
   poller: Pick<AlertPoller, 'state' | 'mirror'>;
   alertPollSeconds: number;
   probeGraph: () => Promise<GraphProbe>;
+  /** The last `selftest` result, from the state store. */
+  lastSelfTest: () => Promise<SelfTestResult | undefined>;
   mode: 'demo' | 'tenant';
   unauthenticatedBot: boolean;
   allowedTenantId?: string;
@@ -86,7 +89,13 @@ export class BrowseRoutes {
   async statusCommand(context: TurnContext): Promise<void> {
     const { deps } = this;
     const alerts = { pollSeconds: deps.alertPollSeconds, state: await deps.poller.state() };
-    await send(context, statusCard({ mode: deps.mode, unauthenticatedBot: deps.unauthenticatedBot, configuredTenantId: deps.allowedTenantId, probe: await deps.probeGraph(), alerts }, deps.view));
+    // Status must answer even when the store does not: the self-test line then says so.
+    const selfTest = await deps.lastSelfTest().catch((error: unknown) => {
+      deps.logger.warn('status.selftest_unreadable', { error });
+      return 'unreadable' as const;
+    });
+    const facts = { mode: deps.mode, unauthenticatedBot: deps.unauthenticatedBot, configuredTenantId: deps.allowedTenantId, probe: await deps.probeGraph(), alerts, selfTest };
+    await send(context, statusCard(facts, deps.view));
   }
 
   /**

@@ -217,6 +217,21 @@ export class RequestRoutes {
     await this.publish(context, created.value);
   }
 
+  /** `selftest [reason]`: an approver asks; another approver approves; the card then shows every step. */
+  async selfTestCommand(context: TurnContext, reason: string): Promise<void> {
+    const actor = await commandActor(context);
+    if (!actor) return;
+    await this.noteApprover(context);
+    const created = await this.deps.requests.requestSelfTest({
+      actor,
+      reason: capText(reason),
+      tenantId: tenantOf(context),
+      conversation: TurnContext.getConversationReference(context.activity),
+    });
+    if (!created.ok) return void (await context.sendActivity(created.message));
+    await this.publish(context, created.value);
+  }
+
   /** Posts a new request's card where it was asked, remembers where it is for later updates, and lets approvers know. */
   async publish(context: TurnContext, request: ChangeRequest): Promise<void> {
     const sent = await send(context, await this.deps.notifier.cardFor(request, EVERYONE));

@@ -1,9 +1,10 @@
-import { describeState, requestNoun, type ChangeRequest, type PartnerAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
+import { describeState, requestNoun, targetOf, type ChangeRequest, type PartnerAction, type RequestAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
 import type { AuditEntry } from '../store/port';
 import type { Actor, Where } from '../core/access';
 import { kindById } from '../core/kinds';
 import { daysUntilPurge } from '../core/model';
 import { resultingStateText } from '../core/restores';
+import { selfTestStepWords } from '../core/selfTest';
 import { capitalise, clip } from '../core/summaries';
 import { renderCard, type AdaptiveCardJson } from './cards';
 import { daysLeftText, formatDate, personName, plainText, type ViewContext } from './views';
@@ -45,11 +46,20 @@ export function restoreFormCard(action: RestoreAction, ctx: ViewContext): Adapti
 
 const daysText = (purgesAt: string, ctx: ViewContext) => daysLeftText(daysUntilPurge(new Date(purgesAt), ctx.now()));
 
+/** How each type of request says it is running, done and failed. */
+const PHASES: Record<RequestAction['type'], { running: string; done: string; failed: string }> = {
+  restore: { running: 'Restoring…', done: 'Restored', failed: 'The restore failed.' },
+  'partner.add': { running: 'Applying…', done: 'Done', failed: 'The change failed.' },
+  'partner.set': { running: 'Applying…', done: 'Done', failed: 'The change failed.' },
+  'partner.remove': { running: 'Applying…', done: 'Done', failed: 'The change failed.' },
+  selftest: { running: 'Running the self-test…', done: 'Passed: every step worked', failed: 'The self-test failed.' },
+};
+
 const STATUS: Record<ChangeRequest['state'], { text: (r: ChangeRequest) => string; color: string }> = {
   pending: { text: (r) => `Waiting for approval (${r.approvals.length} of ${r.requiredApprovals})`, color: 'Warning' },
-  executing: { text: (r) => `Approved by ${names(r)}. ${r.action.type === 'restore' ? 'Restoring…' : 'Applying…'}`, color: 'Accent' },
-  succeeded: { text: (r) => `${r.action.type === 'restore' ? 'Restored' : 'Done'}. Approved by ${names(r)}.`, color: 'Good' },
-  failed: { text: (r) => (r.action.type === 'restore' ? 'The restore failed.' : 'The change failed.'), color: 'Attention' },
+  executing: { text: (r) => `Approved by ${names(r)}. ${PHASES[r.action.type].running}`, color: 'Accent' },
+  succeeded: { text: (r) => `${PHASES[r.action.type].done}. Approved by ${names(r)}.`, color: 'Good' },
+  failed: { text: (r) => PHASES[r.action.type].failed, color: 'Attention' },
   rejected: { text: (r) => `Rejected by ${r.rejection ? personName(r.rejection.by) : 'an approver'}${r.rejection?.reason ? `: "${plainText(clip(r.rejection.reason, 200))}"` : '.'}`, color: 'Attention' },
   cancelled: { text: (r) => `Cancelled by ${r.cancellation ? personName(r.cancellation.by) : 'the requester'}.`, color: 'Default' },
   expired: { text: () => 'Expired before anyone approved it. Nothing was changed.', color: 'Default' },
@@ -63,21 +73,35 @@ const PARTNER_VERBS: Record<PartnerAction['type'], string> = {
   'partner.remove': 'remove a partner configuration',
 };
 
-const DONE: Record<ChangeRequest['action']['type'], string> = {
+const DONE: Record<Exclude<RequestAction['type'], 'selftest'>, string> = {
   restore: 'restored',
   'partner.add': 'added the partner configuration for',
   'partner.set': 'changed the partner settings of',
   'partner.remove': 'removed the partner configuration of',
 };
 
+const SELF_TEST_WHAT = 'Self-test in this tenant: create, delete, find, restore and purge two harmless test objects';
+
+/** What a request is about, in one line. */
+function whatOf(action: RequestAction): string {
+  if (action.type === 'restore') return describe(action.target);
+  if (action.type === 'selftest') return SELF_TEST_WHAT;
+  return `Cross-tenant partner ${clip(action.target.name, 120)}: ${PARTNER_VERBS[action.type]}`;
+}
+
 const requestTitle = (request: ChangeRequest) => `${requestNoun(request)} request ${request.id}`;
 
 /** The line that tells the requester how their request ended (after a mention of them). */
 export function outcomeNotice(request: ChangeRequest): string {
   const what = `your ${requestTitle(request)}`;
-  const { target } = request.action;
-  const named = target.name && target.name !== target.id ? `${target.name} (${target.id})` : target.id;
-  if (request.state === 'succeeded') return `${what} ${DONE[request.action.type]} ${named}.`;
+  const { action } = request;
+  if (action.type === 'selftest') {
+    if (request.state === 'succeeded') return `${what} passed: every step worked, and nothing it created is left in the tenant.`;
+  } else if (request.state === 'succeeded') {
+    const { target } = action;
+    const named = target.name && target.name !== target.id ? `${target.name} (${target.id})` : target.id;
+    return `${what} ${DONE[action.type]} ${named}.`;
+  }
   if (request.state === 'rejected') {
     const reason = request.rejection?.reason;
     return `${what} was rejected by ${request.rejection ? personName(request.rejection.by) : 'an approver'}${reason ? `: "${plainText(clip(reason, 200))}"` : '.'}`;
@@ -89,10 +113,12 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   const { action } = request;
   const pending = request.state === 'pending';
   const restore = action.type === 'restore' ? action : undefined;
-  const partner = action.type === 'restore' ? undefined : action;
+  const partner = action.type === 'restore' || action.type === 'selftest' ? undefined : action;
+  const selfTest = action.type === 'selftest' ? action : undefined;
+  const target = targetOf(action);
   const facts = [
-    { label: 'What', value: partner ? `Cross-tenant partner ${clip(partner.target.name, 120)}: ${PARTNER_VERBS[partner.type]}` : describe(action.target) },
-    { label: 'Id', value: action.target.id },
+    { label: 'What', value: whatOf(action) },
+    ...(target ? [{ label: 'Id', value: target.id }] : []),
     { label: 'Requested by', value: `${personName(request.requester)} at ${isoToText(request.createdAt)}` },
     { label: 'Why', value: request.reason ? plainText(clip(request.reason, 300)) : '(no reason given)' },
   ];
@@ -114,7 +140,9 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     carried: (partner?.carried ?? []).map((value) => ({ label: clip(value.label, 60), value: clip(value.value, 300) })),
     dependencies: restore ? restore.dependencies.map(describe) : [],
     blockers: pending ? action.blockers : [],
-    steps: (request.execution?.steps ?? []).map(stepFact),
+    // The approver reads exactly what the self-test will do in the tenant; once it has run, its steps say what it did.
+    plan: selfTest && (pending || request.state === 'executing') ? selfTest.plan.map((line, index) => `${index + 1}. ${line}`) : [],
+    steps: (request.execution?.steps ?? []).map(selfTest ? selfTestStepFact : stepFact),
     failure: request.state === 'failed' ? clip(request.execution?.failure ?? 'The change failed.', 500) : '',
     hint: request.state === 'failed' ? clip(request.execution?.hint ?? 'Check the item in the Entra admin center, then ask again if it is still needed.', 400) : '',
     note: ctx.note ?? '',
@@ -136,7 +164,8 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
 
 /** The short notice an approver gets in their personal chat; Open shows the request as it is now. */
 export function requestNoticeCard(request: ChangeRequest, ctx: ViewContext): AdaptiveCardJson {
-  const what = request.action.type === 'restore' ? `restore ${describe(request.action.target)}` : `${PARTNER_VERBS[request.action.type]} (partner ${request.action.target.id})`;
+  const { action } = request;
+  const what = action.type === 'restore' ? `restore ${describe(action.target)}` : action.type === 'selftest' ? 'run the self-test in this tenant' : `${PARTNER_VERBS[action.type]} (partner ${action.target.id})`;
   return renderCard('requestNotice', {
     footer: ctx.footer,
     requestId: request.id,
@@ -156,13 +185,22 @@ function stepFact(step: StepResult) {
   return { label: `${capitalise(step.step)} ${clip(step.item.name, STEP_NAME_MAX)}`, value: clip(outcome + requestId, 400) };
 }
 
+/** A self-test step: ✓ done, ✗ failed, ⚠ a soft step that found nothing yet; what it did, Graph's request-id and how long it took. */
+function selfTestStepFact(step: StepResult) {
+  const mark = step.outcome === 'done' ? '✓' : step.outcome === 'failed' ? '✗' : '⚠';
+  const parts = [step.message ?? step.outcome, step.requestId && `request-id ${step.requestId}`, step.durationMs !== undefined && durationText(step.durationMs)];
+  return { label: `${mark} ${selfTestStepWords(step)}`, value: clip(parts.filter(Boolean).join(' · '), 400) };
+}
+
+const durationText = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+
 export function pendingCard(requests: ChangeRequest[], ctx: ViewContext): AdaptiveCardJson {
   const shown = requests.slice(0, 15);
   return renderCard('pendingList', {
     footer: ctx.footer,
     rows: shown.map((r) => ({
       requestId: r.id,
-      what: describe(r.action.target),
+      what: whatOf(r.action),
       detail: `Asked by ${personName(r.requester)} at ${isoToText(r.createdAt)} · ${r.approvals.length} of ${r.requiredApprovals} approvals · expires ${isoToText(r.expiresAt)}`,
     })),
     more: requests.length - shown.length,

@@ -7,6 +7,7 @@ import { pageOf, type DeletedListing, type ItemDetails, type Page } from '../cor
 import { GraphFailure } from '../graph/errors';
 import type { GraphProbe } from '../graph/gateway';
 import type { PollerState } from '../core/alertPoller';
+import type { SelfTestResult } from '../core/selfTest';
 import { AUDIT_REFUSED, NOT_IN_AUDIT_LOG } from '../core/mirror';
 import { cardBytes, MAX_CARD_BYTES, renderCard, type AdaptiveCardJson } from './cards';
 
@@ -192,6 +193,19 @@ export interface StatusFacts {
   configuredTenantId?: string;
   probe: GraphProbe;
   alerts: { pollSeconds: number; state: PollerState };
+  /** The last `selftest` result; 'unreadable' when the state store could not be read. */
+  selfTest?: SelfTestResult | 'unreadable';
+}
+
+/** The last self-test in one line: passed or failed (at which step), when, by which request. */
+export function selfTestText(result: SelfTestResult | 'unreadable' | undefined): string {
+  if (result === 'unreadable') return 'Unknown: the state store could not be read.';
+  if (!result) return 'Never run. An approver types `selftest` to prove in this tenant that the bot can delete, find, restore and purge.';
+  const who = `request ${result.requestId}, asked by ${personName(result.requestedBy)}${result.approvedBy.length ? `, approved by ${result.approvedBy.map(personName).join(', ')}` : ''}`;
+  const when = formatDate(new Date(result.finishedAt));
+  if (result.passed) return `Passed, ${when} (${who}): every step worked.`;
+  const where = result.failedStep ? ` at "${result.failedStep}"` : '';
+  return clip(`Failed${where}, ${when} (${who}): ${plainText(result.failure)}`, VALUE_MAX);
 }
 
 export function statusCard(status: StatusFacts, ctx: ViewContext): AdaptiveCardJson {
@@ -209,6 +223,7 @@ export function statusCard(status: StatusFacts, ctx: ViewContext): AdaptiveCardJ
   const lastCheck = state.lastCycleAt ? `last check ${formatDate(new Date(state.lastCycleAt))}` : 'no check yet';
   facts.push({ label: 'Deletion alerts', value: pollSeconds === 0 ? 'Off (ALERT_POLL_SECONDS=0)' : `Every ${pollSeconds} s, ${lastCheck}${state.lastError ? `; last check failed: ${state.lastError}` : ''}` });
   facts.push({ label: 'Who deleted it', value: state.auditAvailable ? 'From the directory audit log' : 'Unavailable: AuditLog.Read.All is missing, so alerts say "unknown"' });
+  facts.push({ label: 'Last self-test', value: selfTestText(status.selfTest) });
   return renderCard('status', {
     footer: ctx.footer,
     securityWarning: status.unauthenticatedBot

@@ -60,15 +60,37 @@ export interface PartnerAction {
   blockers: string[];
 }
 
-export type RequestAction = RestoreAction | PartnerAction;
+/**
+ * The tenant self-test: create two harmless objects, delete, find, restore and purge them,
+ * proving with Graph's own answers that the bot's permissions do what restores need.
+ */
+export interface SelfTestAction {
+  type: 'selftest';
+  /** The IP range of the test named location. */
+  ipRange: string;
+  /** What it will create, delete, restore and purge, as the approver reads it. */
+  plan: string[];
+  blockers: string[];
+}
+
+export type RequestAction = RestoreAction | PartnerAction | SelfTestAction;
+
+/** The item a request acts on; a self-test's objects exist only once it runs. */
+export function targetOf(action: RequestAction): TargetItem | undefined {
+  return action.type === 'selftest' ? undefined : action.target;
+}
+
+export type SelfTestStep = 'create' | 'delete' | 'find in recycle bin' | 'read audit log' | 'restore' | 'confirm live' | 'purge' | 'interrupted';
 
 export interface StepResult {
   item: TargetItem;
-  step: 'restore' | 'set report-only' | 'create partner' | 'update partner' | 'set identity sync' | 'delete identity sync' | 'delete partner';
+  step: 'restore' | 'set report-only' | 'create partner' | 'update partner' | 'set identity sync' | 'delete identity sync' | 'delete partner' | SelfTestStep;
   outcome: 'done' | 'skipped' | 'failed';
   requestId?: string;
   code?: string;
   message?: string;
+  /** How long the step took, Graph calls and waits included (self-test steps). */
+  durationMs?: number;
 }
 
 /**
@@ -119,6 +141,11 @@ export interface ChangeRequest {
     /** What to tell the user when it failed; Graph code and request-id are in the steps. */
     failure?: string;
     hint?: string;
+    /**
+     * Objects the execution created in the tenant (a self-test's), recorded as each is created,
+     * so that an instance taking over an interrupted execution can remove them.
+     */
+    created?: TargetItem[];
   };
   /** While executing: which instance runs it, until when unless renewed. */
   claim?: Claim;
@@ -200,9 +227,9 @@ function countApprovals(request: ChangeRequest, rule: ApprovalRule, formerApprov
  */
 export const OTHER_TENANT = 'This request belongs to another tenant.';
 
-/** "restore" or "partner change": how refusals and notices name a request. */
+/** "restore", "partner change" or "self-test": how refusals and notices name a request. */
 export function requestNoun(request: ChangeRequest): string {
-  return request.action.type === 'restore' ? 'restore' : 'partner change';
+  return request.action.type === 'restore' ? 'restore' : request.action.type === 'selftest' ? 'self-test' : 'partner change';
 }
 
 export function isRequester(request: ChangeRequest, userId: string): boolean {
@@ -278,7 +305,14 @@ export function finish(request: ChangeRequest, claimToken: string, steps: StepRe
       ...request,
       claim: undefined,
       state: failure ? 'failed' : 'succeeded',
-      execution: { startedAt: request.execution?.startedAt ?? now.toISOString(), finishedAt: now.toISOString(), steps, failure: failure?.message, hint: failure?.hint },
+      execution: {
+        startedAt: request.execution?.startedAt ?? now.toISOString(),
+        finishedAt: now.toISOString(),
+        steps,
+        failure: failure?.message,
+        hint: failure?.hint,
+        ...(request.execution?.created ? { created: request.execution.created } : {}),
+      },
     },
   };
 }
@@ -288,11 +322,11 @@ export function describeState(request: ChangeRequest): string {
     case 'pending':
       return 'waiting for approval';
     case 'executing':
-      return 'approved and being restored';
+      return request.action.type === 'selftest' ? 'approved and running' : 'approved and being restored';
     case 'succeeded':
-      return 'done (restored)';
+      return request.action.type === 'selftest' ? 'done (the self-test passed)' : 'done (restored)';
     case 'failed':
-      return 'finished (the restore failed)';
+      return request.action.type === 'selftest' ? 'finished (the self-test failed)' : 'finished (the restore failed)';
     default:
       return request.state;
   }

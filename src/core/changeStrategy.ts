@@ -1,29 +1,61 @@
-import type { RequestAction, StepResult, TargetItem } from './approvals';
+import type { ChangeRequest, RequestAction, StepResult, TargetItem } from './approvals';
 import type { Failure, Outcome } from './outcome';
 
 /**
- * One kind of change a request can carry (a restore, a partner change). A strategy plans the
- * action when the request is made, and at execution says which of its steps are still needed
- * and runs them. The request runner only sequences steps: it never looks inside an action.
+ * One kind of change a request can carry (a restore, a partner change, the self-test). A
+ * strategy plans the action when the request is made, and at execution says which of its
+ * steps are still needed and runs them. The request runner only sequences steps: it never
+ * looks inside an action.
  */
 
-/** One Graph write of the plan; `run` never throws for a Graph failure, it reports it. */
+/** One Graph write (or check) of the plan; `run` never throws for a Graph failure, it reports it. */
 export interface PlannedStep {
-  item: TargetItem;
   step: StepResult['step'];
+  /**
+   * Runs even after an earlier step failed: it undoes what the execution created (a
+   * self-test's clean-up). Such a step decides at run time whether anything is left to undo.
+   */
+  cleanup?: boolean;
   run(): Promise<StepRun>;
 }
 
-/** A step's result; with a failure the change stops there. */
+/** A step's result (none when a clean-up step found nothing to do); with a failure, the steps after it are skipped, clean-up aside. */
 export interface StepRun {
-  result: StepResult;
+  result?: StepResult;
   failure?: Failure;
 }
 
 export type StepsToRun =
-  | { ok: true; done: StepResult[]; steps: PlannedStep[] }
+  | {
+      ok: true;
+      done: StepResult[];
+      steps: PlannedStep[];
+      /**
+       * How the change ended, from every step's result and the first failure a step reported;
+       * without it, that failure. (A self-test reports what it proved and what it left behind.)
+       */
+      conclude?: (results: StepResult[], failure: Failure | undefined) => Failure | undefined;
+    }
   /** The change must not go ahead (it no longer fits what was approved); nothing was written. */
   | { ok: false; failure: Failure };
+
+/** What an execution records on its request while it holds the claim. */
+export interface ExecutionProgress {
+  steps: StepResult[];
+  created: TargetItem[];
+}
+
+export interface ExecutionContext {
+  /** An execution that stopped part-way is being taken over. */
+  resuming: boolean;
+  /** The request as stored when this execution (or the takeover) began. */
+  request: ChangeRequest;
+  /**
+   * Stores progress on the request while this execution holds its claim; false when it could
+   * not (claim lost, store unavailable: logged). Strategies that create objects call it after each step.
+   */
+  saveProgress(progress: ExecutionProgress): Promise<boolean>;
+}
 
 export interface ChangeStrategy<Input, A extends RequestAction> {
   /** Works out the action from a fresh read, without storing anything. */
@@ -32,7 +64,12 @@ export interface ChangeStrategy<Input, A extends RequestAction> {
    * The steps still to run, from a fresh read where the action needs one. When `resuming` an
    * execution that stopped part-way, steps Graph shows as done come back in `done` and are not run again.
    */
-  remainingSteps(action: A, options: { resuming: boolean }): Promise<StepsToRun>;
+  remainingSteps(action: A, context: ExecutionContext): Promise<StepsToRun>;
+  /**
+   * When resuming, the remaining steps only undo what the interrupted execution created (the
+   * self-test): they run even when the request's approvals no longer suffice.
+   */
+  resumeOnlyUndoes?: boolean;
 }
 
 /** A step Graph showed as done when an interrupted execution was resumed. */

@@ -13,6 +13,7 @@ export type Command =
   | { type: 'show'; id: string; kind?: KindId }
   | { type: 'status' }
   | { type: 'restore'; id: string; kind?: KindId; reportOnly: boolean; reason: string }
+  | { type: 'selftest'; reason: string }
   | { type: 'pending' }
   | { type: 'audit'; count: number }
   | { type: 'cancel'; requestId: string }
@@ -133,6 +134,16 @@ export const COMMANDS: readonly CommandSpec[] = [
       const reason = rest.slice(explicit ? 2 : 1).join(' ');
       return { type: 'restore', id, kind: kind?.id, reportOnly: !asDeleted, reason };
     },
+  },
+  {
+    name: 'selftest',
+    aliases: ['self-test'],
+    // The Teams menu holds 10 commands; approvers run this one rarely.
+    inMenu: false,
+    usage: 'selftest [reason]',
+    example: () => 'selftest after granting permissions',
+    description: 'Approvers: prove in this tenant that the bot can delete, find, restore and purge (creates and removes two harmless test objects; a second approver approves)',
+    parse: (args) => ({ type: 'selftest', reason: args.join(' ') }),
   },
   {
     name: 'pending',

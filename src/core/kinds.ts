@@ -122,12 +122,15 @@ export function itemKey(kind: ResourceKind, raw: GraphObject): string {
   return text(raw[kind.key]);
 }
 
+/** The application permission that reads /auditLogs/directoryAudits: who deleted an item. */
+export const AUDIT_PERMISSION = 'AuditLog.Read.All';
+
 /** Every application permission some feature needs, with what it is for. */
 export const REQUIRED_PERMISSIONS: readonly { permission: string; purpose: string }[] = [
   { permission: 'Policy.Read.All', purpose: 'list and show deleted policies and partners' },
-  { permission: 'Policy.ReadWrite.ConditionalAccess', purpose: 'restore CA policies and named locations' },
+  { permission: 'Policy.ReadWrite.ConditionalAccess', purpose: 'restore CA policies and named locations, and run `selftest`' },
   { permission: 'Policy.ReadWrite.CrossTenantAccess', purpose: 'restore and change cross-tenant partners' },
-  { permission: 'AuditLog.Read.All', purpose: 'say who deleted an item in alerts' },
+  { permission: AUDIT_PERMISSION, purpose: 'say who deleted an item in alerts' },
   { permission: 'GroupMember.Read.All', purpose: 'check membership of OPERATOR_GROUP_ID and APPROVER_GROUP_ID, and name the groups a policy includes or excludes' },
   { permission: 'User.ReadBasic.All', purpose: 'record requesters and approvers under their directory name, not the name their client sent, and name the users a policy includes or excludes' },
   { permission: 'Application.Read.All', purpose: 'name the apps and workload identities a policy targets or excludes' },

@@ -3,7 +3,7 @@ import { closestWord } from './commands';
 import type { GraphObject } from './model';
 import { capitalise } from './summaries';
 import { baselineOf, carriedDrift, carriedValues, changedSince, parseSettings, planEdit, type PartnerConfiguration } from './partnerSettings';
-import { foundDone, type ChangeStrategy, type PlannedStep, type StepRun, type StepsToRun } from './changeStrategy';
+import { foundDone, type ChangeStrategy, type ExecutionContext, type PlannedStep, type StepRun, type StepsToRun } from './changeStrategy';
 import type { FailureLike, Outcome } from './outcome';
 import type { TenantDirectory } from './organisationNames';
 
@@ -82,11 +82,11 @@ async function planPartnerChange(input: PartnerChangeInput, partners: PartnerDir
 export function partnerStrategy(deps: { partners: PartnerDirectory; homeTenantId?: string }): ChangeStrategy<PartnerChangeInput, PartnerAction> {
   const { partners } = deps;
 
-  async function remainingSteps(action: PartnerAction, { resuming }: { resuming: boolean }): Promise<StepsToRun> {
+  async function remainingSteps(action: PartnerAction, { resuming }: ExecutionContext): Promise<StepsToRun> {
     const tenantId = action.target.id;
     const current = await configurationOf(partners, tenantId);
     const done: StepResult[] = [];
-    const step = (name: StepResult['step'], call: () => Promise<{ requestId?: string }>): PlannedStep => ({ item: action.target, step: name, run: () => runStep(action.target, name, call) });
+    const step = (name: StepResult['step'], call: () => Promise<{ requestId?: string }>): PlannedStep => ({ step: name, run: () => runStep(action.target, name, call) });
 
     if (action.type === 'partner.add') {
       if (resuming && current) return { ok: true, done: [foundDone(action.target, 'create partner')], steps: [] };

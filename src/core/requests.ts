@@ -12,9 +12,11 @@ import {
   isExpired,
   newRequestId,
   reject,
+  targetOf,
   type PartnerAction,
   type RequestAction,
   type RestoreAction,
+  type SelfTestAction,
   type ApprovalRule,
   type CardCopy,
   type ChangeRequest,
@@ -23,12 +25,13 @@ import {
   type StepResult,
   type Transition,
 } from './approvals';
-import type { ChangeStrategy } from './changeStrategy';
+import type { ChangeStrategy, ExecutionContext, ExecutionProgress } from './changeStrategy';
 import { compareAndSet, valueAfter } from './compareAndSet';
 import type { KindId } from './model';
-import type { ExecutionResult, Outcome } from './outcome';
+import type { ExecutionResult, Failure, Outcome } from './outcome';
 import type { RecycleBin, RecycleBinWriter } from './recycleBin';
 import { restoreStrategy, type RestoreInput } from './restores';
+import { SelfTestResults, selfTestStrategy, type SelfTestGraph, type SelfTestResult, type SelfTestTiming } from './selfTest';
 import { oneLine } from './summaries/format';
 
 /**
@@ -77,6 +80,8 @@ export function isInterrupted(request: ChangeRequest, now: Date): boolean {
 export class ChangeRequests {
   private readonly restores: ChangeStrategy<RestoreInput, RestoreAction>;
   private readonly partnerChanges: ChangeStrategy<PartnerChangeInput, PartnerAction>;
+  private readonly selfTest: ChangeStrategy<Record<string, never>, SelfTestAction>;
+  private readonly selfTestResults: SelfTestResults;
   /** Which strategy runs each type of action. */
   private readonly strategies: Record<RequestAction['type'], ChangeStrategy<never, RequestAction>>;
 
@@ -88,6 +93,12 @@ export class ChangeRequests {
       access: AccessControl;
       gatekeeper: Gatekeeper;
       partners: PartnerDirectory;
+      /** The Graph calls of `selftest`. */
+      selfTestGraph: SelfTestGraph;
+      /** How long the self-test waits for Graph to catch up; SELF_TEST_TIMING unless given. */
+      selfTestTiming?: SelfTestTiming;
+      /** The self-test's waits between tries (tests pass one that does not wait). */
+      sleep?: (ms: number) => Promise<void>;
       /** The tenant the bot manages: a partner configuration for it makes no sense. */
       homeTenantId?: string;
       settings: ApprovalSettings;
@@ -97,7 +108,15 @@ export class ChangeRequests {
   ) {
     this.restores = restoreStrategy({ bin: deps.bin, writer: deps.writer, now: () => this.now() });
     this.partnerChanges = partnerStrategy({ partners: deps.partners, homeTenantId: deps.homeTenantId });
-    this.strategies = { restore: this.restores, 'partner.add': this.partnerChanges, 'partner.set': this.partnerChanges, 'partner.remove': this.partnerChanges };
+    this.selfTest = selfTestStrategy({ graph: deps.selfTestGraph, now: () => this.now(), timing: deps.selfTestTiming, sleep: deps.sleep });
+    this.selfTestResults = new SelfTestResults(deps.store);
+    this.strategies = {
+      restore: this.restores,
+      'partner.add': this.partnerChanges,
+      'partner.set': this.partnerChanges,
+      'partner.remove': this.partnerChanges,
+      selftest: this.selfTest,
+    };
   }
 
   private now(): Date {
@@ -140,6 +159,20 @@ export class ChangeRequests {
     const plan = await this.partnerChanges.plan(input.change);
     if (!plan.ok) return plan;
     return { ok: true, value: await this.store(input, plan.value) };
+  }
+
+  /** `selftest`: approvers only, since it writes to the tenant; it goes through approval like any change. */
+  async requestSelfTest(input: RequestInput): Promise<Outcome<ChangeRequest>> {
+    const allowed = await this.authorize(input.actor, 'approver', 'request a self-test');
+    if (!allowed.ok) return allowed;
+    const plan = await this.selfTest.plan({});
+    if (!plan.ok) return plan;
+    return { ok: true, value: await this.store(input, plan.value) };
+  }
+
+  /** The last self-test's result (passed or not, which step failed, when, which request). */
+  lastSelfTest(): Promise<SelfTestResult | undefined> {
+    return this.selfTestResults.last();
   }
 
   private async store(input: RequestInput, action: RequestAction): Promise<ChangeRequest> {
@@ -222,7 +255,7 @@ export class ChangeRequests {
       return decided.ok && decided.request.state === 'executing' ? { ok: true, request: { ...decided.request, claim } } : decided;
     };
     const result = await this.decide('approve', actor, where, () => this.transition(id, decide, 'request.approved', { actor }, (approved) =>
-      approved.state === 'executing' ? [this.auditEntry('request.executing', { requestId: id, target: approved.action.target })] : [],
+      approved.state === 'executing' ? [this.auditEntry('request.executing', { requestId: id, target: targetOf(approved.action) })] : [],
     ), id);
     if (!result.ok) return result;
     return result.value.state === 'executing' ? { ...result, execute: true } : result;
@@ -264,33 +297,66 @@ export class ChangeRequests {
   async execute(request: ChangeRequest, options: { resuming: boolean; stillHeld: () => boolean }): Promise<ExecutionResult | undefined> {
     const steps: StepResult[] = [];
     try {
+      const strategy = this.strategies[request.action.type];
       // Roles are re-read past the cache: someone removed from the approvers since approving must not count.
       const shortfall = approvalShortfall(request, this.ruleFor(request), await this.formerApprovers(request.approvals, { fresh: true }));
-      if (shortfall) {
+      // Undoing what an interrupted execution created needs no approval: leaving it would be worse.
+      if (shortfall && !(options.resuming && strategy.resumeOnlyUndoes)) {
         const message = options.resuming
           ? `Not resumed after the restart: ${shortfall}. Steps that ran before the restart were not undone: check the item.`
           : `Not run, nothing was changed: ${shortfall}.`;
         return { steps, failure: { message, hint: 'Ask for the change again; current approvers must approve it.' } };
       }
-      const remaining = await this.strategies[request.action.type].remainingSteps(request.action, options);
+      const context: ExecutionContext = { resuming: options.resuming, request, saveProgress: (progress) => this.saveProgress(request, progress) };
+      const remaining = await strategy.remainingSteps(request.action, context);
       if (!remaining.ok) return { steps, failure: remaining.failure };
       steps.push(...remaining.done);
+      // After a failure only clean-up steps run; the first failure is the one reported.
+      let failure: Failure | undefined;
       for (const step of remaining.steps) {
+        if (failure && !step.cleanup) continue;
         if (!options.stillHeld()) return undefined;
-        const { result, failure } = await step.run();
-        steps.push(result);
-        if (failure) return { steps, failure };
+        const run = await step.run();
+        if (run.result) steps.push(run.result);
+        failure ??= run.failure;
       }
-      return { steps };
+      return { steps, failure: remaining.conclude ? remaining.conclude(steps, failure) : failure };
     } catch (error) {
       return { steps, failure: { message: `Stopped by an unexpected error: ${(error as Error).message}. Steps listed as done ran; check the item before asking again.` } };
+    }
+  }
+
+  /**
+   * Records an execution's progress on its request (the steps so far, the objects it created),
+   * only while this execution's claim holds. A failure is logged: the execution goes on, and a
+   * takeover finds what it created by name.
+   */
+  private async saveProgress(request: ChangeRequest, progress: ExecutionProgress): Promise<boolean> {
+    const token = request.claim?.token;
+    if (!token) return false;
+    try {
+      const result = await compareAndSet<ChangeRequest>(this.deps.store, keyOf(request.id), (current) =>
+        current?.state === 'executing' && current.claim?.token === token
+          ? { ...current, execution: { ...current.execution, startedAt: current.execution?.startedAt ?? this.now().toISOString(), steps: progress.steps, created: progress.created } }
+          : undefined,
+      );
+      if (result.status !== 'written') this.deps.log?.('request.progress_not_saved', { requestId: request.id, reason: result.status });
+      return result.status === 'written';
+    } catch (error) {
+      this.deps.log?.('request.progress_not_saved', { requestId: request.id, error: (error as Error).message });
+      return false;
     }
   }
 
   /** Closes an executing request with its result; refused unless `claim` still holds it. */
   async finish(id: string, claim: Claim, result: ExecutionResult): Promise<Outcome<ChangeRequest>> {
     const { steps, failure } = result;
-    return this.transition(id, (current) => finish(current, claim.token, steps, this.now(), failure), failure ? 'request.failed' : 'request.succeeded', { steps, failure });
+    const finished = await this.transition(id, (current) => finish(current, claim.token, steps, this.now(), failure), failure ? 'request.failed' : 'request.succeeded', { steps, failure });
+    if (finished.ok && finished.value.action.type === 'selftest') {
+      // `status` shows it; the request itself keeps the full result even when this write fails.
+      await this.selfTestResults.record(finished.value).catch((error: Error) => this.deps.log?.('selftest.result_not_saved', { requestId: id, error: error.message }));
+    }
+    return finished;
   }
 
   /** Takes over an interrupted request (see isInterrupted) with a new claim; refused when another instance holds it. */
@@ -377,7 +443,7 @@ export class ChangeRequests {
       }
       const next = applied.request;
       const fields = typeof details === 'function' ? details(before) : details;
-      const entry = this.auditEntry(action, { requestId: next.id, target: next.action.target, state: next.state, ...fields });
+      const entry = this.auditEntry(action, { requestId: next.id, target: targetOf(next.action), state: next.state, ...fields });
       return { ...next, unaudited: [...(next.unaudited ?? []), entry, ...followUps(next)] };
     });
     if (result.status === 'declined') return { ok: false, message: refusal };

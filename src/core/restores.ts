@@ -1,5 +1,5 @@
 import type { RestoreAction, StepResult, TargetItem } from './approvals';
-import { foundDone, type ChangeStrategy, type PlannedStep, type StepRun, type StepsToRun } from './changeStrategy';
+import { foundDone, type ChangeStrategy, type ExecutionContext, type PlannedStep, type StepRun, type StepsToRun } from './changeStrategy';
 import { kindById } from './kinds';
 import { purgeDate, type KindId } from './model';
 import type { FailureLike, Outcome } from './outcome';
@@ -115,8 +115,11 @@ export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWrite
     }
   }
 
-  function steps(action: RestoreAction): PlannedStep[] {
-    const planned: PlannedStep[] = action.dependencies.map((dependency) => ({
+  /** A restore step names its item up front: whether it is done can be read from Graph. */
+  type RestoreStep = PlannedStep & { item: TargetItem };
+
+  function steps(action: RestoreAction): RestoreStep[] {
+    const planned: RestoreStep[] = action.dependencies.map((dependency) => ({
       item: dependency,
       step: 'restore',
       run: () => restoreStep(dependency, (result) => `Restoring the ${kindById(dependency.kind).label} "${dependency.name}" it depends on failed: ${result.message}`),
@@ -127,14 +130,14 @@ export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWrite
   }
 
   /** Whether Graph shows the step as done: the item live and out of the bin, or the policy report-only. */
-  async function isDone(step: PlannedStep): Promise<boolean> {
+  async function isDone(step: RestoreStep): Promise<boolean> {
     const live = await writer.getLive(step.item);
     if (step.step === 'set report-only') return live?.state === REPORT_ONLY;
     return live !== undefined && (await bin.getDeleted(step.item.kind, step.item.id)) === undefined;
   }
 
   /** When resuming: the first step Graph does not show as done, and every step after it. */
-  async function remainingSteps(action: RestoreAction, { resuming }: { resuming: boolean }): Promise<StepsToRun> {
+  async function remainingSteps(action: RestoreAction, { resuming }: ExecutionContext): Promise<StepsToRun> {
     const planned = steps(action);
     const done: StepResult[] = [];
     while (resuming && planned.length > 0 && (await isDone(planned[0]))) {

@@ -8,6 +8,8 @@ import { InvalidKeyError, isObjectId, isUserId, requireObjectId, type GraphObjec
 import type { MembershipDirectory, PeopleDirectory } from '../core/access';
 import type { AuditSource } from '../core/alertPoller';
 import type { PartnerDirectory } from '../core/partnerChanges';
+import type { GraphAnswer, SelfTestGraph, TestKind } from '../core/selfTest';
+import { AUDIT_PERMISSION } from '../core/kinds';
 import { OrganisationNames, type TenantDirectory } from '../core/organisationNames';
 import { DirectoryNames, distinctReferences, type DirectoryNameSource, type DirectoryObjectType, type DirectoryReference } from '../core/directoryNames';
 import type { Logger } from '../log';
@@ -19,6 +21,7 @@ import {
   DIRECTORY_AUDITS_PATH,
   groupPath,
   KIND_PATHS,
+  LIVE_COLLECTIONS,
   LIVE_WRITE_VERSION,
   MAX_BATCH_REQUESTS,
   NAMED_LOCATIONS_PATH,
@@ -41,6 +44,14 @@ const userSegment = (id: string): string => {
 
 const RETRY_DELAY_SECONDS = 1;
 type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+type Method = WriteMethod | 'GET';
+
+/** A Graph answer read whole: its status, parsed body and request-id. */
+interface Exchange {
+  status: number;
+  body: (GraphObject & { value?: unknown; '@odata.nextLink'?: unknown }) | undefined;
+  requestId?: string;
+}
 
 /** Directory objects named per details card: three batches; the rest keep their ids. */
 const MAX_BATCHED_NAME_LOOKUPS = 3 * MAX_BATCH_REQUESTS;
@@ -54,6 +65,9 @@ const BATCHED_READS: Partial<Record<DirectoryObjectType, (key: string) => string
   servicePrincipal: (id) => `${servicePrincipalPath(id)}?$select=id,displayName`,
   application: (appId) => `${SERVICE_PRINCIPALS_PATH}?$filter=${encodeURIComponent(`appId eq '${appId}'`)}&$select=id,appId,displayName`,
 };
+
+/** The audit query the alerts and the self-test share: one service, since a time (activity names are matched by the caller, case-insensitively). */
+const auditFilter = (service: string, since: Date): string => `loggedByService eq '${service.replace(/'/g, "''")}' and activityDateTime ge ${since.toISOString()}`;
 
 /** Named locations and authentication strengths change rarely; one list read serves every card for this long. */
 const NAME_LIST_TTL_MS = 10 * 60_000;
@@ -108,7 +122,7 @@ export interface GraphGatewayOptions {
  * The only caller of Graph (addresses in ./paths). The rest of the bot asks for "deleted
  * items of kind K" or "item K/id" and gets plain objects or a GraphFailure.
  */
-export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory, PeopleDirectory, AuditSource, PartnerDirectory, TenantDirectory, DirectoryNameSource {
+export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory, PeopleDirectory, AuditSource, PartnerDirectory, TenantDirectory, DirectoryNameSource, SelfTestGraph {
   private readonly client: Client;
   /** Partners come back from every read with their organisation name (Graph sends none). */
   private readonly organisations = new OrganisationNames({ organisationName: (tenantId) => this.readOrganisationName(tenantId) });
@@ -254,10 +268,84 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
 
   /** Directory audit records of one service since a time (newest first), all pages. */
   async directoryAudits(service: string, since: Date): Promise<GraphObject[]> {
-    return this.call({ operation: `read the ${service} audit log`, permission: 'AuditLog.Read.All' }, async () => {
-      const filter = `loggedByService eq '${service.replace(/'/g, "''")}' and activityDateTime ge ${since.toISOString()}`;
-      return this.allPages(await this.client.api(DIRECTORY_AUDITS_PATH).filter(filter).get());
+    return this.call({ operation: `read the ${service} audit log`, permission: AUDIT_PERMISSION }, async () => {
+      return this.allPages(await this.client.api(DIRECTORY_AUDITS_PATH).filter(auditFilter(service, since)).get());
     });
+  }
+
+  // ---- the self-test: every call answers with its request-id ------------------------
+
+  async create(kind: TestKind, body: GraphObject): Promise<GraphAnswer<GraphObject>> {
+    const { label, permissions } = kindById(kind);
+    return this.call({ operation: `create the self-test ${label}`, permission: permissions.restore }, async () => {
+      const { body: created, requestId } = await this.send('POST', LIVE_COLLECTIONS[kind], LIVE_WRITE_VERSION, body);
+      return { value: created ?? {}, requestId };
+    });
+  }
+
+  async deleteLive(ref: ItemRef): Promise<GraphAnswer<void>> {
+    const { label, permissions } = kindById(ref.kind);
+    return this.call({ operation: `delete the ${label} ${ref.id}`, permission: permissions.restore }, async () => {
+      const { requestId } = await this.send('DELETE', KIND_PATHS[ref.kind].live(segment(ref.id)), LIVE_WRITE_VERSION);
+      return { value: undefined, requestId };
+    });
+  }
+
+  readLive(ref: ItemRef): Promise<GraphAnswer<GraphObject | undefined>> {
+    const { label, permissions } = kindById(ref.kind);
+    const paths = KIND_PATHS[ref.kind];
+    return this.readWithId(`read the ${label} ${ref.id}`, permissions.read, paths.live(segment(ref.id)), paths.version);
+  }
+
+  readDeleted(ref: ItemRef): Promise<GraphAnswer<GraphObject | undefined>> {
+    const { label, permissions } = kindById(ref.kind);
+    const paths = KIND_PATHS[ref.kind];
+    return this.readWithId(`read the deleted ${label} ${ref.id}`, permissions.read, `${paths.deletedItems}/${segment(ref.id)}`, paths.version);
+  }
+
+  async purge(ref: ItemRef): Promise<GraphAnswer<void>> {
+    const { label, permissions } = kindById(ref.kind);
+    const paths = KIND_PATHS[ref.kind];
+    return this.call({ operation: `purge the deleted ${label} ${ref.id}`, permission: permissions.restore }, async () => {
+      const { requestId } = await this.send('DELETE', `${paths.deletedItems}/${segment(ref.id)}`, paths.version);
+      return { value: undefined, requestId };
+    });
+  }
+
+  async readAudit(service: string, since: Date): Promise<GraphAnswer<GraphObject[]>> {
+    return this.call({ operation: `read the ${service} audit log`, permission: AUDIT_PERMISSION }, () =>
+      this.pagesWithId(DIRECTORY_AUDITS_PATH, 'v1.0', { $filter: auditFilter(service, since) }),
+    );
+  }
+
+  async liveNamed(kind: TestKind, displayName: string): Promise<GraphAnswer<GraphObject[]>> {
+    const { plural, permissions } = kindById(kind);
+    return this.call({ operation: `find ${plural} named "${displayName}"`, permission: permissions.read }, async () => {
+      // Every page with only the names: $filter on displayName is not documented for both collections.
+      const { value, requestId } = await this.pagesWithId(LIVE_COLLECTIONS[kind], KIND_PATHS[kind].version, { $select: 'id,displayName' });
+      return { value: value.filter((item) => item.displayName === displayName), requestId };
+    });
+  }
+
+  /** One object with the request-id of its read; undefined on 404. */
+  private readWithId(operation: string, permission: string, path: string, version: string): Promise<GraphAnswer<GraphObject | undefined>> {
+    return this.call({ operation, permission }, async () => {
+      const { status, body, requestId } = await this.exchange('GET', path, version, undefined, { notFound: true });
+      return { value: status === 404 ? undefined : (body ?? {}), requestId };
+    });
+  }
+
+  /** Every item of a collection, following @odata.nextLink, with the request-id of the first page. */
+  private async pagesWithId(path: string, version: string, query: Record<string, string>): Promise<GraphAnswer<GraphObject[]>> {
+    const items: GraphObject[] = [];
+    let page = await this.exchange('GET', path, version, undefined, { query });
+    const requestId = page.requestId;
+    for (;;) {
+      if (Array.isArray(page.body?.value)) items.push(...(page.body.value as GraphObject[]));
+      const next = page.body?.['@odata.nextLink'];
+      if (typeof next !== 'string') return { value: items, requestId };
+      page = await this.exchange('GET', next, undefined);
+    }
   }
 
   async memberGroups(userId: string, groupIds: string[]): Promise<string[]> {
@@ -355,8 +443,21 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
 
   /** A write whose Graph request-id we keep for the audit log, success or not. */
   private async send(method: WriteMethod, path: string, version: string, body: unknown = undefined) {
-    const request = this.client.api(path).version(version).responseType(ResponseType.RAW);
-    const calls: Record<WriteMethod, () => Promise<unknown>> = {
+    const { body: parsed, requestId } = await this.exchange(method, path, version, body);
+    return { body: parsed, requestId };
+  }
+
+  /**
+   * One request read whole, with its request-id; a failure is thrown as the client's
+   * GraphError. `path` may be an absolute @odata.nextLink (then `version` is unset).
+   * With `notFound`, a 404 is an answer rather than a failure.
+   */
+  private async exchange(method: Method, path: string, version: string | undefined, body: unknown = undefined, options: { query?: Record<string, string>; notFound?: boolean } = {}): Promise<Exchange> {
+    let request = this.client.api(path).responseType(ResponseType.RAW);
+    if (version) request = request.version(version);
+    if (options.query) request = request.query(options.query);
+    const calls: Record<Method, () => Promise<unknown>> = {
+      GET: () => request.get(),
       POST: () => request.post(body ?? {}),
       PATCH: () => request.patch(body),
       PUT: () => request.put(body),
@@ -365,14 +466,15 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
     const response = (await calls[method]()) as Response;
     const requestId = response.headers.get('request-id') ?? undefined;
     const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as GraphObject & { error?: { code?: string; message?: string } }) : undefined;
+    const parsed = text ? (JSON.parse(text) as Exchange['body'] & { error?: { code?: string; message?: string } }) : undefined;
+    if (response.status === 404 && options.notFound) return { status: 404, body: undefined, requestId };
     if (!response.ok) {
       const error = new GraphError(response.status, parsed?.error?.message ?? response.statusText);
       error.code = parsed?.error?.code ?? null;
       error.requestId = requestId ?? null;
       throw error;
     }
-    return { body: parsed, requestId };
+    return { status: response.status, body: parsed, requestId };
   }
 
   /** For `status`: does Graph answer, and which application permissions does our token carry? */

@@ -10,7 +10,10 @@ export type GraphVersion = 'beta' | 'v1.0';
 export interface KindPaths {
   /** Version of the recycle-bin endpoints and live reads for this kind. */
   version: GraphVersion;
-  /** Collection of soft-deleted items, relative to the version root. */
+  /**
+   * Collection of soft-deleted items, relative to the version root. `{deletedItems}/{key}`
+   * is one item: GET reads it, DELETE purges it for good, `/restore` brings it back.
+   */
   deletedItems: string;
   /** Where the live object with this key lives once restored. */
   live(key: string): string;
@@ -29,6 +32,9 @@ export const groupPath = (groupId: string): string => `/groups/${groupId}`;
 export const SERVICE_PRINCIPALS_PATH = '/servicePrincipals';
 export const servicePrincipalPath = (id: string): string => `${SERVICE_PRINCIPALS_PATH}/${id}`;
 export const NAMED_LOCATIONS_PATH = '/identity/conditionalAccess/namedLocations';
+export const CONDITIONAL_ACCESS_POLICIES_PATH = '/identity/conditionalAccess/policies';
+/** Where `selftest` creates its objects (POST, LIVE_WRITE_VERSION): the live collections of the Conditional Access kinds. */
+export const LIVE_COLLECTIONS: Readonly<Record<'ca' | 'locations', string>> = { ca: CONDITIONAL_ACCESS_POLICIES_PATH, locations: NAMED_LOCATIONS_PATH };
 /** Outside /identity/conditionalAccess, so reading it does not spend the Conditional Access request budget. */
 export const AUTHENTICATION_STRENGTHS_PATH = '/policies/authenticationStrengthPolicies';
 /** Graph's JSON batching endpoint: at most MAX_BATCH_REQUESTS requests per call. */
@@ -42,12 +48,12 @@ export const KIND_PATHS: Readonly<Record<KindId, KindPaths>> = {
   ca: {
     version: 'beta',
     deletedItems: '/identity/conditionalAccess/deletedItems/policies',
-    live: (id) => `/identity/conditionalAccess/policies/${id}`,
+    live: (id) => `${CONDITIONAL_ACCESS_POLICIES_PATH}/${id}`,
   },
   locations: {
     version: 'beta',
     deletedItems: '/identity/conditionalAccess/deletedItems/namedLocations',
-    live: (id) => `/identity/conditionalAccess/namedLocations/${id}`,
+    live: (id) => `${NAMED_LOCATIONS_PATH}/${id}`,
   },
   partners: {
     version: 'beta',

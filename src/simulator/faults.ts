@@ -18,10 +18,33 @@ export interface FaultSettings {
   hangNext: number;
   /** Audit records show up in /auditLogs only this long after they happen. */
   auditLagMs: number;
+  /**
+   * Calls Graph refuses as it refuses an app without the permission (or a tenant that turns
+   * an API down for apps): matched by method and path, answered 403 Authorization_RequestDenied
+   * (or 401) with Graph's error body and request-id, after the token and throttling checks.
+   */
+  refuse: RefusalRule[];
+}
+
+export interface RefusalRule {
+  method: string;
+  /** Matched against the path below the version root, e.g. /identity/conditionalAccess/deletedItems/namedLocations/{id}/restore. */
+  path: RegExp;
+  /** Default 403. */
+  status?: 401 | 403;
+  /** How many matching calls are refused; unlimited when absent. Decremented as it fires. */
+  times?: number;
 }
 
 export function defaultFaults(): FaultSettings {
-  return { latencyMs: 0, latencyJitterMs: 0, caRateLimitPerSecond: 0, throttleNext: 0, fail503Next: 0, dropNext: 0, hangNext: 0, auditLagMs: 0 };
+  return { latencyMs: 0, latencyJitterMs: 0, caRateLimitPerSecond: 0, throttleNext: 0, fail503Next: 0, dropNext: 0, hangNext: 0, auditLagMs: 0, refuse: [] };
+}
+
+/** The refusal rule a call matches, used up by one (its counter decremented); undefined when none applies. */
+export function takeRefusal(faults: FaultSettings, method: string, path: string): RefusalRule | undefined {
+  const rule = faults.refuse.find((candidate) => candidate.method.toUpperCase() === method.toUpperCase() && candidate.path.test(path) && (candidate.times === undefined || candidate.times > 0));
+  if (rule?.times !== undefined) rule.times--;
+  return rule;
 }
 
 export function requestDelayMs(faults: FaultSettings): number {

@@ -4,7 +4,7 @@ import { GRAPH_APP_ID } from './constants';
 import type { FakeAuthority } from './authority';
 import { badRequest, GraphError } from './errors';
 import type { FaultSettings } from './faults';
-import { RateLimiter, takeForcedThrottle } from './faults';
+import { RateLimiter, takeForcedThrottle, takeRefusal } from './faults';
 import { dispatchGraphCall, isConditionalAccessPath, type GraphCall } from './graph-routes';
 import { json, type HttpResult } from './http';
 import { isRecord, type JwtClaims } from './jwt';
@@ -107,6 +107,9 @@ export class GraphService {
         // Real CA endpoints send no Retry-After (API.md §4): clients must back off on their own.
         throw new GraphError(429, 'TooManyRequests', 'Too many requests. Please retry later.');
       }
+      const refusal = takeRefusal(this.deps.faults, call.method, call.path);
+      if (refusal?.status === 401) throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
+      if (refusal) throw new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
       const target = { origin: this.deps.origin(), version: call.version };
       return { result: dispatchGraphCall(call, this.deps.tenant, target), authorized: true };
     } catch (error) {

@@ -24,8 +24,13 @@ const KEY_PROPERTY: Record<KindId, 'id' | 'tenantId'> = {
 
 export const keyPropertyOf = (kind: KindId): 'id' | 'tenantId' => KEY_PROPERTY[kind];
 
-const NAMED_LOCATION_TYPES = ['#microsoft.graph.countryNamedLocation', '#microsoft.graph.ipNamedLocation'];
+const IP_NAMED_LOCATION = '#microsoft.graph.ipNamedLocation';
+const COUNTRY_NAMED_LOCATION = '#microsoft.graph.countryNamedLocation';
+const NAMED_LOCATION_TYPES = [COUNTRY_NAMED_LOCATION, IP_NAMED_LOCATION];
 const CA_STATES = ['enabled', 'disabled', 'enabledForReportingButNotEnforced'];
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const IPV6_CIDR = /^[0-9a-f:]*:[0-9a-f:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/i;
+const CIDR_TYPES: Record<string, RegExp> = { '#microsoft.graph.iPv4CidrRange': IPV4_CIDR, '#microsoft.graph.iPv6CidrRange': IPV6_CIDR };
 /** Location condition values that are keywords, not named-location ids. */
 const LOCATION_KEYWORDS = new Set(['all', 'alltrusted']);
 
@@ -268,14 +273,12 @@ export class SimTenant {
     } else {
       if (!text(body.displayName)) throw badRequest("The property 'displayName' is required.");
       if (kind === 'ca') {
-        if (!isRecord(body.conditions)) throw badRequest("The property 'conditions' is required.");
-        if (!CA_STATES.includes(text(body.state))) throw badRequest(`Invalid value for 'state': '${text(body.state)}'.`);
+        validatePolicy(body);
         this.assertLocationsExist(body);
-      } else if (!NAMED_LOCATION_TYPES.includes(text(body['@odata.type']))) {
-        throw badRequest("A named location needs '@odata.type' #microsoft.graph.countryNamedLocation or #microsoft.graph.ipNamedLocation.");
-      }
+      } else validateNamedLocation(body);
       const { id: _clientId, ...rest } = clone(body);
-      item = { id: randomUUID(), ...rest, createdDateTime: nowText, modifiedDateTime: null };
+      const defaults = kind === 'locations' && text(body['@odata.type']) === IP_NAMED_LOCATION ? { isTrusted: false } : {};
+      item = { id: randomUUID(), ...defaults, ...rest, createdDateTime: nowText, modifiedDateTime: kind === 'locations' ? nowText : null };
     }
     this.liveItems[kind].set(normaliseKey(text(item[KEY_PROPERTY[kind]])), item);
     return clone(item);
@@ -421,6 +424,44 @@ export class SimTenant {
       correlationId: context.correlationId,
     });
     this.auditLog.push({ event, atMs: at.getTime() });
+  }
+}
+
+/**
+ * What Graph requires of a new CA policy: a known state, and conditions that include some
+ * users and some apps (messages written here; Graph's own wording varies).
+ */
+function validatePolicy(body: GraphObject): void {
+  if (body.state === undefined) throw badRequest("The property 'state' is required.");
+  if (!CA_STATES.includes(text(body.state))) throw badRequest(`Invalid value for 'state': '${String(body.state)}'. Allowed values: ${CA_STATES.join(', ')}.`);
+  if (!isRecord(body.conditions)) throw badRequest("The property 'conditions' is required.");
+  const { users, applications } = body.conditions;
+  const includes = (value: unknown, properties: string[]) => isRecord(value) && properties.some((property) => Array.isArray(value[property]) && value[property].length > 0);
+  if (!includes(users, ['includeUsers', 'includeGroups', 'includeRoles', 'includeGuestsOrExternalUsers'])) {
+    throw badRequest("The policy's 'conditions.users' must include users, groups, roles or guests (use includeUsers ['None'] for no one).");
+  }
+  if (!includes(applications, ['includeApplications', 'includeUserActions', 'includeAuthenticationContextClassReferences', 'applicationFilter'])) {
+    throw badRequest("The policy's 'conditions.applications' must include applications, user actions or authentication contexts (use includeApplications ['None'] for none).");
+  }
+}
+
+/** What Graph requires of a new named location: its type, and IP ranges in CIDR form or country codes. */
+function validateNamedLocation(body: GraphObject): void {
+  const type = text(body['@odata.type']);
+  if (!NAMED_LOCATION_TYPES.includes(type)) {
+    throw badRequest(`A named location needs '@odata.type' ${COUNTRY_NAMED_LOCATION} or ${IP_NAMED_LOCATION}.`);
+  }
+  if (type === IP_NAMED_LOCATION) {
+    const ranges = Array.isArray(body.ipRanges) ? body.ipRanges : [];
+    if (ranges.length === 0) throw badRequest("An IP named location needs at least one entry in 'ipRanges'.");
+    for (const range of ranges) {
+      const pattern = isRecord(range) ? CIDR_TYPES[text(range['@odata.type'])] : undefined;
+      if (!pattern || !pattern.test(text((range as GraphObject).cidrAddress))) {
+        throw badRequest(`Invalid IP range ${JSON.stringify(range)}: each needs '@odata.type' #microsoft.graph.iPv4CidrRange or #microsoft.graph.iPv6CidrRange and a 'cidrAddress' in CIDR form.`);
+      }
+    }
+  } else if (!Array.isArray(body.countriesAndRegions) || !body.countriesAndRegions.every((code) => /^[A-Z]{2}$/.test(text(code)))) {
+    throw badRequest("A country named location needs 'countriesAndRegions', a list of two-letter country codes.");
   }
 }
 

@@ -6,6 +6,7 @@ import type { GraphObject, ItemRef, KindId } from '../../src/core/model';
 import type { PartnerDirectory } from '../../src/core/partnerChanges';
 import { DirectoryNames } from '../../src/core/directoryNames';
 import type { RecycleBin, RecycleBinWriter } from '../../src/core/recycleBin';
+import type { SelfTestGraph } from '../../src/core/selfTest';
 import { RequestRunner, type RequestNotifier } from '../../src/core/requestRunner';
 import { ChangeRequests } from '../../src/core/requests';
 import { createMemoryStateStore } from '../../src/store/memory';
@@ -81,7 +82,7 @@ class Process {
     return result;
   }
 
-  readonly graph: RecycleBin & RecycleBinWriter & PartnerDirectory = {
+  readonly graph: RecycleBin & RecycleBinWriter & PartnerDirectory & SelfTestGraph = {
     listDeleted: (kind: KindId) => this.alive(async () => [...this.tenant.deleted.entries()].filter(([key]) => key.startsWith(`${kind}/`)).map(([, raw]) => raw)),
     getDeleted: (kind: KindId, id: string) => this.alive(async () => this.tenant.deleted.get(`${kind}/${id}`)),
     getLive: (ref: ItemRef) => this.alive(async () => this.tenant.live.get(`${ref.kind}/${ref.id}`)),
@@ -113,6 +114,14 @@ class Process {
     putPartnerSync: () => hang(),
     deletePartnerSync: () => hang(),
     deletePartner: () => hang(),
+    // The self-test has its own scripted tenant (selfTest.test.ts); these restores never call it.
+    create: () => hang(),
+    deleteLive: () => hang(),
+    readLive: () => hang(),
+    readDeleted: () => hang(),
+    purge: () => hang(),
+    readAudit: () => hang(),
+    liveNamed: () => hang(),
   };
 
   /** The shared store as this process reaches it: every call hangs once the process is dead. */
@@ -171,6 +180,7 @@ describe('request runner', () => {
       bin: process.graph,
       writer: process.graph,
       partners: process.graph,
+      selfTestGraph: process.graph,
       access,
       gatekeeper: new Gatekeeper({ access, store: process.store, now }),
       settings: { ttlHours: 24, requiredApprovals: 1, allowSelfApproval: false },

@@ -187,10 +187,11 @@ describe('simulator: recycle bin behaviour', () => {
         body: {
           displayName: 'CA098 - Bad reference',
           state: 'disabled',
-          conditions: { locations: { includeLocations: [DEMO_IDS.deletedLocationReferenced] } },
+          conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: ['All'] }, locations: { includeLocations: [DEMO_IDS.deletedLocationReferenced] } },
         },
       });
       assert.equal(reply.status, 400);
+      assert.match(reply.body.error.message, /named location .* does not exist/);
     });
 
     it('manages partners: POST 201 then 409, PATCH merges only sent properties', async () => {

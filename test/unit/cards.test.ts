@@ -9,6 +9,9 @@ import { GraphFailure } from '../../src/graph/errors';
 import { alertCard } from '../../src/bot/alertViews';
 import type { AlertCard } from '../../src/core/alertPoller';
 import type { AlertItem } from '../../src/core/alerts';
+import { requestCard, EVERYONE } from '../../src/bot/requestViews';
+import type { ChangeRequest, StepResult } from '../../src/core/approvals';
+import { selfTestPlan, type SelfTestResult } from '../../src/core/selfTest';
 
 // The UMD bundle loads without a DOM; the package's main entry does not (NOTES.md).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -76,6 +79,39 @@ function alert(count: number, name: (n: number) => string, outcome?: AlertItem['
 
 const probeOk = { endpoint: 'https://graph.microsoft.com', reachable: true, claims: { tenantId: 't', appId: 'a', roles: ['Policy.Read.All'] } };
 
+const ALEX = { aadObjectId: 'a1a1a1a1-0000-4000-8000-000000000001', name: 'Alex Wilber' };
+const MEGAN = { aadObjectId: 'b2b2b2b2-0000-4000-8000-000000000002', name: 'Megan Bowen' };
+const TEST_NAME = 'Recycle bin self-test 2026-11-22 12:00:00 UTC R-7K2QX9M';
+
+/** A self-test request in a given state, with these steps run. */
+function selfTestRequest(state: ChangeRequest['state'], steps: StepResult[], failure?: string, reason = 'after granting consent'): ChangeRequest {
+  return {
+    id: 'R-7K2QX9M',
+    tenantId: 't',
+    action: { type: 'selftest', ipRange: '192.0.2.0/24', plan: selfTestPlan(), blockers: [] },
+    requester: ALEX,
+    reason,
+    state,
+    createdAt: '2026-11-22T11:59:00Z',
+    expiresAt: '2026-11-23T11:59:00Z',
+    selfApprovalAllowed: false,
+    requiredApprovals: 1,
+    approvals: state === 'pending' ? [] : [{ by: MEGAN, at: '2026-11-22T12:00:00Z' }],
+    ...(state === 'pending' ? {} : { execution: { startedAt: '2026-11-22T12:00:00Z', finishedAt: '2026-11-22T12:00:20Z', steps, failure, hint: failure && 'Add the application permission Policy.ReadWrite.ConditionalAccess.' } }),
+  };
+}
+
+const STEP_NAMES: [StepResult['step'], 'ca' | 'locations'][] = [
+  ['create', 'locations'], ['create', 'ca'], ['delete', 'ca'], ['delete', 'locations'], ['find in recycle bin', 'ca'], ['find in recycle bin', 'locations'],
+  ['read audit log', 'ca'], ['read audit log', 'locations'], ['restore', 'locations'], ['restore', 'ca'], ['confirm live', 'locations'], ['confirm live', 'ca'],
+  ['delete', 'ca'], ['delete', 'locations'], ['purge', 'ca'], ['purge', 'locations'],
+];
+const testSteps = (message: string, outcome: StepResult['outcome'] = 'done'): StepResult[] =>
+  STEP_NAMES.map(([step, kind], n) => ({ item: { kind, id: item(n, '').id, name: TEST_NAME }, step, outcome, requestId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', message, durationMs: 1234 * n }));
+
+const passedSelfTest: SelfTestResult = { requestId: 'R-7K2QX9M', passed: true, failure: '', startedAt: '2026-11-22T12:00:00Z', finishedAt: '2026-11-22T12:00:20Z', requestedBy: ALEX, approvedBy: [MEGAN] };
+const failedSelfTest: SelfTestResult = { ...passedSelfTest, passed: false, failedStep: 'Restore the named location', failure: LONG + UNICODE };
+
 const CASES: [string, () => AdaptiveCardJson][] = [
   ['help', () => helpCard(demo, PLACEHOLDER_IDS)],
   ['list: realistic page', () => listCard(listing(14, (n) => `CA00${n} - Require MFA`), { kind: 'all', search: '' }, 0, demo)],
@@ -89,6 +125,12 @@ const CASES: [string, () => AdaptiveCardJson][] = [
   ['details: nothing to say', () => detailsCard({ item: item(2, ''), sections: [], references: [], failures: [] }, tenant)],
   ['choose kind', () => chooseKindCard(item(2, 'x').id, [item(2, LONG), item(3, UNICODE)], demo)],
   ['status: healthy', () => statusCard({ mode: 'demo', unauthenticatedBot: false, probe: probeOk, alerts: alertsState }, demo)],
+  ['status: last self-test passed', () => statusCard({ mode: 'tenant', unauthenticatedBot: false, probe: probeOk, alerts: alertsState, selfTest: passedSelfTest }, tenant)],
+  ['status: last self-test failed, long reason', () => statusCard({ mode: 'tenant', unauthenticatedBot: false, probe: probeOk, alerts: alertsState, selfTest: failedSelfTest }, tenant)],
+  ['status: self-test result unreadable', () => statusCard({ mode: 'tenant', unauthenticatedBot: false, probe: probeOk, alerts: alertsState, selfTest: 'unreadable' }, tenant)],
+  ['self-test request: waiting for approval, with its plan', () => requestCard(selfTestRequest('pending', []), EVERYONE, demo)],
+  ['self-test request: passed, 16 steps', () => requestCard(selfTestRequest('succeeded', testSteps('created 00000000-0000-4000-8000-000000000001 (IP range 192.0.2.0/24, not trusted)')), EVERYONE, tenant)],
+  ['self-test request: failed, extreme messages and reason', () => requestCard(selfTestRequest('failed', testSteps(LONG + UNICODE, 'failed'), LONG.repeat(3) + UNICODE, LONG + UNICODE), EVERYONE, demo)],
   ['status: Graph unreachable', () => statusCard({ mode: 'tenant', unauthenticatedBot: true, configuredTenantId: 't', probe: { endpoint: 'https://graph.microsoft.us', reachable: false, failure }, alerts: alertsBroken }, tenant)],
   ['alert: one deletion', () => alertCard(alert(1, () => 'CA004 - Block access from untrusted countries'), demo)],
   ['alert: a burst of 30 with long unicode names', () => alertCard(alert(30, (n) => `${n} ${LONG}${UNICODE}`), demo)],
@@ -152,6 +194,20 @@ describe('every card the bot can send', () => {
     const json = JSON.stringify(listCard(listing(25, String), { kind: 'all', search: '' }, 1, demo));
     assert.ok(json.includes(`11–20 of 25`));
     assert.ok(json.includes(`purged ${RETENTION_DAYS} days after deletion`));
+  });
+
+  it('a self-test card shows the plan while it waits, and each step with ✓/✗, its request-id and duration once run', () => {
+    const pending = JSON.stringify(requestCard(selfTestRequest('pending', []), EVERYONE, demo));
+    assert.ok(pending.includes('What it will do in the tenant'));
+    assert.ok(pending.includes('1. Create the named location'));
+    const passed = JSON.stringify(requestCard(selfTestRequest('succeeded', testSteps('purged for good')), EVERYONE, tenant));
+    assert.ok(!passed.includes('What it will do in the tenant'), 'the steps replace the plan');
+    assert.ok(passed.includes('Passed: every step worked'));
+    assert.ok(passed.includes('✓ Purge the named location from the recycle bin'));
+    assert.ok(passed.includes('purged for good · request-id 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d · 1.2 s'));
+    const failed = JSON.stringify(requestCard(selfTestRequest('failed', testSteps('refused', 'failed'), 'Failed at x'), EVERYONE, tenant));
+    assert.ok(failed.includes('✗ Restore the named location'));
+    assert.ok(failed.includes('The self-test failed.'));
   });
 
   it('validation catches a broken card (the check itself can fail)', () => {

@@ -64,6 +64,14 @@ describe('command grammar', () => {
     });
   });
 
+  describe('selftest', () => {
+    it('takes an optional reason, and "self-test" as an alias', () => {
+      assert.deepEqual(command('selftest'), { type: 'selftest', reason: '' });
+      assert.deepEqual(command('self-test after granting consent'), { type: 'selftest', reason: 'after granting consent' });
+      assert.equal(nearestCommand('seltest'), 'selftest');
+    });
+  });
+
   describe('demo', () => {
     it('takes an id or a name of several words after delete', () => {
       assert.deepEqual(command('demo delete CA002 - Require MFA'), { type: 'demo', action: 'delete', target: 'CA002 - Require MFA' });
