@@ -1,5 +1,5 @@
-import type { TokenCredential } from '@azure/identity';
-import type { Config } from './config';
+import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { AzureStateSettings, Config } from './config';
 
 /** How long the alert poller's lease lasts; another instance takes over within two of these. */
 const POLL_LEASE_SECONDS = 20;
@@ -258,7 +258,7 @@ async function openState(config: Config, credential: TokenCredential, logger: Lo
   if (given || !azure) {
     return { store: given ?? (await createFileStateStore(config.stateDir)), pollLease: startLocalLease(), description: given ? 'given' : `files under ${config.stateDir}` };
   }
-  const account = azure.connectionString ? { connectionString: azure.connectionString } : { accountUrl: azure.accountUrl, credential };
+  const account = azure.connectionString ? { connectionString: azure.connectionString } : { accountUrl: azure.accountUrl, credential: storageCredential(azure, credential) };
   const store = await createAzureStateStore({ ...account, container: azure.container });
   const pollLease = await startBlobLease({
     ...account,
@@ -268,5 +268,14 @@ async function openState(config: Config, credential: TokenCredential, logger: Lo
     onChange: (leader: boolean) => logger.info(leader ? 'lease.acquired' : 'lease.lost', { lease: 'alert-poller' }),
     log: (event: string, fields: Record<string, unknown>) => logger.debug(event, fields),
   });
-  return { store, pollLease, description: `Azure Storage container ${azure.container}` };
+  const signIn = azure.connectionString ? '' : azure.managedIdentityClientId ? ` (managed identity ${azure.managedIdentityClientId})` : ' (Graph credential)';
+  return { store, pollLease, description: `Azure Storage container ${azure.container}${signIn}` };
+}
+
+/**
+ * Who signs in to the state account: the user-assigned managed identity the configuration names
+ * (by default the bot's, when the bot is one), else the Graph credential.
+ */
+function storageCredential(azure: AzureStateSettings, graphCredential: TokenCredential): TokenCredential {
+  return azure.managedIdentityClientId ? new ManagedIdentityCredential({ clientId: azure.managedIdentityClientId }) : graphCredential;
 }
