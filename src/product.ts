@@ -16,7 +16,8 @@ import { readFileSync } from 'node:fs';
 import { createAzureStateStore, createFileStateStore, startBlobLease, startLocalLease, type LeaderLease, type StateStore } from './store';
 import type { GraphSettings } from './config';
 import { TeamsRequestNotifier } from './bot/requestRoutes';
-import { RequestRunner } from './core/requestRunner';
+import { RequestRunner, type RequestNotifier } from './core/requestRunner';
+import { countFinishedRequest, inSpan } from './telemetry';
 import { ApprovalsConversation } from './core/approvalsConversation';
 import { AlertPoller } from './core/alertPoller';
 import { TeamsAlertNotifier } from './bot/alertRoutes';
@@ -98,7 +99,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const approvals = new ApprovalsConversation({ store, gatekeeper, now: overrides.now });
   const requestNotifier = new TeamsRequestNotifier({ adapter, botAppId: config.bot?.appId, view, logger, approvals });
   const claim = { leaseMs: config.requestClaimSeconds * 1000, renewEveryMs: (config.requestClaimSeconds * 1000) / 3 };
-  const runner = new RequestRunner({ requests, notifier: requestNotifier, restored: poller, claim, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
+  const runner = new RequestRunner({ requests, notifier: countingOutcomes(requestNotifier), restored: poller, claim, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
   const { app } = createBotApplication({
     poller,
     alertPollSeconds: config.alertPollSeconds,
@@ -185,9 +186,24 @@ function accessPolicy(config: Config, simulator: GraphSimulator | undefined): Ac
 function startPolling(poller: AlertPoller, lease: LeaderLease, periodMs: number, logger: Logger): { stop(): void } {
   return repeat(periodMs, Math.min(periodMs, 2000), async () => {
     if (!lease.isLeader()) return;
-    const report = await poller.runCycle();
+    const report = await inSpan('alerts.poll_cycle', async (span) => {
+      const result = await poller.runCycle();
+      span.setAttributes({ 'alerts.baseline': result.baseline, 'alerts.appeared': result.appeared, 'alerts.sent': result.sent, 'alerts.updated': result.updated });
+      return result;
+    });
     if (report.baseline || report.appeared || report.sent || report.updated) logger.info('alerts.cycle', { ...report });
   }, (error) => logger.warn('alerts.cycle_failed', { error }));
+}
+
+/** The notifier, counting each request that ends by action and outcome (Application Insights, when on). */
+function countingOutcomes(notifier: RequestNotifier): RequestNotifier {
+  return {
+    cardChanged: (request) => notifier.cardChanged(request),
+    requestFinished: (request) => {
+      countFinishedRequest(request.action.type, request.state);
+      return notifier.requestFinished(request);
+    },
+  };
 }
 
 /** Runs `work` every periodMs after the previous run ends (the first after firstMs); a failed run is reported and tried again next time. */
