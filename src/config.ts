@@ -41,7 +41,7 @@ export interface Config {
   /** Where requests and the audit log are kept: the embedded file store under this directory… */
   stateDir: string;
   /** …or, when set, an Azure Storage account shared by every instance. */
-  azureState?: { connectionString?: string; accountUrl?: string; container: string };
+  azureState?: AzureStateSettings;
   /** Extra CA (PEM file) trusted for Graph and the authority, for private endpoints; TLS checks stay on. */
   graphCaFile?: string;
   /** Seconds between deletion polls; 0 turns alerts off. */
@@ -66,6 +66,19 @@ export interface Config {
   credential?: GraphCredentialConfig;
   playground: { enabled: boolean; port: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Application Insights through OpenTelemetry; absent unless APPLICATIONINSIGHTS_CONNECTION_STRING is set. */
+  telemetry?: { connectionString: string };
+}
+
+export interface AzureStateSettings {
+  connectionString?: string;
+  accountUrl?: string;
+  container: string;
+  /**
+   * With accountUrl: the client id of the user-assigned managed identity that signs in to
+   * Storage. Unset: the Graph credential does (files and connection strings need neither).
+   */
+  managedIdentityClientId?: string;
 }
 
 export class ConfigError extends Error {
@@ -224,6 +237,13 @@ export function loadConfig(env: Env = process.env): Config {
   const storageAccountUrl = httpsOrDevUrl('STATE_ACCOUNT_URL');
   if (storageConnection && storageAccountUrl) throw new ConfigError('STATE_ACCOUNT_URL', 'set either AZURE_STORAGE_CONNECTION_STRING or STATE_ACCOUNT_URL, not both');
   const container = read('STATE_CONTAINER') ?? 'entra-recycle-bin-bot';
+  // Storage signs in as a user-assigned managed identity when told so, or as the bot's own when the
+  // bot is one (the Agents Toolkit layout: one identity for the bot and the state account).
+  const stateIdentity = guid('STATE_MANAGED_IDENTITY_CLIENT_ID');
+  if (stateIdentity && !storageAccountUrl) {
+    throw new ConfigError('STATE_MANAGED_IDENTITY_CLIENT_ID', 'only applies with STATE_ACCOUNT_URL: it names the identity that signs in to that account');
+  }
+  const managedIdentityClientId = storageAccountUrl ? stateIdentity ?? (bot?.type === 'UserAssignedMsi' ? bot.appId : undefined) : undefined;
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(container)) {
     throw new ConfigError('STATE_CONTAINER', `"${container}" is not a valid blob container name (3-63 lower-case letters, digits and single hyphens)`);
   }
@@ -233,12 +253,18 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('LOG_LEVEL', `expected debug, info, warn or error, got "${logLevel}"`);
   }
 
+  const telemetryConnection = read('APPLICATIONINSIGHTS_CONNECTION_STRING');
+  // The string holds the ingestion key: never repeat it in a message.
+  if (telemetryConnection !== undefined && !/(^|;)\s*InstrumentationKey\s*=\s*[^;\s]/i.test(telemetryConnection)) {
+    throw new ConfigError('APPLICATIONINSIGHTS_CONNECTION_STRING', 'expected an Application Insights connection string (InstrumentationKey=…;IngestionEndpoint=…), copied from the resource\'s Overview page');
+  }
+
   return {
     mode: tenantMode ? 'tenant' : 'demo',
     access,
     approvals,
     stateDir: read('STATE_DIR') ?? './data',
-    azureState: storageConnection || storageAccountUrl ? { connectionString: storageConnection, accountUrl: storageAccountUrl, container } : undefined,
+    azureState: storageConnection || storageAccountUrl ? { connectionString: storageConnection, accountUrl: storageAccountUrl, container, managedIdentityClientId } : undefined,
     graphCaFile: read('GRAPH_CA_FILE'),
     alertPollSeconds: integer('ALERT_POLL_SECONDS', 60, 0, 3600),
     requestSweepSeconds: integer('REQUEST_SWEEP_SECONDS', 60, 1, 3600),
@@ -255,5 +281,6 @@ export function loadConfig(env: Env = process.env): Config {
       port: integer('PLAYGROUND_PORT', 56150, 1, 65535),
     },
     logLevel: logLevel as Config['logLevel'],
+    telemetry: telemetryConnection ? { connectionString: telemetryConnection } : undefined,
   };
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config';
 import { startPlayground } from './demo/playground';
 import { createLogger } from './log';
-import { startProduct } from './product';
+import { startTelemetry } from './telemetry';
 
 async function main(): Promise<void> {
   // Local secrets live in .env.local (git-ignored); real deployments set the environment.
@@ -18,6 +18,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
+  // Application Insights, when configured, must be registered before the product's modules load.
+  const telemetry = startTelemetry(config.telemetry);
+  if (telemetry) logger.info('telemetry.started', { exporter: 'Azure Monitor (Application Insights)' });
+  const { startProduct } = await import('./product');
   const product = await startProduct(config, logger);
   const playground = config.playground.enabled
     ? startPlayground({ botUrl: `http://localhost:${product.bot.port}`, port: config.playground.port, logger })
@@ -37,6 +41,8 @@ async function main(): Promise<void> {
     playground?.kill();
     try {
       await product.stop(graceMs);
+      // Spans and metrics still buffered go out before the process ends.
+      await telemetry?.shutdown();
       logger.info('shutdown.complete', { signal });
       await exit(0);
     } catch (error) {

@@ -16,11 +16,15 @@ export interface Logger {
 }
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SECRET_KEY = /secret|password|token|authorization|assertion|cookie|signature|credential/i;
+const SECRET_KEY = /secret|password|token|authorization|assertion|cookie|signature|credential|connection_?string|instrumentation_?key|account_?key/i;
 const SECRET_VALUE = /(Bearer\s+)[\w\-.~+/]+=*|eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
+/** The key parts of Application Insights and Storage connection strings, wherever they are quoted. */
+const CONNECTION_STRING_KEY = /((?:InstrumentationKey|AccountKey|SharedAccessSignature)\s*=\s*)[^;\s"']+/gi;
 
 export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.replace(SECRET_VALUE, (_m, bearer?: string) => `${bearer ?? ''}[redacted]`);
+  if (typeof value === 'string') {
+    return value.replace(SECRET_VALUE, (_m, bearer?: string) => `${bearer ?? ''}[redacted]`).replace(CONNECTION_STRING_KEY, '$1[redacted]');
+  }
   if (value instanceof Error) return { name: value.name, message: redact(value.message) };
   if (Array.isArray(value)) return depth > 6 ? '[…]' : value.map((v) => redact(v, depth + 1));
   if (value && typeof value === 'object') {

@@ -1,5 +1,5 @@
-import type { TokenCredential } from '@azure/identity';
-import type { Config } from './config';
+import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { AzureStateSettings, Config } from './config';
 
 /** How long the alert poller's lease lasts; another instance takes over within two of these. */
 const POLL_LEASE_SECONDS = 20;
@@ -19,7 +19,8 @@ import { startLocalLease } from './store/localLease';
 import type { LeaderLease, StateStore } from './store/port';
 import type { GraphSettings } from './config';
 import { TeamsRequestNotifier } from './bot/requestRoutes';
-import { RequestRunner } from './core/requestRunner';
+import { RequestRunner, type RequestNotifier } from './core/requestRunner';
+import { countFinishedRequest, inSpan } from './telemetry';
 import { ApprovalsConversation } from './core/approvalsConversation';
 import { AlertPoller } from './core/alertPoller';
 import { TeamsAlertNotifier } from './bot/alertRoutes';
@@ -105,7 +106,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const approvals = new ApprovalsConversation({ store, gatekeeper, now: overrides.now });
   const requestNotifier = new TeamsRequestNotifier({ adapter, botAppId: config.bot?.appId, view, logger, approvals });
   const claim = { leaseMs: config.requestClaimSeconds * 1000, renewEveryMs: (config.requestClaimSeconds * 1000) / 3 };
-  const runner = new RequestRunner({ requests, notifier: requestNotifier, restored: poller, claim, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
+  const runner = new RequestRunner({ requests, notifier: countingOutcomes(requestNotifier), restored: poller, claim, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
   const { app } = createBotApplication({
     poller,
     alertPollSeconds: config.alertPollSeconds,
@@ -182,9 +183,24 @@ function envelopeRules(config: Config): EnvelopeRules {
 function startPolling(poller: AlertPoller, lease: LeaderLease, periodMs: number, logger: Logger): { stop(): void } {
   return repeat(periodMs, Math.min(periodMs, 2000), async () => {
     if (!lease.isLeader()) return;
-    const report = await poller.runCycle();
+    const report = await inSpan('alerts.poll_cycle', async (span) => {
+      const result = await poller.runCycle();
+      span.setAttributes({ 'alerts.baseline': result.baseline, 'alerts.appeared': result.appeared, 'alerts.sent': result.sent, 'alerts.updated': result.updated });
+      return result;
+    });
     if (report.baseline || report.appeared || report.sent || report.updated) logger.info('alerts.cycle', { ...report });
   }, (error) => logger.warn('alerts.cycle_failed', { error }));
+}
+
+/** The notifier, counting each request that ends by action and outcome (Application Insights, when on). */
+function countingOutcomes(notifier: RequestNotifier): RequestNotifier {
+  return {
+    cardChanged: (request) => notifier.cardChanged(request),
+    requestFinished: (request) => {
+      countFinishedRequest(request.action.type, request.state);
+      return notifier.requestFinished(request);
+    },
+  };
 }
 
 /** Runs `work` every periodMs after the previous run ends (the first after firstMs); a failed run is reported and tried again next time. */
@@ -253,7 +269,7 @@ async function openState(config: Config, credential: TokenCredential, logger: Lo
   }
   const { createAzureStateStore } = require('./store/azure') as typeof import('./store/azure');
   const { startBlobLease } = require('./store/lease') as typeof import('./store/lease');
-  const account = azure.connectionString ? { connectionString: azure.connectionString } : { accountUrl: azure.accountUrl, credential };
+  const account = azure.connectionString ? { connectionString: azure.connectionString } : { accountUrl: azure.accountUrl, credential: storageCredential(azure, credential) };
   const store = await createAzureStateStore({ ...account, container: azure.container });
   const pollLease = await startBlobLease({
     ...account,
@@ -263,5 +279,14 @@ async function openState(config: Config, credential: TokenCredential, logger: Lo
     onChange: (leader: boolean) => logger.info(leader ? 'lease.acquired' : 'lease.lost', { lease: 'alert-poller' }),
     log: (event: string, fields: Record<string, unknown>) => logger.debug(event, fields),
   });
-  return { store, pollLease, description: `Azure Storage container ${azure.container}` };
+  const signIn = azure.connectionString ? '' : azure.managedIdentityClientId ? ` (managed identity ${azure.managedIdentityClientId})` : ' (Graph credential)';
+  return { store, pollLease, description: `Azure Storage container ${azure.container}${signIn}` };
+}
+
+/**
+ * Who signs in to the state account: the user-assigned managed identity the configuration names
+ * (by default the bot's, when the bot is one), else the Graph credential.
+ */
+function storageCredential(azure: AzureStateSettings, graphCredential: TokenCredential): TokenCredential {
+  return azure.managedIdentityClientId ? new ManagedIdentityCredential({ clientId: azure.managedIdentityClientId }) : graphCredential;
 }

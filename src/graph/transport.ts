@@ -4,6 +4,7 @@ import { rootCertificates } from 'node:tls';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Logger } from '../log';
+import { graphCall } from '../telemetry';
 
 /**
  * The two ends of our Graph middleware chain. The library's AuthenticationHandler and
@@ -15,6 +16,7 @@ import type { Logger } from '../log';
  * so a 429 storm ends after a bounded time. HttpsTransport does the HTTP exchange with an
  * explicit trust store (a private CA for the simulator, never "accept anything"), a
  * per-request timeout and pacing of Conditional Access paths (one at a time, 1 s apart).
+ * Each exchange is also a dependency span when Application Insights is on (src/telemetry.ts).
  */
 
 const deadlines = new WeakMap<object, number>();
@@ -87,19 +89,23 @@ export class HttpsTransport implements Middleware {
       const answered = await this.pace(url);
       const started = Date.now();
       const timeoutMs = Math.max(1, Math.min(this.options.timeoutMs, remainingBudget(options)));
+      const headers = options.headers as Record<string, string>;
+      const dependency = graphCall(method, url, headers?.['client-request-id']);
       try {
         const response = await undiciFetch(url, {
           method,
-          headers: options.headers as Record<string, string>,
+          headers,
           body: options.body as string | undefined,
           dispatcher: this.dispatcher,
           signal: AbortSignal.timeout(timeoutMs),
         }).finally(answered);
+        dependency.answered(response.status, response.headers);
         this.logCall(url, method, started, response.status, response.headers.get('request-id'), options);
         context.response = response as unknown as Response;
         return;
       } catch (error) {
         const failure = isTimeout(error) ? new GraphTimeoutError(url, timeoutMs) : new GraphConnectionError(url, error);
+        dependency.failed(failure);
         this.logCall(url, method, started, 0, null, options, failure.message);
         const retryable = failure instanceof GraphConnectionError && IDEMPOTENT.has(method) && attempt < CONNECTION_RETRIES;
         if (!retryable || remainingBudget(options) < 500) throw failure;

@@ -19,7 +19,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const SCHEMA_DIR = path.join(__dirname, 'schema');
 const COMMITTED_MANIFEST = path.join(ROOT, 'appPackage', 'manifest.json');
 
-/** Values a real deployment would put in env/.env.<name> (BOT_ID is empty in env/.env.dev). */
+/** Values a real deployment puts in env/.env.<name> (in env/.env.dev provisioning writes them: they are empty there). */
 const DEPLOYMENT = {
   TEAMS_APP_ID: '6d0f4c2a-9e1b-4a7d-8c3f-2b5e7a9d1c40',
   BOT_ID: 'a3e5c7b9-1d2f-4e6a-9b8c-0d2e4f6a8b1c',
@@ -131,8 +131,9 @@ describe('Teams app package against the Teams manifest schema', () => {
     return manifest;
   }
 
-  it('the package built from the committed env/.env.dev (with a BOT_ID) is one Teams accepts', async () => {
-    const manifest = assertUploadable(await buildPackage('dev', undefined, scratch, { BOT_ID: DEPLOYMENT.BOT_ID }));
+  it('the package built from the committed env/.env.dev (with the ids provisioning writes) is one Teams accepts', async () => {
+    const provisioned = { TEAMS_APP_ID: DEPLOYMENT.TEAMS_APP_ID, BOT_ID: DEPLOYMENT.BOT_ID, BOT_DOMAIN: DEPLOYMENT.BOT_DOMAIN };
+    const manifest = assertUploadable(await buildPackage('dev', undefined, scratch, provisioned));
     assert.equal(manifest.bots[0].botId, DEPLOYMENT.BOT_ID);
     assert.match(manifest.name.short, /\(dev\)$/);
   });

@@ -88,6 +88,58 @@ describe('configuration', () => {
     });
   });
 
+  describe('the state account identity', () => {
+    const TENANT_MODE = { APPROVER_IDS: APPROVER, AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 's3cret' };
+    const BOT_MSI = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
+    const ACCOUNT = 'https://state.blob.core.windows.net';
+
+    it('is the bot\'s user-assigned managed identity when the bot is one (the Agents Toolkit layout)', () => {
+      const config = loadConfig({ ...TENANT_MODE, BOT_ID: BOT_MSI, BOT_TYPE: 'UserAssignedMsi', STATE_ACCOUNT_URL: ACCOUNT });
+      assert.deepEqual(config.azureState, { connectionString: undefined, accountUrl: ACCOUNT, container: 'entra-recycle-bin-bot', managedIdentityClientId: BOT_MSI });
+    });
+
+    it('is the identity STATE_MANAGED_IDENTITY_CLIENT_ID names, whatever the bot is', () => {
+      const other = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
+      assert.equal(loadConfig({ ...TENANT_MODE, BOT_ID: BOT_MSI, BOT_TYPE: 'UserAssignedMsi', STATE_ACCOUNT_URL: ACCOUNT, STATE_MANAGED_IDENTITY_CLIENT_ID: other }).azureState?.managedIdentityClientId, other);
+      assert.equal(loadConfig({ ...TENANT_MODE, BOT_ID: CLIENT, BOT_PASSWORD: 'pw', STATE_ACCOUNT_URL: ACCOUNT, STATE_MANAGED_IDENTITY_CLIENT_ID: other }).azureState?.managedIdentityClientId, other);
+    });
+
+    it('is the Graph credential, as before, for a bot with a password', () => {
+      const config = loadConfig({ ...TENANT_MODE, BOT_ID: CLIENT, BOT_PASSWORD: 'pw', STATE_ACCOUNT_URL: ACCOUNT });
+      assert.equal(config.azureState?.accountUrl, ACCOUNT);
+      assert.equal(config.azureState?.managedIdentityClientId, undefined);
+    });
+
+    it('plays no part with a connection string or the file store', () => {
+      assert.equal(loadConfig({ ...TENANT_MODE, BOT_ID: BOT_MSI, BOT_TYPE: 'UserAssignedMsi', AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' }).azureState?.managedIdentityClientId, undefined);
+      assert.equal(loadConfig({ ...TENANT_MODE, BOT_ID: BOT_MSI, BOT_TYPE: 'UserAssignedMsi' }).azureState, undefined);
+    });
+
+    it('refuses an identity without an account URL, or one that is not a GUID', () => {
+      failsOn('STATE_MANAGED_IDENTITY_CLIENT_ID', { STATE_MANAGED_IDENTITY_CLIENT_ID: BOT_MSI }, /only applies with STATE_ACCOUNT_URL/);
+      failsOn('STATE_MANAGED_IDENTITY_CLIENT_ID', { STATE_ACCOUNT_URL: ACCOUNT, STATE_MANAGED_IDENTITY_CLIENT_ID: 'bot-identity' }, /expected a GUID/);
+    });
+  });
+
+  describe('Application Insights', () => {
+    const CONNECTION = 'InstrumentationKey=0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/';
+
+    it('is off unless APPLICATIONINSIGHTS_CONNECTION_STRING is set', () => {
+      assert.equal(loadConfig({}).telemetry, undefined);
+      assert.equal(loadConfig({ APPLICATIONINSIGHTS_CONNECTION_STRING: '  ' }).telemetry, undefined);
+    });
+
+    it('takes the connection string as given', () => {
+      assert.deepEqual(loadConfig({ APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION }).telemetry, { connectionString: CONNECTION });
+    });
+
+    it('refuses something that is not a connection string without repeating it', () => {
+      const value = 'https://westeurope-5.in.applicationinsights.azure.com/?key=0f1e2d3c';
+      failsOn('APPLICATIONINSIGHTS_CONNECTION_STRING', { APPLICATIONINSIGHTS_CONNECTION_STRING: value }, /InstrumentationKey=…/);
+      assert.throws(() => loadConfig({ APPLICATIONINSIGHTS_CONNECTION_STRING: value }), (error: Error) => !error.message.includes('0f1e2d3c'));
+    });
+  });
+
   it('keeps only the origin of a national-cloud Graph endpoint', () => {
     const config = loadConfig({ GRAPH_BASE_URL: 'https://graph.microsoft.us/v1.0/', AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' });
     assert.equal(config.graph.baseUrl, 'https://graph.microsoft.us');
@@ -136,6 +188,22 @@ describe('structured logs', () => {
     const line = lines[0];
     for (const secret of ['hunter2', jwt, 'pw"', 'abc.def']) assert.ok(!line.includes(secret), `leaked ${secret}: ${line}`);
     assert.match(line, /\[redacted\]/);
+  });
+
+  it('never writes the keys of Application Insights or Storage connection strings', () => {
+    const ikey = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+    const accountKey = 'c2VjcmV0LWFjY291bnQta2V5';
+    const lines: string[] = [];
+    createLogger({ write: (line) => lines.push(line) }).warn('oops', {
+      connectionString: `InstrumentationKey=${ikey};IngestionEndpoint=https://x.example/`,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${ikey}`,
+      error: new Error(`could not parse "DefaultEndpointsProtocol=https;AccountName=state;AccountKey=${accountKey};EndpointSuffix=core.windows.net"`),
+      note: `telemetry to InstrumentationKey=${ikey};IngestionEndpoint=https://x.example/`,
+    });
+    const line = lines[0];
+    for (const secret of [ikey, accountKey]) assert.ok(!line.includes(secret), `leaked ${secret}: ${line}`);
+    assert.match(line, /AccountName=state;AccountKey=\[redacted\]/);
+    assert.match(line, /IngestionEndpoint=https:\/\/x.example/);
   });
 
   it('drops entries below the configured level', () => {
