@@ -1,4 +1,4 @@
-import { KINDS, kindByAlias } from './kinds';
+import { KINDS, kindByAlias, POLICY_KINDS } from './kinds';
 import { GUID_PATTERN, type KindId } from './model';
 import { isRequestId } from './approvals';
 
@@ -66,10 +66,23 @@ export const PLACEHOLDER_IDS: ExampleIds = { deletedPolicy: '{id}', livePartner:
 /** Search text longer than this cannot match anything useful and only costs time. */
 export const MAX_SEARCH_CHARS = 200;
 
+/** `all` means the policy kinds (as before the directory kinds existed); `everything` every kind. */
 const ALL_KINDS_WORD = 'all';
+const EVERY_KIND_WORD = 'everything';
 const REPORT_ONLY_WORD = /^-{0,2}report-?only$/i;
 const AS_DELETED_WORD = /^-{0,2}as-?deleted$/i;
-const kindWords = [...KINDS.map((k) => k.aliases[0]), ALL_KINDS_WORD].join('|');
+const kindWords = [...KINDS.map((k) => k.aliases[0]), ALL_KINDS_WORD, EVERY_KIND_WORD].join('|');
+const policyKindIds = (): KindId[] => POLICY_KINDS.map((k) => k.id);
+
+/** The kinds a word names: one kind, `all` (the policy kinds), `everything`, or undefined. */
+function kindsNamedBy(word: string | undefined): KindId[] | undefined {
+  if (word === undefined) return undefined;
+  const lower = word.toLowerCase();
+  if (lower === ALL_KINDS_WORD) return policyKindIds();
+  if (lower === EVERY_KIND_WORD) return KINDS.map((k) => k.id);
+  const kind = kindByAlias(lower);
+  return kind ? [kind.id] : undefined;
+}
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -86,14 +99,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     aliases: ['list', 'ls'],
     usage: `deleted [${kindWords}] [search text]`,
     example: () => 'deleted ca block',
-    description: 'List soft-deleted policies, newest deletion first, with days left before purge',
+    description: `Deleted items, newest first, with days left; \`everything\` adds ${KINDS.filter((k) => k.family === 'directory').map((k) => k.aliases[0]).join(', ')}`,
     parse: (args) => {
-      const kind = args[0] === undefined ? undefined : kindByAlias(args[0]);
-      const isAll = args[0]?.toLowerCase() === ALL_KINDS_WORD;
-      const rest = kind || isAll ? args.slice(1) : args;
+      const named = kindsNamedBy(args[0]);
+      const rest = named ? args.slice(1) : args;
       return {
         type: 'deleted',
-        kinds: kind ? [kind.id] : KINDS.map((k) => k.id),
+        kinds: named ?? policyKindIds(),
         search: rest.join(' ').slice(0, MAX_SEARCH_CHARS),
       };
     },
@@ -193,9 +205,9 @@ export const COMMANDS: readonly CommandSpec[] = [
       if (change === undefined) return { type: 'alerts', kinds: [] };
       if (change === 'off') return { type: 'alerts', change: 'off', kinds: [] };
       if (change !== 'on') return 'Say `alerts on`, `alerts off`, or just `alerts` to see what this conversation gets.';
-      const kinds = args.slice(1).filter((word) => word.toLowerCase() !== ALL_KINDS_WORD).map((word) => kindByAlias(word));
-      if (kinds.some((k) => !k)) return `Kinds are ${kindWords.replace(/\|/g, ', ')}.`;
-      const chosen = kinds.length > 0 ? [...new Set(kinds.map((k) => k!.id))] : KINDS.map((k) => k.id);
+      const named = args.slice(1).map((word) => kindsNamedBy(word));
+      if (named.some((k) => !k)) return `Kinds are ${kindWords.replace(/\|/g, ', ')}.`;
+      const chosen = named.length > 0 ? [...new Set(named.flat() as KindId[])] : policyKindIds();
       return { type: 'alerts', change: 'on', kinds: chosen };
     },
   },
