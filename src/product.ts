@@ -78,6 +78,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     bin: gateway,
     writer: gateway,
     partners: gateway,
+    audit: gateway,
     access,
     gatekeeper,
     homeTenantId: simulator?.tenantId ?? config.allowedTenantId,
@@ -91,7 +92,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     writer: gateway,
     audit: gateway,
     ownDeletions: requests,
-    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, view),
+    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, view, config.alertMassDeleteThreshold),
     log: (event, fields) => logger.info(event, fields),
     now: overrides.now,
   });

@@ -1,4 +1,4 @@
-import { describeState, requestNoun, type ChangeRequest, type PartnerAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
+import { describeState, isRestore, requestNoun, type BulkRestoreAction, type ChangeRequest, type PartnerAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
 import type { AuditEntry } from '../store/port';
 import type { Actor, Where } from '../core/access';
 import { kindById } from '../core/kinds';
@@ -47,9 +47,9 @@ const daysText = (purgesAt: string, ctx: ViewContext) => daysLeftText(daysUntilP
 
 const STATUS: Record<ChangeRequest['state'], { text: (r: ChangeRequest) => string; color: string }> = {
   pending: { text: (r) => `Waiting for approval (${r.approvals.length} of ${r.requiredApprovals})`, color: 'Warning' },
-  executing: { text: (r) => `Approved by ${names(r)}. ${r.action.type === 'restore' ? 'Restoring…' : 'Applying…'}`, color: 'Accent' },
-  succeeded: { text: (r) => `${r.action.type === 'restore' ? 'Restored' : 'Done'}. Approved by ${names(r)}.`, color: 'Good' },
-  failed: { text: (r) => (r.action.type === 'restore' ? 'The restore failed.' : 'The change failed.'), color: 'Attention' },
+  executing: { text: (r) => `Approved by ${names(r)}. ${isRestore(r.action) ? 'Restoring…' : 'Applying…'}`, color: 'Accent' },
+  succeeded: { text: (r) => `${isRestore(r.action) ? 'Restored' : 'Done'}. Approved by ${names(r)}.`, color: 'Good' },
+  failed: { text: (r) => (r.action.type === 'restore.bulk' ? 'Restored in part: some items failed.' : isRestore(r.action) ? 'The restore failed.' : 'The change failed.'), color: 'Attention' },
   rejected: { text: (r) => `Rejected by ${r.rejection ? personName(r.rejection.by) : 'an approver'}${r.rejection?.reason ? `: "${plainText(clip(r.rejection.reason, 200))}"` : '.'}`, color: 'Attention' },
   cancelled: { text: (r) => `Cancelled by ${r.cancellation ? personName(r.cancellation.by) : 'the requester'}.`, color: 'Default' },
   expired: { text: () => 'Expired before anyone approved it. Nothing was changed.', color: 'Default' },
@@ -65,6 +65,7 @@ const PARTNER_VERBS: Record<PartnerAction['type'], string> = {
 
 const DONE: Record<ChangeRequest['action']['type'], string> = {
   restore: 'restored',
+  'restore.bulk': 'restored',
   'partner.add': 'added the partner configuration for',
   'partner.set': 'changed the partner settings of',
   'partner.remove': 'removed the partner configuration of',
@@ -85,18 +86,65 @@ export function outcomeNotice(request: ChangeRequest): string {
   return `${what} failed: ${request.execution?.failure ?? 'see the card'}`;
 }
 
-export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: ViewContext & { refreshUserIds?: string[]; note?: string }): AdaptiveCardJson {
+/** Items per page of a bulk request's card: 100 items with their results stay far below Teams' 100 KB. */
+export const BULK_ITEMS_PER_PAGE = 25;
+
+/** "45 deleted items: 40 users, 5 groups". */
+function bulkSummary(action: BulkRestoreAction): string {
+  const counts = new Map<string, number>();
+  for (const item of action.items) counts.set(item.kind, (counts.get(item.kind) ?? 0) + 1);
+  const parts = [...counts].map(([kind, n]) => `${n} ${n === 1 ? kindById(kind as TargetItem['kind']).label : kindById(kind as TargetItem['kind']).plural}`);
+  return `${action.target.name}: ${parts.join(', ')}`;
+}
+
+/** One page of the items, grouped by kind, each with its result once it ran. */
+function itemGroups(action: BulkRestoreAction, request: ChangeRequest, page: number) {
+  const results = new Map<string, StepResult[]>();
+  for (const step of request.execution?.steps ?? []) {
+    const key = `${step.item.kind}/${step.item.id.toLowerCase()}`;
+    results.set(key, [...(results.get(key) ?? []), step]);
+  }
+  const shown = action.items.slice(page * BULK_ITEMS_PER_PAGE, (page + 1) * BULK_ITEMS_PER_PAGE);
+  const groups: { title: string; facts: { label: string; value: string }[] }[] = [];
+  for (const item of shown) {
+    const title = capitalise(kindById(item.kind).plural);
+    let group = groups.find((g) => g.title === title);
+    if (!group) groups.push((group = { title, facts: [] }));
+    const steps = results.get(`${item.kind}/${item.id.toLowerCase()}`) ?? [];
+    const outcome = steps.length === 0 ? (request.state === 'pending' ? item.id : 'not run') : steps.map(itemOutcome).join(' · ');
+    group.facts.push({ label: clip(item.name, 120), value: clip(outcome, 300) });
+  }
+  return groups;
+}
+
+function itemOutcome(step: StepResult): string {
+  const what = step.step === 'restore' ? '' : `${step.step}: `;
+  const outcome = step.outcome === 'done' ? 'restored' : step.outcome === 'skipped' ? `skipped (${step.message ?? 'already restored'})` : `failed: ${step.message ?? step.code ?? 'error'}`;
+  return `${what}${step.step === 'restore' ? outcome : outcome.replace('restored', 'done')}${step.requestId ? ` · request-id ${step.requestId}` : ''}`;
+}
+
+function itemsPaging(action: BulkRestoreAction, page: number) {
+  const pageCount = Math.max(1, Math.ceil(action.items.length / BULK_ITEMS_PER_PAGE));
+  const index = Math.min(Math.max(0, page), pageCount - 1);
+  return { show: pageCount > 1, page: index + 1, pageCount, hasPrevious: index > 0, hasNext: index + 1 < pageCount, previousPage: index - 1, nextPage: index + 1 };
+}
+
+export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: ViewContext & { refreshUserIds?: string[]; note?: string; itemsPage?: number }): AdaptiveCardJson {
   const { action } = request;
   const pending = request.state === 'pending';
   const restore = action.type === 'restore' ? action : undefined;
-  const partner = action.type === 'restore' ? undefined : action;
+  const bulk = action.type === 'restore.bulk' ? action : undefined;
+  const partner = action.type === 'restore' || action.type === 'restore.bulk' ? undefined : action;
   const facts = [
-    { label: 'What', value: partner ? `Cross-tenant partner ${clip(partner.target.name, 120)}: ${PARTNER_VERBS[partner.type]}` : describe(action.target) },
-    { label: 'Id', value: action.target.id },
+    bulk
+      ? { label: 'What', value: `Restore ${bulkSummary(bulk)}` }
+      : { label: 'What', value: partner ? `Cross-tenant partner ${clip(partner.target.name, 120)}: ${PARTNER_VERBS[partner.type]}` : describe(action.target) },
+    ...(bulk ? [] : [{ label: 'Id', value: action.target.id }]),
     { label: 'Requested by', value: `${personName(request.requester)} at ${isoToText(request.createdAt)}` },
     { label: 'Why', value: request.reason ? plainText(clip(request.reason, 300)) : '(no reason given)' },
   ];
   if (restore?.target.kind === 'ca') facts.push({ label: 'Restore into', value: resultingStateText(restore) });
+  if (bulk?.items.some((item) => item.kind === 'ca')) facts.push({ label: 'CA policies come back', value: bulk.reportOnly ? 'Report-only (nothing enforced until switched on)' : 'In the state each was deleted in' });
   if (pending) facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
   if (pending && restore) facts.push({ label: 'Purged for good', value: `${isoToText(restore.purgesAt)} (${daysText(restore.purgesAt, ctx)})` });
   if (request.approvals.length > 0) facts.push({ label: 'Approved by', value: names(request) });
@@ -114,7 +162,10 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     carried: (partner?.carried ?? []).map((value) => ({ label: clip(value.label, 60), value: clip(value.value, 300) })),
     dependencies: restore ? restore.dependencies.map(describe) : [],
     blockers: pending ? action.blockers : [],
-    steps: (request.execution?.steps ?? []).map(stepFact),
+    steps: bulk ? [] : (request.execution?.steps ?? []).map(stepFact),
+    itemGroups: bulk ? itemGroups(bulk, request, ctx.itemsPage ?? 0) : [],
+    leftOut: bulk ? bulk.leftOut.slice(0, 20).map((why) => clip(why, 300)) : [],
+    itemsPaging: bulk ? itemsPaging(bulk, ctx.itemsPage ?? 0) : { show: false, page: 1, pageCount: 1, hasPrevious: false, hasNext: false, previousPage: 0, nextPage: 0 },
     failure: request.state === 'failed' ? clip(request.execution?.failure ?? 'The change failed.', 500) : '',
     hint: request.state === 'failed' ? clip(request.execution?.hint ?? 'Check the item in the Entra admin center, then ask again if it is still needed.', 400) : '',
     note: ctx.note ?? '',
@@ -136,7 +187,8 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
 
 /** The short notice an approver gets in their personal chat; Open shows the request as it is now. */
 export function requestNoticeCard(request: ChangeRequest, ctx: ViewContext): AdaptiveCardJson {
-  const what = request.action.type === 'restore' ? `restore ${describe(request.action.target)}` : `${PARTNER_VERBS[request.action.type]} (partner ${request.action.target.id})`;
+  const { action } = request;
+  const what = action.type === 'restore.bulk' ? `restore ${bulkSummary(action)}` : action.type === 'restore' ? `restore ${describe(action.target)}` : `${PARTNER_VERBS[action.type]} (partner ${action.target.id})`;
   return renderCard('requestNotice', {
     footer: ctx.footer,
     requestId: request.id,
@@ -162,7 +214,7 @@ export function pendingCard(requests: ChangeRequest[], ctx: ViewContext): Adapti
     footer: ctx.footer,
     rows: shown.map((r) => ({
       requestId: r.id,
-      what: describe(r.action.target),
+      what: r.action.type === 'restore.bulk' ? `Restore ${bulkSummary(r.action)}` : describe(r.action.target),
       detail: `Asked by ${personName(r.requester)} at ${isoToText(r.createdAt)} · ${r.approvals.length} of ${r.requiredApprovals} approvals · expires ${isoToText(r.expiresAt)}`,
     })),
     more: requests.length - shown.length,

@@ -146,6 +146,11 @@ export class AlertPoller {
     return (await this.deps.store.get<Subscription>(SUBSCRIPTIONS + conversationKey))?.value;
   }
 
+  /** A sent alert card as stored (what "Restore all of these" restores from; never from card data). */
+  async alert(id: string): Promise<AlertCard | undefined> {
+    return (await this.deps.store.get<AlertCard>(CARDS + id))?.value;
+  }
+
   async state(): Promise<PollerState> {
     return (await this.deps.store.get<PollerState>(STATE_KEY))?.value ?? emptyState();
   }

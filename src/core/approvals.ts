@@ -60,7 +60,31 @@ export interface PartnerAction {
   blockers: string[];
 }
 
-export type RequestAction = RestoreAction | PartnerAction;
+/**
+ * Many deleted items restored under one approval. Items run in dependency order (named locations
+ * before policies, partners before sync policies, apps before service principals), in $batch calls
+ * where the kind allows; each item gets its own result.
+ */
+export interface BulkRestoreAction {
+  type: 'restore.bulk';
+  /** What audit entries and notices name the request by: its first item, named for the whole ("45 deleted items"). */
+  target: TargetItem;
+  /** Every item to restore, in the order they run. Only these are ever restored. */
+  items: TargetItem[];
+  /** CA policies among them: switched to report-only after their restore. */
+  reportOnly: boolean;
+  /** Asked for but not restorable, with why (not in the recycle bin, a dependency purged); not restored. */
+  leftOut: string[];
+  blockers: string[];
+}
+
+/** The most items one bulk request holds. */
+export const MAX_BULK_ITEMS = 100;
+
+export type RequestAction = RestoreAction | PartnerAction | BulkRestoreAction;
+
+/** Whether a request restores from the recycle bins (one item or many). */
+export const isRestore = (action: RequestAction): action is RestoreAction | BulkRestoreAction => action.type === 'restore' || action.type === 'restore.bulk';
 
 export interface StepResult {
   item: TargetItem;
@@ -202,7 +226,7 @@ export const OTHER_TENANT = 'This request belongs to another tenant.';
 
 /** "restore" or "partner change": how refusals and notices name a request. */
 export function requestNoun(request: ChangeRequest): string {
-  return request.action.type === 'restore' ? 'restore' : 'partner change';
+  return isRestore(request.action) ? 'restore' : 'partner change';
 }
 
 export function isRequester(request: ChangeRequest, userId: string): boolean {

@@ -14,11 +14,10 @@ export interface PlannedStep {
   run(): Promise<StepRun>;
 }
 
-/** A step's result; with a failure the change stops there. */
-export interface StepRun {
-  result: StepResult;
-  failure?: Failure;
-}
+/** A step's result (a batch step has one per item); with a failure the change stops there. */
+export type StepRun = { result: StepResult; failure?: Failure } | { results: StepResult[]; failure?: Failure };
+
+export const resultsOf = (run: StepRun): StepResult[] => ('results' in run ? run.results : [run.result]);
 
 export type StepsToRun =
   | { ok: true; done: StepResult[]; steps: PlannedStep[] }
@@ -32,7 +31,15 @@ export interface ChangeStrategy<Input, A extends RequestAction> {
    * The steps still to run, from a fresh read where the action needs one. When `resuming` an
    * execution that stopped part-way, steps Graph shows as done come back in `done` and are not run again.
    */
-  remainingSteps(action: A, options: { resuming: boolean }): Promise<StepsToRun>;
+  remainingSteps(action: A, options: { resuming: boolean; recorded?: StepResult[] }): Promise<StepsToRun>;
+  /**
+   * Set when the change is many independent items: the results are stored on the request after
+   * every step (compare-and-set, under the claim), a resumed execution never runs a recorded item
+   * again, and a failed item does not stop the others.
+   */
+  recordsProgress?: boolean;
+  /** After every step ran: whether the whole counts as failed, in words (some items failed). */
+  conclude?(results: StepResult[]): Failure | undefined;
 }
 
 /** A step Graph showed as done when an interrupted execution was resumed. */

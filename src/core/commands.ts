@@ -1,6 +1,6 @@
 import { KINDS, kindByAlias, POLICY_KINDS } from './kinds';
 import { GUID_PATTERN, type KindId } from './model';
-import { isRequestId } from './approvals';
+import { isRequestId, MAX_BULK_ITEMS } from './approvals';
 
 /**
  * The command grammar. One registry (COMMANDS) drives parsing, `help` and the app
@@ -13,6 +13,8 @@ export type Command =
   | { type: 'show'; id: string; kind?: KindId }
   | { type: 'status' }
   | { type: 'restore'; id: string; kind?: KindId; reportOnly: boolean; reason: string }
+  /** Many items under one approval: listed ids, or every deleted item of a kind one person deleted. */
+  | { type: 'restore'; bulk: BulkSelection; reportOnly: boolean; reason: string }
   | { type: 'pending' }
   | { type: 'audit'; count: number }
   | { type: 'cancel'; requestId: string }
@@ -24,6 +26,8 @@ export type Command =
   | { type: 'partner'; action: 'set'; tenantId: string; settings: string[]; reason: string }
   | { type: 'partner'; action: 'remove'; tenantId: string; reason: string }
   | { type: 'demo'; action: 'delete'; target: string };
+
+export type BulkSelection = { ids: string[]; kind?: KindId } | { kind: KindId; deletedBy: string; sinceMs?: number };
 
 export type ParseResult =
   | { ok: true; command: Command }
@@ -129,12 +133,22 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'restore',
     aliases: [],
-    usage: `restore [${KINDS.map((k) => k.aliases[0]).join('|')}] {id} [report-only|as-deleted] [reason]`,
+    usage: `restore [${KINDS.map((k) => k.aliases[0]).join('|')}] {id} [{id} …] [report-only|as-deleted] [reason] · restore all {kind} deleted-by {upn} [since {7d|12h}]`,
     example: (ids) => `restore ${ids.deletedPolicy} deleted by mistake`,
-    description: 'Ask for a restore; a second admin approves it. CA policies come back report-only unless you say as-deleted',
+    description: `Ask for a restore (up to ${MAX_BULK_ITEMS} ids in one request); a second admin approves it. CA policies come back report-only unless you say as-deleted`,
     parse: (args) => {
+      if (args[0]?.toLowerCase() === 'all') return parseRestoreAll(args.slice(1));
       const kind = args.length > 1 ? kindByAlias(args[0]) : undefined;
       const rest = kind ? args.slice(1) : args;
+      const ids: string[] = [];
+      while (ids.length < rest.length && GUID_PATTERN.test(rest[ids.length].replace(/^\{|\}$/g, ''))) ids.push(rest[ids.length].replace(/^\{|\}$/g, '').toLowerCase());
+      if (ids.length > 1) {
+        if (ids.length > MAX_BULK_ITEMS) return `One request restores at most ${MAX_BULK_ITEMS} items; you gave ${ids.length}. Ask in parts.`;
+        const after = rest.slice(ids.length);
+        const asDeletedMany = AS_DELETED_WORD.test(after[0] ?? '');
+        const explicitMany = asDeletedMany || REPORT_ONLY_WORD.test(after[0] ?? '');
+        return { type: 'restore', bulk: { ids, kind: kind?.id }, reportOnly: !asDeletedMany, reason: after.slice(explicitMany ? 1 : 0).join(' ') };
+      }
       const id = parseObjectId(rest[0]);
       if (id === undefined) return 'Which item? Give its id, as shown on the `deleted` list.';
       if (typeof id !== 'string') return id.problem;
@@ -274,6 +288,27 @@ export const COMMANDS: readonly CommandSpec[] = [
     parse: () => ({ type: 'status' }),
   },
 ];
+
+const DURATION = /^(\d{1,4})(m|h|d)$/i;
+const DURATION_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `restore all {kind} deleted-by {upn} [since {duration}] [reason]`. */
+function parseRestoreAll(args: string[]): Command | string {
+  const usage = 'Say `restore all {kind} deleted-by {upn} [since 7d]`, e.g. `restore all users deleted-by mallory@contoso.com since 2h`.';
+  const kind = args[0] === undefined ? undefined : kindByAlias(args[0]);
+  if (!kind || args[1]?.toLowerCase() !== 'deleted-by' || !args[2]?.includes('@')) return usage;
+  let rest = args.slice(3);
+  let sinceMs: number | undefined;
+  if (rest[0]?.toLowerCase() === 'since') {
+    const match = DURATION.exec(rest[1] ?? '');
+    if (!match) return 'Give the time as minutes, hours or days, e.g. `since 30m`, `since 12h`, `since 7d`.';
+    sinceMs = Number(match[1]) * DURATION_MS[match[2].toLowerCase()];
+    rest = rest.slice(2);
+  }
+  const asDeleted = AS_DELETED_WORD.test(rest[0] ?? '');
+  const explicit = asDeleted || REPORT_ONLY_WORD.test(rest[0] ?? '');
+  return { type: 'restore', bulk: { kind: kind.id, deletedBy: args[2].slice(0, 256), ...(sinceMs ? { sinceMs } : {}) }, reportOnly: !asDeleted, reason: rest.slice(explicit ? 1 : 0).join(' ') };
+}
 
 /** Whether anyone may run it (see CommandSpec.open). */
 export function isOpenCommand(command: Command): boolean {

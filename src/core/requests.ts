@@ -15,6 +15,7 @@ import {
   type PartnerAction,
   type RequestAction,
   type RestoreAction,
+  type BulkRestoreAction,
   type ApprovalRule,
   type CardCopy,
   type ChangeRequest,
@@ -23,7 +24,11 @@ import {
   type StepResult,
   type Transition,
 } from './approvals';
-import type { ChangeStrategy } from './changeStrategy';
+import { resultsOf, type ChangeStrategy } from './changeStrategy';
+import { bulkRestoreStrategy, type BulkRestoreInput } from './bulkRestores';
+import { deletersOf } from './alerts';
+import type { AuditSource } from './alertPoller';
+import { kindById } from './kinds';
 import { compareAndSet, valueAfter } from './compareAndSet';
 import type { KindId } from './model';
 import type { ExecutionResult, Outcome } from './outcome';
@@ -77,6 +82,7 @@ export function isInterrupted(request: ChangeRequest, now: Date): boolean {
 export class ChangeRequests {
   private readonly restores: ChangeStrategy<RestoreInput, RestoreAction>;
   private readonly partnerChanges: ChangeStrategy<PartnerChangeInput, PartnerAction>;
+  private readonly bulkRestores: ChangeStrategy<BulkRestoreInput, BulkRestoreAction>;
   /** Which strategy runs each type of action. */
   private readonly strategies: Record<RequestAction['type'], ChangeStrategy<never, RequestAction>>;
 
@@ -88,6 +94,8 @@ export class ChangeRequests {
       access: AccessControl;
       gatekeeper: Gatekeeper;
       partners: PartnerDirectory;
+      /** The directory audit log: `restore all <kind> deleted-by <upn>` picks items by who deleted them. */
+      audit?: AuditSource;
       /** The tenant the bot manages: a partner configuration for it makes no sense. */
       homeTenantId?: string;
       settings: ApprovalSettings;
@@ -97,7 +105,14 @@ export class ChangeRequests {
   ) {
     this.restores = restoreStrategy({ bin: deps.bin, writer: deps.writer, now: () => this.now() });
     this.partnerChanges = partnerStrategy({ partners: deps.partners, homeTenantId: deps.homeTenantId });
-    this.strategies = { restore: this.restores, 'partner.add': this.partnerChanges, 'partner.set': this.partnerChanges, 'partner.remove': this.partnerChanges };
+    this.bulkRestores = bulkRestoreStrategy({ bin: deps.bin, writer: deps.writer, now: () => this.now() });
+    this.strategies = {
+      restore: this.restores,
+      'restore.bulk': this.bulkRestores,
+      'partner.add': this.partnerChanges,
+      'partner.set': this.partnerChanges,
+      'partner.remove': this.partnerChanges,
+    };
   }
 
   private now(): Date {
@@ -131,6 +146,37 @@ export class ChangeRequests {
     // A restore Entra will refuse is not worth an approver's time: say why now instead.
     if (plan.value.blockers.length > 0) return { ok: false, message: `No request was made: this restore cannot succeed. ${plan.value.blockers.join(' ')}` };
     return { ok: true, value: await this.store(input, plan.value) };
+  }
+
+  /**
+   * Many items under one approval (`restore <id> <id> …`, Select on a card, an alert's "Restore all
+   * of these"). Ids from cards arrive here already checked for format and kind; planning reads the
+   * recycle bins, so only items Graph lists as deleted get into the request, and only those are restored.
+   */
+  async createBulk(input: RequestInput & BulkRestoreInput): Promise<Outcome<ChangeRequest>> {
+    const allowed = await this.authorize(input.actor, 'operator', 'request a restore');
+    if (!allowed.ok) return allowed;
+    const plan = await this.bulkRestores.plan({ refs: input.refs, reportOnly: input.reportOnly });
+    if (!plan.ok) return plan;
+    return { ok: true, value: await this.store(input, plan.value) };
+  }
+
+  /**
+   * The deleted items of a kind that the audit log says `upn` deleted, within `sinceMs` (or the
+   * whole retention period): what `restore all <kind> deleted-by <upn>` restores.
+   */
+  async deletedByActor(kind: KindId, upn: string, sinceMs: number | undefined): Promise<Outcome<{ id: string; kind: KindId }[]>> {
+    if (!this.deps.audit) return { ok: false, message: 'The bot cannot read the directory audit log here, so it cannot tell who deleted what.' };
+    const now = this.now();
+    const since = new Date(now.getTime() - (sinceMs ?? 30 * 86_400_000));
+    const deleted = (await this.deps.bin.listDeleted(kind))
+      .map((raw) => ({ key: String(raw[kindById(kind).key] ?? ''), deletedAt: Date.parse(String(raw.deletedDateTime ?? '')) }))
+      .filter((item) => item.key && item.deletedAt >= since.getTime());
+    if (deleted.length === 0) return { ok: true, value: [] };
+    const events = await this.deps.audit.directoryAudits(kindById(kind).audit.service, since);
+    const deleters = deletersOf(deleted.map((item) => ({ kind, key: item.key })), events);
+    const wanted = upn.toLowerCase();
+    return { ok: true, value: deleted.filter((item) => deleters.get(`${kind}/${item.key.toLowerCase()}`)?.toLowerCase() === wanted).map((item) => ({ kind, id: item.key })) };
   }
 
   /** `partner add|set|remove`: validated against a fresh read of the partner before any request exists. */
@@ -272,19 +318,35 @@ export class ChangeRequests {
           : `Not run, nothing was changed: ${shortfall}.`;
         return { steps, failure: { message, hint: 'Ask for the change again; current approvers must approve it.' } };
       }
-      const remaining = await this.strategies[request.action.type].remainingSteps(request.action, options);
+      const strategy = this.strategies[request.action.type];
+      const recorded = strategy.recordsProgress ? (request.execution?.steps ?? []) : [];
+      const remaining = await strategy.remainingSteps(request.action, { resuming: options.resuming, recorded });
       if (!remaining.ok) return { steps, failure: remaining.failure };
       steps.push(...remaining.done);
       for (const step of remaining.steps) {
         if (!options.stillHeld()) return undefined;
-        const { result, failure } = await step.run();
-        steps.push(result);
-        if (failure) return { steps, failure };
+        const run = await step.run();
+        steps.push(...resultsOf(run));
+        if (run.failure) return { steps, failure: run.failure };
+        // Each item's result is stored as it comes: a takeover resumes with the items left, never a done one.
+        if (strategy.recordsProgress && !(await this.recordProgress(request, steps))) return undefined;
       }
-      return { steps };
+      const failure = strategy.conclude?.(steps);
+      return failure ? { steps, failure } : { steps };
     } catch (error) {
       return { steps, failure: { message: `Stopped by an unexpected error: ${(error as Error).message}. Steps listed as done ran; check the item before asking again.` } };
     }
+  }
+
+  /** Stores the results so far on the executing request, while its claim is still the one it ran under; false once it is not. */
+  private async recordProgress(request: ChangeRequest, steps: StepResult[]): Promise<boolean> {
+    const token = request.claim?.token;
+    const result = await compareAndSet<ChangeRequest>(this.deps.store, keyOf(request.id), (current) =>
+      current?.state === 'executing' && current.claim?.token === token && token
+        ? { ...current, execution: { startedAt: current.execution?.startedAt ?? this.now().toISOString(), steps: [...steps] } }
+        : undefined,
+    );
+    return result.status === 'written';
   }
 
   /** Closes an executing request with its result; refused unless `claim` still holds it. */
