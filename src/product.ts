@@ -86,6 +86,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     writer: gateway,
     partners: gateway,
     selfTestGraph: gateway,
+    audit: gateway,
     access,
     gatekeeper,
     homeTenantId: simulator?.tenantId ?? config.allowedTenantId,
@@ -99,7 +100,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     writer: gateway,
     audit: gateway,
     ownDeletions: requests,
-    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, view),
+    notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, view, config.alertMassDeleteThreshold),
     log: (event, fields) => logger.info(event, fields),
     now: overrides.now,
   });

@@ -5,7 +5,9 @@ import { kindById } from '../core/kinds';
 import type { KindId } from '../core/model';
 import type { ChangeRequests } from '../core/requests';
 import type { Logger } from '../log';
-import { alertCard } from './alertViews';
+import { alertCard, massDeletion } from './alertViews';
+import type { RequestRoutes } from './requestRoutes';
+import { outOfDate, withActor } from './guards';
 import { inConversation } from './proactive';
 import { commandActor } from './guards';
 import { formatDate, personName, type ViewContext } from './views';
@@ -29,18 +31,23 @@ const MIN_SEND_GAP_MS = 200;
 export class TeamsAlertNotifier implements AlertNotifier {
   private readonly nextSlot = new Map<string, number>();
 
-  constructor(private readonly adapter: TeamsAdapter, private readonly botAppId: string | undefined, private readonly view: ViewContext) {}
+  constructor(
+    private readonly adapter: TeamsAdapter,
+    private readonly botAppId: string | undefined,
+    private readonly view: ViewContext,
+    private readonly massThreshold = 10,
+  ) {}
 
   send(reference: unknown, alert: AlertCard): Promise<Delivery> {
     return this.deliver(reference, async (context) => {
-      const sent = await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(alertCard(alert, this.view))));
+      const sent = await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(alertCard(alert, this.view, this.massThreshold))));
       return sent?.id;
     });
   }
 
   update(reference: unknown, activityId: string, alert: AlertCard): Promise<Delivery> {
     return this.deliver(reference, async (context) => {
-      await context.updateActivity({ id: activityId, type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(alertCard(alert, this.view))] });
+      await context.updateActivity({ id: activityId, type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(alertCard(alert, this.view, this.massThreshold))] });
       return activityId;
     });
   }
@@ -74,10 +81,22 @@ export class TeamsAlertNotifier implements AlertNotifier {
 
 export class AlertRoutes {
   constructor(
-    private readonly deps: { poller: AlertPoller; requests: ChangeRequests; logger: Logger; pollSeconds: number },
+    private readonly deps: { poller: AlertPoller; requests: ChangeRequests; requestCards: RequestRoutes; logger: Logger; pollSeconds: number; massThreshold?: number },
   ) {}
 
   register(app: Application<TurnState>): void {
+    // One click, one request: the items come from the stored alert (never from card data), those the actor deleted that are still in the recycle bin.
+    app.adaptiveCards.actionExecute<{ alertId?: string }>('alert.restoreAll', (context, _state, data) =>
+      withActor(context, this.deps.logger, async (actor) => {
+        const alert = typeof data.alertId === 'string' && /^[0-9a-f-]{36}$/i.test(data.alertId) ? await this.deps.poller.alert(data.alertId) : undefined;
+        if (!alert) return outOfDate(this.deps.logger, 'alert.restoreAll', 'That alert is out of date (everything in it has left the recycle bin). Type `deleted` to see what is there.');
+        const mass = massDeletion(alert, 0);
+        if (!mass) return 'Nothing on that alert is still in the recycle bin with a known deleter.';
+        await this.deps.requestCards.createAndPublishBulk(context, actor, mass.items.map((item) => ({ kind: item.kind, id: item.key })), true, `mass deletion by ${mass.actor}`);
+        return `Asked for approval to restore the ${mass.items.length} items ${mass.actor} deleted: see the request below.`;
+      }),
+    );
+
     app.activity(ActivityTypes.InstallationUpdate, async (context) => {
       const reference = TurnContext.getConversationReference(context.activity);
       const key = conversationKey(reference);

@@ -4,7 +4,7 @@ import { kindById } from '../core/kinds';
 import { daysLeft, RETENTION_DAYS } from '../core/model';
 import { capitalise, clip } from '../core/summaries';
 import { renderCard, type AdaptiveCardJson } from './cards';
-import { formatDate, type ViewContext } from './views';
+import { formatDate, SELECT_PREFIX, type ViewContext } from './views';
 
 /** A burst becomes one card; the rest is summarised so the card stays small. */
 const ROWS_SHOWN = 10;
@@ -15,9 +15,24 @@ const OUTCOMES: Record<NonNullable<AlertItem['outcome']>, { text: string; color:
   expired: { text: `Purged after ${RETENTION_DAYS} days: it can no longer be restored.`, color: 'Attention' },
 };
 
-export function alertCard(alert: AlertCard, ctx: ViewContext): AdaptiveCardJson {
+/**
+ * The actor who deleted more than `threshold` of the alert's items still in the recycle bin, with
+ * those items: one actor at a time, the one with the most.
+ */
+export function massDeletion(alert: AlertCard, threshold: number): { actor: string; items: AlertItem[] } | undefined {
+  const byActor = new Map<string, AlertItem[]>();
+  for (const item of alert.items) {
+    if (!item.actor || item.outcome) continue;
+    byActor.set(item.actor, [...(byActor.get(item.actor) ?? []), item]);
+  }
+  const [actor, items] = [...byActor].sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+  return actor && items && items.length > threshold ? { actor, items } : undefined;
+}
+
+export function alertCard(alert: AlertCard, ctx: ViewContext, massThreshold = Number.POSITIVE_INFINITY): AdaptiveCardJson {
   const now = ctx.now();
-  const rows = alert.items.slice(0, ROWS_SHOWN).map((item) => {
+  const mass = massDeletion(alert, massThreshold);
+  const rows = alert.items.slice(0, ROWS_SHOWN).map((item, index) => {
     const days = daysLeft(new Date(item.deletedAt), now);
     const outcome = item.outcome && OUTCOMES[item.outcome];
     return {
@@ -30,12 +45,21 @@ export function alertCard(alert: AlertCard, ctx: ViewContext): AdaptiveCardJson 
       state: outcome ? outcome.text : `In the recycle bin: ${days === 1 ? '1 day' : `${days} days`} left to restore it`,
       stateColor: outcome ? outcome.color : days <= 3 ? 'Attention' : 'Default',
       inRecycleBin: !outcome,
+      selectId: `${SELECT_PREFIX}${index}`,
+      selectValue: `${item.kind}:${item.key}`,
     };
   });
   const count = alert.items.length;
   return renderCard('alert', {
     footer: ctx.footer,
-    title: count === 1 ? `Deleted: ${clip(alert.items[0].name || alert.items[0].key, 120)}` : `${count} policy objects were deleted`,
+    title: mass
+      ? `Mass deletion: ${mass.items.length} items deleted by ${clip(mass.actor, 120)}`
+      : count === 1
+        ? `Deleted: ${clip(alert.items[0].name || alert.items[0].key, 120)}`
+        : `${count} ${alert.items.every((item) => kindById(item.kind).family === 'policy') ? 'policy objects' : 'objects'} were deleted`,
+    alertId: alert.id,
+    mass: Boolean(mass),
+    canSelect: rows.some((row) => row.inRecycleBin),
     subtitle: `Detected ${formatDate(new Date(alert.createdAt))}`,
     repeatNote: alert.possibleRepeat ? 'Sent again: the bot restarted while sending this alert, so it may already be in this conversation.' : '',
     rows,

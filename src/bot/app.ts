@@ -112,7 +112,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     view,
   });
   requestRoutes.register(app);
-  const alertRoutes = new AlertRoutes({ poller: deps.poller, requests: deps.requests, logger, pollSeconds: deps.alertPollSeconds });
+  const alertRoutes = new AlertRoutes({ poller: deps.poller, requests: deps.requests, requestCards: requestRoutes, logger, pollSeconds: deps.alertPollSeconds });
   alertRoutes.register(app);
   const partnerRoutes = new PartnerRoutes({ partners: deps.partners, requests: deps.requests, requestCards: requestRoutes, view, logger });
   partnerRoutes.register(app);
@@ -122,7 +122,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     deleted: (context, command) => browseRoutes.deletedCommand(context, command),
     show: (context, command) => browseRoutes.showCommand(context, command),
     status: (context) => browseRoutes.statusCommand(context),
-    restore: (context, command) => requestRoutes.restoreCommand(context, command),
+    restore: (context, command) => ('bulk' in command ? requestRoutes.restoreBulkCommand(context, command) : requestRoutes.restoreCommand(context, command)),
     selftest: (context, command) => requestRoutes.selfTestCommand(context, command.reason),
     pending: (context) => requestRoutes.pendingCommand(context),
     audit: (context, command) => requestRoutes.auditCommand(context, command.count),

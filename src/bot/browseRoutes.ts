@@ -15,7 +15,7 @@ import type { Logger } from '../log';
 import type { AdaptiveCardJson } from './cards';
 import { answerSafely, outOfDate, STALE_ITEM_BUTTON } from './guards';
 import { send } from './turn';
-import { chooseKindCard, describeError, detailsCard, failureCard, helpCard, listCard, statusCard, type ListQuery, type ReadSource, type ViewContext } from './views';
+import { chooseKindCard, describeError, detailsCard, failureCard, helpCard, kindsOf, listCard, statusCard, type ListQuery, type ReadSource, type ViewContext } from './views';
 
 /**
  * Teams routes for reading: help, status, the recycle-bin list and item details. Nothing here
@@ -54,7 +54,7 @@ export class BrowseRoutes {
   register(app: Application<TurnState>): void {
     const { logger } = this.deps;
     app.adaptiveCards.actionExecute<{ kind?: string; search?: string; page?: string | number; refresh?: boolean }>('list.page', async (context, _state, data) => {
-      const kind = data.kind === 'all' || !data.kind ? 'all' : kindIdOf(data.kind);
+      const kind = data.kind === 'all' || data.kind === 'everything' ? data.kind : !data.kind ? 'all' : kindIdOf(data.kind);
       if (!kind) return outOfDate(logger, 'list.page', 'That list button is out of date. Type `deleted` for a fresh list.');
       const query: ListQuery = { kind, search: typeof data.search === 'string' ? clip(data.search, MAX_SEARCH_CHARS) : '' };
       return answerSafely(logger, () => this.list(context, query, Number(data.page) || 0, data.refresh === true ? 'refresh' : 'page'));
@@ -78,7 +78,7 @@ export class BrowseRoutes {
   }
 
   async deletedCommand(context: TurnContext, command: Extract<Command, { type: 'deleted' }>): Promise<void> {
-    const kind = command.kinds.length === 1 ? command.kinds[0] : 'all';
+    const kind = command.kinds.length === 1 ? command.kinds[0] : command.kinds.length === KINDS.length ? 'everything' : 'all';
     await send(context, await this.list(context, { kind, search: command.search }, 0, 'typed'));
   }
 
@@ -129,7 +129,7 @@ export class BrowseRoutes {
    */
   private async list(context: TurnContext, query: ListQuery, page: number, how: 'typed' | 'page' | 'refresh'): Promise<AdaptiveCardJson> {
     const { view } = this.deps;
-    const kinds = query.kind === 'all' ? KINDS.map((k) => k.id) : [query.kind];
+    const kinds = kindsOf(query);
     const key = JSON.stringify([context.activity.conversation?.id, query.kind, query.search]);
     const reads = await this.reads(how === 'refresh');
     const kept = how === 'page' && reads.source.live ? this.listingSnapshots.get(key) : undefined;

@@ -4,6 +4,9 @@ import type { AccessControl, Actor } from '../core/access';
 import { belongsTo, isRequestId, OTHER_TENANT, viewFor, type ChangeRequest } from '../core/approvals';
 import { isObjectId } from '../core/model';
 import { kindIdOf } from '../core/kinds';
+import type { BulkSelection } from '../core/commands';
+import { MAX_BULK_ITEMS } from '../core/approvals';
+import { SELECT_PREFIX } from './views';
 import type { KindId } from '../core/model';
 import { capText, type ChangeRequests } from '../core/requests';
 import type { RecycleBin } from '../core/recycleBin';
@@ -97,15 +100,29 @@ export class TeamsRequestNotifier implements RequestNotifier {
    * The card as `viewer` sees it. Its refresh names the approvers who may decide, the requester
    * and `viewerTeamsId` (whoever opened this copy), so their copies refresh when viewed.
    */
-  async cardFor(request: ChangeRequest, viewer: RequestViewer, options: { note?: string; viewerTeamsId?: string } = {}): Promise<AdaptiveCardJson> {
+  async cardFor(request: ChangeRequest, viewer: RequestViewer, options: { note?: string; viewerTeamsId?: string; itemsPage?: number } = {}): Promise<AdaptiveCardJson> {
     const approvers = (await this.deps.approvals.approvers())
       .filter((contact) => contact.teamsId && viewFor(request, contact.aadObjectId, true).canDecide)
       .map((contact) => contact.teamsId!);
     const others = [request.requester.teamsId, options.viewerTeamsId].filter((id): id is string => Boolean(id));
     // Without known approvers, leave userIds out: Teams then refreshes for everyone in small chats.
     const refreshUserIds = approvers.length > 0 ? [...new Set([...approvers, ...others])] : [];
-    return requestCard(request, viewer, { ...this.deps.view, refreshUserIds, note: options.note });
+    return requestCard(request, viewer, { ...this.deps.view, refreshUserIds, note: options.note, itemsPage: options.itemsPage });
   }
+}
+
+/** The items a card's Select toggles name ("kind:id"), each checked; undefined when any value is malformed. */
+export function selectedRefs(data: Record<string, unknown>): { kind: KindId; id: string }[] | undefined {
+  const refs: { kind: KindId; id: string }[] = [];
+  for (const [name, value] of Object.entries(data)) {
+    if (!name.startsWith(SELECT_PREFIX) || value === '' || value === undefined || value === 'false') continue;
+    if (typeof value !== 'string' || refs.length >= MAX_BULK_ITEMS) return undefined;
+    const [kindWord, id, extra] = value.split(':');
+    const kind = kindIdOf(kindWord);
+    if (!kind || !isObjectId(id) || extra !== undefined) return undefined;
+    refs.push({ kind, id: id.toLowerCase() });
+  }
+  return refs;
 }
 
 const SET_UP_HINT = 'An approver sets one up by typing `approvals here` in the team\'s channel (or a group chat of approvers).';
@@ -164,6 +181,29 @@ export class RequestRoutes {
       }),
     );
 
+    // Select toggles on list and alert cards: the values are ids from the card, so each is checked
+    // here for format and kind, and the request then holds only what the recycle bins list.
+    app.adaptiveCards.actionExecute<Record<string, unknown>>('items.restoreSelected', (context, _state, data) =>
+      withActor(context, this.deps.logger, async (actor) => {
+        const refs = selectedRefs(data);
+        if (refs === undefined) return outOfDate(this.deps.logger, 'items.restoreSelected', STALE_ITEM_BUTTON);
+        if (refs.length === 0) return 'Select the items to restore first (the Select toggle on each row).';
+        const created = await this.deps.requests.createBulk({ actor, refs, reportOnly: true, reason: '', tenantId: tenantOf(context), conversation: TurnContext.getConversationReference(context.activity) });
+        if (!created.ok) return created.message;
+        await this.publish(context, created.value);
+        return `Asked for approval to restore ${created.value.action.type === 'restore.bulk' ? created.value.action.items.length : 1} item(s): see the request below.`;
+      }),
+    );
+
+    app.adaptiveCards.actionExecute<{ requestId?: string; page?: string | number }>('request.items', (context, _state, data) =>
+      this.withRequest(context, data, async (request, actor) => {
+        const page = Math.max(0, Math.min(MAX_BULK_ITEMS, Math.floor(Number(data.page) || 0)));
+        const viewer = await this.viewerOf(context, request, actor);
+        await answerInvoke(context, await this.deps.notifier.cardFor(request, viewer, { viewerTeamsId: actor.teamsId, itemsPage: page }));
+        return '';
+      }),
+    );
+
     app.adaptiveCards.actionExecute<{ requestId?: string }>('request.refresh', (context, _state, data) =>
       this.withRequest(context, data, async (request, actor) => {
         // A user-specific view: answer the invoke ourselves so it is not shown to everyone.
@@ -213,6 +253,31 @@ export class RequestRoutes {
       conversation: TurnContext.getConversationReference(context.activity),
     });
     if (!created.ok && created.choices) return void (await send(context, chooseKindCard(command.id, created.choices, this.deps.view, 'item.restore')));
+    if (!created.ok) return void (await context.sendActivity(created.message));
+    await this.publish(context, created.value);
+  }
+
+  /** `restore {id} {id} …` or `restore all {kind} deleted-by {upn} [since …]`: one request with many items. */
+  async restoreBulkCommand(context: TurnContext, command: { bulk: BulkSelection; reportOnly: boolean; reason: string }): Promise<void> {
+    const actor = await commandActor(context);
+    if (!actor) return;
+    await this.noteApprover(context);
+    let refs: { id: string; kind?: KindId }[];
+    if ('ids' in command.bulk) {
+      const { kind } = command.bulk;
+      refs = command.bulk.ids.map((id) => ({ id, kind }));
+    } else {
+      const picked = await this.deps.requests.deletedByActor(command.bulk.kind, command.bulk.deletedBy, command.bulk.sinceMs);
+      if (!picked.ok) return void (await context.sendActivity(picked.message));
+      if (picked.value.length === 0) return void (await context.sendActivity(`The audit log names ${command.bulk.deletedBy} as the deleter of no deleted item of that kind in that time.`));
+      refs = picked.value.slice(0, MAX_BULK_ITEMS);
+    }
+    await this.createAndPublishBulk(context, actor, refs, command.reportOnly, command.reason);
+  }
+
+  /** One bulk request from refs already checked for format and kind, posted like any request. */
+  async createAndPublishBulk(context: TurnContext, actor: Actor, refs: { id: string; kind?: KindId }[], reportOnly: boolean, reason: string): Promise<void> {
+    const created = await this.deps.requests.createBulk({ actor, refs, reportOnly, reason: capText(reason), tenantId: tenantOf(context), conversation: TurnContext.getConversationReference(context.activity) });
     if (!created.ok) return void (await context.sendActivity(created.message));
     await this.publish(context, created.value);
   }

@@ -1,4 +1,4 @@
-import { describeState, requestNoun, targetOf, type ChangeRequest, type PartnerAction, type RequestAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
+import { describeState, requestNoun, targetOf, type BulkRestoreAction, type ChangeRequest, type PartnerAction, type RequestAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
 import type { AuditEntry } from '../store/port';
 import type { Actor, Where } from '../core/access';
 import { kindById } from '../core/kinds';
@@ -49,6 +49,7 @@ const daysText = (purgesAt: string, ctx: ViewContext) => daysLeftText(daysUntilP
 /** How each type of request says it is running, done and failed. */
 const PHASES: Record<RequestAction['type'], { running: string; done: string; failed: string }> = {
   restore: { running: 'Restoring…', done: 'Restored', failed: 'The restore failed.' },
+  'restore.bulk': { running: 'Restoring…', done: 'Restored', failed: 'Restored in part: some items failed.' },
   'partner.add': { running: 'Applying…', done: 'Done', failed: 'The change failed.' },
   'partner.set': { running: 'Applying…', done: 'Done', failed: 'The change failed.' },
   'partner.remove': { running: 'Applying…', done: 'Done', failed: 'The change failed.' },
@@ -75,6 +76,7 @@ const PARTNER_VERBS: Record<PartnerAction['type'], string> = {
 
 const DONE: Record<Exclude<RequestAction['type'], 'selftest'>, string> = {
   restore: 'restored',
+  'restore.bulk': 'restored',
   'partner.add': 'added the partner configuration for',
   'partner.set': 'changed the partner settings of',
   'partner.remove': 'removed the partner configuration of',
@@ -85,6 +87,7 @@ const SELF_TEST_WHAT = 'Self-test in this tenant: create, delete, find, restore 
 /** What a request is about, in one line. */
 function whatOf(action: RequestAction): string {
   if (action.type === 'restore') return describe(action.target);
+  if (action.type === 'restore.bulk') return `Restore ${bulkSummary(action)}`;
   if (action.type === 'selftest') return SELF_TEST_WHAT;
   return `Cross-tenant partner ${clip(action.target.name, 120)}: ${PARTNER_VERBS[action.type]}`;
 }
@@ -109,13 +112,57 @@ export function outcomeNotice(request: ChangeRequest): string {
   return `${what} failed: ${request.execution?.failure ?? 'see the card'}`;
 }
 
-export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: ViewContext & { refreshUserIds?: string[]; note?: string }): AdaptiveCardJson {
+/** Items per page of a bulk request's card: 100 items with their results stay far below Teams' 100 KB. */
+export const BULK_ITEMS_PER_PAGE = 25;
+
+/** "45 deleted items: 40 users, 5 groups". */
+function bulkSummary(action: BulkRestoreAction): string {
+  const counts = new Map<string, number>();
+  for (const item of action.items) counts.set(item.kind, (counts.get(item.kind) ?? 0) + 1);
+  const parts = [...counts].map(([kind, n]) => `${n} ${n === 1 ? kindById(kind as TargetItem['kind']).label : kindById(kind as TargetItem['kind']).plural}`);
+  return `${action.target.name}: ${parts.join(', ')}`;
+}
+
+/** One page of the items, grouped by kind, each with its result once it ran. */
+function itemGroups(action: BulkRestoreAction, request: ChangeRequest, page: number) {
+  const results = new Map<string, StepResult[]>();
+  for (const step of request.execution?.steps ?? []) {
+    const key = `${step.item.kind}/${step.item.id.toLowerCase()}`;
+    results.set(key, [...(results.get(key) ?? []), step]);
+  }
+  const shown = action.items.slice(page * BULK_ITEMS_PER_PAGE, (page + 1) * BULK_ITEMS_PER_PAGE);
+  const groups: { title: string; facts: { label: string; value: string }[] }[] = [];
+  for (const item of shown) {
+    const title = capitalise(kindById(item.kind).plural);
+    let group = groups.find((g) => g.title === title);
+    if (!group) groups.push((group = { title, facts: [] }));
+    const steps = results.get(`${item.kind}/${item.id.toLowerCase()}`) ?? [];
+    const outcome = steps.length === 0 ? (request.state === 'pending' ? item.id : 'not run') : steps.map(itemOutcome).join(' · ');
+    group.facts.push({ label: clip(item.name, 120), value: clip(outcome, 300) });
+  }
+  return groups;
+}
+
+function itemOutcome(step: StepResult): string {
+  const what = step.step === 'restore' ? '' : `${step.step}: `;
+  const outcome = step.outcome === 'done' ? 'restored' : step.outcome === 'skipped' ? `skipped (${step.message ?? 'already restored'})` : `failed: ${step.message ?? step.code ?? 'error'}`;
+  return `${what}${step.step === 'restore' ? outcome : outcome.replace('restored', 'done')}${step.requestId ? ` · request-id ${step.requestId}` : ''}`;
+}
+
+function itemsPaging(action: BulkRestoreAction, page: number) {
+  const pageCount = Math.max(1, Math.ceil(action.items.length / BULK_ITEMS_PER_PAGE));
+  const index = Math.min(Math.max(0, page), pageCount - 1);
+  return { show: pageCount > 1, page: index + 1, pageCount, hasPrevious: index > 0, hasNext: index + 1 < pageCount, previousPage: index - 1, nextPage: index + 1 };
+}
+
+export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: ViewContext & { refreshUserIds?: string[]; note?: string; itemsPage?: number }): AdaptiveCardJson {
   const { action } = request;
   const pending = request.state === 'pending';
   const restore = action.type === 'restore' ? action : undefined;
-  const partner = action.type === 'restore' || action.type === 'selftest' ? undefined : action;
+  const bulk = action.type === 'restore.bulk' ? action : undefined;
+  const partner = action.type === 'restore' || action.type === 'restore.bulk' || action.type === 'selftest' ? undefined : action;
   const selfTest = action.type === 'selftest' ? action : undefined;
-  const target = targetOf(action);
+  const target = bulk ? undefined : targetOf(action);
   const facts = [
     { label: 'What', value: whatOf(action) },
     ...(target ? [{ label: 'Id', value: target.id }] : []),
@@ -123,6 +170,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     { label: 'Why', value: request.reason ? plainText(clip(request.reason, 300)) : '(no reason given)' },
   ];
   if (restore?.target.kind === 'ca') facts.push({ label: 'Restore into', value: resultingStateText(restore) });
+  if (bulk?.items.some((item) => item.kind === 'ca')) facts.push({ label: 'CA policies come back', value: bulk.reportOnly ? 'Report-only (nothing enforced until switched on)' : 'In the state each was deleted in' });
   if (pending) facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
   if (pending && restore) facts.push({ label: 'Purged for good', value: `${isoToText(restore.purgesAt)} (${daysText(restore.purgesAt, ctx)})` });
   if (request.approvals.length > 0) facts.push({ label: 'Approved by', value: names(request) });
@@ -142,7 +190,10 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     blockers: pending ? action.blockers : [],
     // The approver reads exactly what the self-test will do in the tenant; once it has run, its steps say what it did.
     plan: selfTest && (pending || request.state === 'executing') ? selfTest.plan.map((line, index) => `${index + 1}. ${line}`) : [],
-    steps: (request.execution?.steps ?? []).map(selfTest ? selfTestStepFact : stepFact),
+    steps: bulk ? [] : (request.execution?.steps ?? []).map(selfTest ? selfTestStepFact : stepFact),
+    itemGroups: bulk ? itemGroups(bulk, request, ctx.itemsPage ?? 0) : [],
+    leftOut: bulk ? bulk.leftOut.slice(0, 20).map((why) => clip(why, 300)) : [],
+    itemsPaging: bulk ? itemsPaging(bulk, ctx.itemsPage ?? 0) : { show: false, page: 1, pageCount: 1, hasPrevious: false, hasNext: false, previousPage: 0, nextPage: 0 },
     failure: request.state === 'failed' ? clip(request.execution?.failure ?? 'The change failed.', 500) : '',
     hint: request.state === 'failed' ? clip(request.execution?.hint ?? 'Check the item in the Entra admin center, then ask again if it is still needed.', 400) : '',
     note: ctx.note ?? '',
@@ -165,7 +216,14 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
 /** The short notice an approver gets in their personal chat; Open shows the request as it is now. */
 export function requestNoticeCard(request: ChangeRequest, ctx: ViewContext): AdaptiveCardJson {
   const { action } = request;
-  const what = action.type === 'restore' ? `restore ${describe(action.target)}` : action.type === 'selftest' ? 'run the self-test in this tenant' : `${PARTNER_VERBS[action.type]} (partner ${action.target.id})`;
+  const what =
+    action.type === 'restore.bulk'
+      ? `restore ${bulkSummary(action)}`
+      : action.type === 'restore'
+        ? `restore ${describe(action.target)}`
+        : action.type === 'selftest'
+          ? 'run the self-test in this tenant'
+          : `${PARTNER_VERBS[action.type]} (partner ${action.target.id})`;
   return renderCard('requestNotice', {
     footer: ctx.footer,
     requestId: request.id,

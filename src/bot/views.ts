@@ -1,6 +1,6 @@
 import { COMMANDS, type ExampleIds } from '../core/commands';
 import type { Actor } from '../core/access';
-import { KINDS, REQUIRED_PERMISSIONS, kindById } from '../core/kinds';
+import { KINDS, POLICY_KINDS, REQUIRED_PERMISSIONS, kindById } from '../core/kinds';
 import { RETENTION_DAYS, type DeletedItem, type KindId } from '../core/model';
 import { capitalise, clip, formatDate as formatDateOrUndefined } from '../core/summaries';
 import { pageOf, type DeletedListing, type ItemDetails, type Page } from '../core/recycleBin';
@@ -96,19 +96,34 @@ export function helpCard(ctx: ViewContext, exampleIds: ExampleIds): AdaptiveCard
     commands: COMMANDS.map((c) => ({ usage: c.usage, description: c.description, example: c.example(exampleIds) })),
     kinds: [
       ...KINDS.map((k) => ({ words: k.aliases.join(', '), label: capitalise(k.plural) })),
-      { words: 'all', label: 'Every kind above (the default)' },
+      { words: 'all', label: `The policy kinds (the default): ${POLICY_KINDS.map((k) => k.aliases[0]).join(', ')}` },
+      { words: 'everything', label: 'Every kind above, the directory recycle bin included' },
     ],
   });
 }
 
 export interface ListQuery {
-  kind: KindId | 'all';
+  /** One kind, the policy kinds (`all`), or every kind (`everything`). */
+  kind: KindId | 'all' | 'everything';
   search: string;
 }
 
+const LIST_TITLES: Record<'all' | 'everything', string> = { all: 'Deleted policies and partners', everything: 'Everything in the recycle bins' };
+
+/** The kinds a list query covers. */
+export function kindsOf(query: Pick<ListQuery, 'kind'>): KindId[] {
+  if (query.kind === 'all') return POLICY_KINDS.map((k) => k.id);
+  if (query.kind === 'everything') return KINDS.map((k) => k.id);
+  return [query.kind];
+}
+
+/** At most this many items go in one bulk request, and a card offers no more Select toggles than a page holds. */
+export const SELECT_PREFIX = 'select-';
+
 export function listCard(listing: DeletedListing, query: ListQuery, requestedPage: number, ctx: ViewContext, source: ReadSource = { live: true }): AdaptiveCardJson {
   const page = pageOf(listing.items, requestedPage);
-  const what = query.kind === 'all' ? 'Deleted policies and partners' : `Deleted ${kindById(query.kind).plural}`;
+  const what = query.kind === 'all' || query.kind === 'everything' ? LIST_TITLES[query.kind] : `Deleted ${kindById(query.kind).plural}`;
+  const note = query.kind === 'all' || query.kind === 'everything' ? undefined : kindById(query.kind).listNote;
   const search = clip(query.search, 100);
   const shown = page.total === 0 ? 'nothing' : pageRangeText(page);
   return renderCard('deletedList', {
@@ -116,8 +131,10 @@ export function listCard(listing: DeletedListing, query: ListQuery, requestedPag
     title: search ? `${what} matching "${search}"` : what,
     subtitle: `Newest deletion first · showing ${shown} · items are purged ${RETENTION_DAYS} days after deletion`,
     warnings: listing.failures.map((f) => describeError(f.error)),
+    note: note ?? '',
     emptyText: search ? `No deleted item matches "${search}".` : 'The recycle bin is empty.',
-    rows: page.rows.map(itemSummary),
+    rows: page.rows.map((item, index) => ({ ...itemSummary(item), selectId: `${SELECT_PREFIX}${index}`, selectValue: `${item.kind}:${item.id}` })),
+    canSelect: page.rows.length > 0,
     page: page.index + 1,
     pageCount: page.count,
     hasPrevious: page.index > 0,
@@ -164,12 +181,18 @@ function renderDetails(details: ItemDetails, ctx: ViewContext, source: ReadSourc
       if (hidden > 0) facts.push({ label: 'More', value: `${hidden} more not shown here; see the Entra admin center` });
       return { title: clip(section.title, NAME_MAX), facts };
     }),
-    references: details.references.map((ref) => ({
-      label: clip(`${capitalise(kindById(ref.kind).label)}: ${ref.deleted?.name ?? ref.name ?? ref.id}`, 80),
-      value: ref.deleted
-        ? `Deleted too (${daysLeftText(ref.deleted.daysLeft)}): it must be restored first · ${ref.id}`
-        : `Not in the recycle bin · ${ref.id}`,
-    })),
+    references: [
+      ...details.references.map((ref) => ({
+        label: clip(`${capitalise(kindById(ref.kind).label)}: ${ref.deleted?.name ?? ref.name ?? ref.id}`, 80),
+        value: ref.deleted
+          ? `Deleted too (${daysLeftText(ref.deleted.daysLeft)}): it must be restored first · ${ref.id}`
+          : `Not in the recycle bin · ${ref.id}`,
+      })),
+      ...(details.companions ?? []).map((companion) => ({
+        label: clip(`${capitalise(kindById(companion.kind).label)}: ${companion.name}`, 80),
+        value: `Deleted too (${daysLeftText(companion.daysLeft)}), restored separately: restore both with \`restore ${item.id} ${companion.id}\``,
+      })),
+    ],
   });
 }
 

@@ -146,6 +146,11 @@ export class AlertPoller {
     return (await this.deps.store.get<Subscription>(SUBSCRIPTIONS + conversationKey))?.value;
   }
 
+  /** A sent alert card as stored (what "Restore all of these" restores from; never from card data). */
+  async alert(id: string): Promise<AlertCard | undefined> {
+    return (await this.deps.store.get<AlertCard>(CARDS + id))?.value;
+  }
+
   async state(): Promise<PollerState> {
     return (await this.deps.store.get<PollerState>(STATE_KEY))?.value ?? emptyState();
   }
@@ -178,8 +183,9 @@ export class AlertPoller {
     let sent = await this.deliverOutbox();
     let listing: Listing;
     let snapshot: Snapshot;
+    const subscriptions = (await this.deps.store.list<Subscription>(SUBSCRIPTIONS)).map((r) => r.value).filter((s) => s.enabled);
     try {
-      listing = await this.listEveryKind();
+      listing = await this.listKinds(polledKinds(subscriptions));
       snapshot = this.snapshotOf(listing);
     } catch (error) {
       // Nothing is recorded, so the next cycle sees the same changes: nothing lost, nothing doubled.
@@ -187,10 +193,11 @@ export class AlertPoller {
       throw error;
     }
     const now = this.now();
-    const subscriptions = (await this.deps.store.list<Subscription>(SUBSCRIPTIONS)).map((r) => r.value).filter((s) => s.enabled);
     let report: CycleReport = { baseline: false, appeared: 0, sent: 0, updated: 0 };
     let disappeared: ReturnType<typeof diffSnapshots>['disappeared'] = [];
     await this.patchState((state) => {
+      // A kind not listed this cycle (no conversation wants it) counts as unchanged.
+      snapshot = { ...pickUnlisted(state.seen, listing), ...snapshot };
       const deleters = { pendingAudit: withoutDeleter(state, snapshot), deletedBy: deletersStillListed(state, snapshot) };
       if (!state.baselineAt) {
         report = { baseline: true, appeared: 0, sent: 0, updated: 0 };
@@ -222,16 +229,16 @@ export class AlertPoller {
     return { ...report, sent, updated };
   }
 
-  private async listEveryKind(): Promise<Listing> {
+  private async listKinds(kinds: KindId[]): Promise<Listing> {
     const listing: Listing = {};
-    await Promise.all(KINDS.map(async (kind) => (listing[kind.id] = await this.deps.bin.listDeleted(kind.id))));
+    await Promise.all(kinds.map(async (kind) => (listing[kind] = await this.deps.bin.listDeleted(kind))));
     return listing;
   }
 
   private snapshotOf(listing: Listing): Snapshot {
     const snapshot: Snapshot = {};
     const now = this.now();
-    for (const kind of KINDS) {
+    for (const kind of KINDS.filter((k) => listing[k.id] !== undefined)) {
       const items: Record<string, { name: string; deletedAt: string }> = {};
       for (const raw of listing[kind.id] ?? []) {
         const key = itemKey(kind, raw);
@@ -406,6 +413,21 @@ export class AlertPoller {
 }
 
 const keyOf = (item: ItemKey) => `${item.kind}/${item.key.toLowerCase()}`;
+
+/**
+ * The kinds a cycle lists: the policy kinds always (they feed the mirror every read uses), and a
+ * directory kind only while some conversation gets alerts for it, so a tenant that granted no
+ * directory permission keeps polling as before.
+ */
+function polledKinds(subscriptions: Subscription[]): KindId[] {
+  const wanted = new Set(subscriptions.flatMap((s) => s.kinds));
+  return KINDS.filter((k) => k.family === 'policy' || wanted.has(k.id)).map((k) => k.id);
+}
+
+/** What the last cycle saw of the kinds this cycle did not list. */
+function pickUnlisted(seen: Snapshot, listing: Listing): Snapshot {
+  return Object.fromEntries(Object.entries(seen).filter(([kind]) => listing[kind as KindId] === undefined));
+}
 
 /** Pending lookups plus every listed item whose deleter is neither known nor pending (all of them at the baseline). */
 function withoutDeleter(state: PollerState, snapshot: Snapshot): PendingAudit[] {

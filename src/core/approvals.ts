@@ -73,14 +73,38 @@ export interface SelfTestAction {
   blockers: string[];
 }
 
-export type RequestAction = RestoreAction | PartnerAction | SelfTestAction;
-
 /** The item a request acts on; a self-test's objects exist only once it runs. */
 export function targetOf(action: RequestAction): TargetItem | undefined {
   return action.type === 'selftest' ? undefined : action.target;
 }
 
 export type SelfTestStep = 'create' | 'delete' | 'find in recycle bin' | 'read audit log' | 'restore' | 'confirm live' | 'purge' | 'interrupted';
+
+/**
+ * Many deleted items restored under one approval. Items run in dependency order (named locations
+ * before policies, partners before sync policies, apps before service principals), in $batch calls
+ * where the kind allows; each item gets its own result.
+ */
+export interface BulkRestoreAction {
+  type: 'restore.bulk';
+  /** What audit entries and notices name the request by: its first item, named for the whole ("45 deleted items"). */
+  target: TargetItem;
+  /** Every item to restore, in the order they run. Only these are ever restored. */
+  items: TargetItem[];
+  /** CA policies among them: switched to report-only after their restore. */
+  reportOnly: boolean;
+  /** Asked for but not restorable, with why (not in the recycle bin, a dependency purged); not restored. */
+  leftOut: string[];
+  blockers: string[];
+}
+
+/** The most items one bulk request holds. */
+export const MAX_BULK_ITEMS = 100;
+
+export type RequestAction = RestoreAction | BulkRestoreAction | PartnerAction | SelfTestAction;
+
+/** Whether a request restores from the recycle bins (one item or many). */
+export const isRestore = (action: RequestAction): action is RestoreAction | BulkRestoreAction => action.type === 'restore' || action.type === 'restore.bulk';
 
 export interface StepResult {
   item: TargetItem;
@@ -229,7 +253,7 @@ export const OTHER_TENANT = 'This request belongs to another tenant.';
 
 /** "restore", "partner change" or "self-test": how refusals and notices name a request. */
 export function requestNoun(request: ChangeRequest): string {
-  return request.action.type === 'restore' ? 'restore' : request.action.type === 'selftest' ? 'self-test' : 'partner change';
+  return isRestore(request.action) ? 'restore' : request.action.type === 'selftest' ? 'self-test' : 'partner change';
 }
 
 export function isRequester(request: ChangeRequest, userId: string): boolean {

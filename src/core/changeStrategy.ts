@@ -19,11 +19,13 @@ export interface PlannedStep {
   run(): Promise<StepRun>;
 }
 
-/** A step's result (none when a clean-up step found nothing to do); with a failure, the steps after it are skipped, clean-up aside. */
-export interface StepRun {
-  result?: StepResult;
-  failure?: Failure;
-}
+/**
+ * A step's result: one, or one per item for a batch step, or none when a clean-up step found
+ * nothing to do. With a failure the steps after it are skipped, clean-up steps aside.
+ */
+export type StepRun = { result?: StepResult; failure?: Failure } | { results: StepResult[]; failure?: Failure };
+
+export const resultsOf = (run: StepRun): StepResult[] => ('results' in run ? run.results : run.result ? [run.result] : []);
 
 export type StepsToRun =
   | {
@@ -42,7 +44,8 @@ export type StepsToRun =
 /** What an execution records on its request while it holds the claim. */
 export interface ExecutionProgress {
   steps: StepResult[];
-  created: TargetItem[];
+  /** Objects the execution created (the self-test's), kept when not given. */
+  created?: TargetItem[];
 }
 
 export interface ExecutionContext {
@@ -70,6 +73,12 @@ export interface ChangeStrategy<Input, A extends RequestAction> {
    * self-test): they run even when the request's approvals no longer suffice.
    */
   resumeOnlyUndoes?: boolean;
+  /**
+   * Set when the change is many independent items (a bulk restore): the results are stored on the
+   * request after every step (compare-and-set, under the claim), and a resumed execution never runs
+   * a recorded item again (it finds them in `context.request.execution.steps`).
+   */
+  recordsProgress?: boolean;
 }
 
 /** A step Graph showed as done when an interrupted execution was resumed. */

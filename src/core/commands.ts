@@ -1,6 +1,6 @@
-import { KINDS, kindByAlias } from './kinds';
+import { KINDS, kindByAlias, POLICY_KINDS } from './kinds';
 import { GUID_PATTERN, type KindId } from './model';
-import { isRequestId } from './approvals';
+import { isRequestId, MAX_BULK_ITEMS } from './approvals';
 
 /**
  * The command grammar. One registry (COMMANDS) drives parsing, `help` and the app
@@ -14,6 +14,8 @@ export type Command =
   | { type: 'status' }
   | { type: 'restore'; id: string; kind?: KindId; reportOnly: boolean; reason: string }
   | { type: 'selftest'; reason: string }
+  /** Many items under one approval: listed ids, or every deleted item of a kind one person deleted. */
+  | { type: 'restore'; bulk: BulkSelection; reportOnly: boolean; reason: string }
   | { type: 'pending' }
   | { type: 'audit'; count: number }
   | { type: 'cancel'; requestId: string }
@@ -25,6 +27,8 @@ export type Command =
   | { type: 'partner'; action: 'set'; tenantId: string; settings: string[]; reason: string }
   | { type: 'partner'; action: 'remove'; tenantId: string; reason: string }
   | { type: 'demo'; action: 'delete'; target: string };
+
+export type BulkSelection = { ids: string[]; kind?: KindId } | { kind: KindId; deletedBy: string; sinceMs?: number };
 
 export type ParseResult =
   | { ok: true; command: Command }
@@ -67,10 +71,23 @@ export const PLACEHOLDER_IDS: ExampleIds = { deletedPolicy: '{id}', livePartner:
 /** Search text longer than this cannot match anything useful and only costs time. */
 export const MAX_SEARCH_CHARS = 200;
 
+/** `all` means the policy kinds (as before the directory kinds existed); `everything` every kind. */
 const ALL_KINDS_WORD = 'all';
+const EVERY_KIND_WORD = 'everything';
 const REPORT_ONLY_WORD = /^-{0,2}report-?only$/i;
 const AS_DELETED_WORD = /^-{0,2}as-?deleted$/i;
-const kindWords = [...KINDS.map((k) => k.aliases[0]), ALL_KINDS_WORD].join('|');
+const kindWords = [...KINDS.map((k) => k.aliases[0]), ALL_KINDS_WORD, EVERY_KIND_WORD].join('|');
+const policyKindIds = (): KindId[] => POLICY_KINDS.map((k) => k.id);
+
+/** The kinds a word names: one kind, `all` (the policy kinds), `everything`, or undefined. */
+function kindsNamedBy(word: string | undefined): KindId[] | undefined {
+  if (word === undefined) return undefined;
+  const lower = word.toLowerCase();
+  if (lower === ALL_KINDS_WORD) return policyKindIds();
+  if (lower === EVERY_KIND_WORD) return KINDS.map((k) => k.id);
+  const kind = kindByAlias(lower);
+  return kind ? [kind.id] : undefined;
+}
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -87,14 +104,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     aliases: ['list', 'ls'],
     usage: `deleted [${kindWords}] [search text]`,
     example: () => 'deleted ca block',
-    description: 'List soft-deleted policies, newest deletion first, with days left before purge',
+    description: `Deleted items, newest first, with days left; \`everything\` adds ${KINDS.filter((k) => k.family === 'directory').map((k) => k.aliases[0]).join(', ')}`,
     parse: (args) => {
-      const kind = args[0] === undefined ? undefined : kindByAlias(args[0]);
-      const isAll = args[0]?.toLowerCase() === ALL_KINDS_WORD;
-      const rest = kind || isAll ? args.slice(1) : args;
+      const named = kindsNamedBy(args[0]);
+      const rest = named ? args.slice(1) : args;
       return {
         type: 'deleted',
-        kinds: kind ? [kind.id] : KINDS.map((k) => k.id),
+        kinds: named ?? policyKindIds(),
         search: rest.join(' ').slice(0, MAX_SEARCH_CHARS),
       };
     },
@@ -118,12 +134,22 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'restore',
     aliases: [],
-    usage: `restore [${KINDS.map((k) => k.aliases[0]).join('|')}] {id} [report-only|as-deleted] [reason]`,
+    usage: `restore [${KINDS.map((k) => k.aliases[0]).join('|')}] {id} [{id} …] [report-only|as-deleted] [reason] · restore all {kind} deleted-by {upn} [since {7d|12h}]`,
     example: (ids) => `restore ${ids.deletedPolicy} deleted by mistake`,
-    description: 'Ask for a restore; a second admin approves it. CA policies come back report-only unless you say as-deleted',
+    description: `Ask for a restore (up to ${MAX_BULK_ITEMS} ids in one request); a second admin approves it. CA policies come back report-only unless you say as-deleted`,
     parse: (args) => {
+      if (args[0]?.toLowerCase() === 'all') return parseRestoreAll(args.slice(1));
       const kind = args.length > 1 ? kindByAlias(args[0]) : undefined;
       const rest = kind ? args.slice(1) : args;
+      const ids: string[] = [];
+      while (ids.length < rest.length && GUID_PATTERN.test(rest[ids.length].replace(/^\{|\}$/g, ''))) ids.push(rest[ids.length].replace(/^\{|\}$/g, '').toLowerCase());
+      if (ids.length > 1) {
+        if (ids.length > MAX_BULK_ITEMS) return `One request restores at most ${MAX_BULK_ITEMS} items; you gave ${ids.length}. Ask in parts.`;
+        const after = rest.slice(ids.length);
+        const asDeletedMany = AS_DELETED_WORD.test(after[0] ?? '');
+        const explicitMany = asDeletedMany || REPORT_ONLY_WORD.test(after[0] ?? '');
+        return { type: 'restore', bulk: { ids, kind: kind?.id }, reportOnly: !asDeletedMany, reason: after.slice(explicitMany ? 1 : 0).join(' ') };
+      }
       const id = parseObjectId(rest[0]);
       if (id === undefined) return 'Which item? Give its id, as shown on the `deleted` list.';
       if (typeof id !== 'string') return id.problem;
@@ -204,9 +230,9 @@ export const COMMANDS: readonly CommandSpec[] = [
       if (change === undefined) return { type: 'alerts', kinds: [] };
       if (change === 'off') return { type: 'alerts', change: 'off', kinds: [] };
       if (change !== 'on') return 'Say `alerts on`, `alerts off`, or just `alerts` to see what this conversation gets.';
-      const kinds = args.slice(1).filter((word) => word.toLowerCase() !== ALL_KINDS_WORD).map((word) => kindByAlias(word));
-      if (kinds.some((k) => !k)) return `Kinds are ${kindWords.replace(/\|/g, ', ')}.`;
-      const chosen = kinds.length > 0 ? [...new Set(kinds.map((k) => k!.id))] : KINDS.map((k) => k.id);
+      const named = args.slice(1).map((word) => kindsNamedBy(word));
+      if (named.some((k) => !k)) return `Kinds are ${kindWords.replace(/\|/g, ', ')}.`;
+      const chosen = named.length > 0 ? [...new Set(named.flat() as KindId[])] : policyKindIds();
       return { type: 'alerts', change: 'on', kinds: chosen };
     },
   },
@@ -273,6 +299,27 @@ export const COMMANDS: readonly CommandSpec[] = [
     parse: () => ({ type: 'status' }),
   },
 ];
+
+const DURATION = /^(\d{1,4})(m|h|d)$/i;
+const DURATION_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `restore all {kind} deleted-by {upn} [since {duration}] [reason]`. */
+function parseRestoreAll(args: string[]): Command | string {
+  const usage = 'Say `restore all {kind} deleted-by {upn} [since 7d]`, e.g. `restore all users deleted-by mallory@contoso.com since 2h`.';
+  const kind = args[0] === undefined ? undefined : kindByAlias(args[0]);
+  if (!kind || args[1]?.toLowerCase() !== 'deleted-by' || !args[2]?.includes('@')) return usage;
+  let rest = args.slice(3);
+  let sinceMs: number | undefined;
+  if (rest[0]?.toLowerCase() === 'since') {
+    const match = DURATION.exec(rest[1] ?? '');
+    if (!match) return 'Give the time as minutes, hours or days, e.g. `since 30m`, `since 12h`, `since 7d`.';
+    sinceMs = Number(match[1]) * DURATION_MS[match[2].toLowerCase()];
+    rest = rest.slice(2);
+  }
+  const asDeleted = AS_DELETED_WORD.test(rest[0] ?? '');
+  const explicit = asDeleted || REPORT_ONLY_WORD.test(rest[0] ?? '');
+  return { type: 'restore', bulk: { kind: kind.id, deletedBy: args[2].slice(0, 256), ...(sinceMs ? { sinceMs } : {}) }, reportOnly: !asDeleted, reason: rest.slice(explicit ? 1 : 0).join(' ') };
+}
 
 /** Whether anyone may run it (see CommandSpec.open). */
 export function isOpenCommand(command: Command): boolean {

@@ -1,6 +1,11 @@
 import type { DetailSection, GraphObject, ItemRef, KindId } from './model';
 import type { DirectoryNames, DirectoryReference } from './directoryNames';
 import {
+  summariseAdministrativeUnit,
+  summariseApplication,
+  summariseGroup,
+  summariseServicePrincipal,
+  summariseUser,
   directoryReferencesOf,
   namedLocationsReferencedBy,
   summariseConditionalAccessPolicy,
@@ -38,6 +43,24 @@ export interface ResourceKind {
   directoryReferences(raw: GraphObject): DirectoryReference[];
   /** Items this one depends on, restored first when deleted (a CA policy's named locations, a sync policy's partner). */
   references(raw: GraphObject): ItemRef[];
+  /** Security policies, or the directory recycle bin: `deleted all` lists the policy kinds, `deleted everything` both. */
+  family: 'policy' | 'directory';
+  /**
+   * Order of restores within one request: lower first. Named locations come before the policies
+   * that use them, partners before their sync policies, applications before their service principals.
+   */
+  restoreRank: 0 | 1;
+  /**
+   * Whether restores of this kind go in $batch calls. Conditional Access shares a budget of one
+   * request per second per tenant, which batching does not raise: those restores run one by one, paced.
+   */
+  batchRestore: boolean;
+  /** Deleted items of another kind that belong with this one but are restored separately (an app and its service principal), matched on a property. */
+  companion?: { kind: KindId; property: string };
+  /** Said under a list of this kind. */
+  listNote?: string;
+  /** Added to a refused restore (403) of this kind. */
+  refusedHint?: string;
 }
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
@@ -57,6 +80,9 @@ export const KINDS: readonly ResourceKind[] = [
     summarise: summariseConditionalAccessPolicy,
     directoryReferences: directoryReferencesOf,
     references: namedLocationsReferencedBy,
+    family: 'policy',
+    restoreRank: 1,
+    batchRestore: false,
   },
   {
     id: 'locations',
@@ -70,6 +96,9 @@ export const KINDS: readonly ResourceKind[] = [
     summarise: summariseNamedLocation,
     directoryReferences: noDirectoryReferences,
     references: noReferences,
+    family: 'policy',
+    restoreRank: 0,
+    batchRestore: false,
   },
   {
     id: 'partners',
@@ -84,6 +113,9 @@ export const KINDS: readonly ResourceKind[] = [
     summarise: summarisePartner,
     directoryReferences: noDirectoryReferences,
     references: noReferences,
+    family: 'policy',
+    restoreRank: 0,
+    batchRestore: true,
   },
   {
     id: 'sync',
@@ -98,8 +130,110 @@ export const KINDS: readonly ResourceKind[] = [
     directoryReferences: noDirectoryReferences,
     // Graph keeps a sync policy under its partner configuration, so the partner comes back first.
     references: (raw) => (text(raw.tenantId) ? [{ kind: 'partners', id: text(raw.tenantId) }] : []),
+    family: 'policy',
+    restoreRank: 1,
+    batchRestore: true,
+  },
+  // The directory recycle bin (v1.0 /directory/deletedItems): kept 30 days as well.
+  {
+    id: 'users',
+    label: 'user',
+    plural: 'users',
+    aliases: ['users', 'user'],
+    key: 'id',
+    permissions: { read: 'User.Read.All', restore: 'User.DeleteRestore.All' },
+    audit: { service: 'Core Directory', deleteActivity: 'Delete user', match: 'targetId' },
+    displayName: (raw) => directoryName(raw, text(raw.userPrincipalName)),
+    summarise: summariseUser,
+    directoryReferences: noDirectoryReferences,
+    references: noReferences,
+    family: 'directory',
+    restoreRank: 0,
+    batchRestore: true,
+    refusedHint: 'A user who held a privileged admin role can only be restored with more than User.DeleteRestore.All (a Privileged Role Administrator, or the admin center).',
+  },
+  {
+    id: 'groups',
+    label: 'Microsoft 365 group',
+    plural: 'Microsoft 365 groups',
+    aliases: ['groups', 'group'],
+    key: 'id',
+    permissions: { read: 'Group.Read.All', restore: 'Group.ReadWrite.All' },
+    audit: { service: 'Core Directory', deleteActivity: 'Delete group', match: 'targetId' },
+    displayName: (raw) => directoryName(raw, text(raw.mail)),
+    summarise: summariseGroup,
+    directoryReferences: noDirectoryReferences,
+    references: noReferences,
+    family: 'directory',
+    // After users, so restored members are there when the group's memberships come back.
+    restoreRank: 1,
+    batchRestore: true,
+    listNote: 'Only Microsoft 365 groups go to the recycle bin: a deleted security group is gone for good and cannot be restored.',
+  },
+  {
+    id: 'apps',
+    label: 'app registration',
+    plural: 'app registrations',
+    aliases: ['apps', 'app', 'applications'],
+    key: 'id',
+    permissions: { read: 'Application.Read.All', restore: 'Application.ReadWrite.OwnedBy' },
+    audit: { service: 'Core Directory', deleteActivity: 'Delete application', match: 'targetId' },
+    displayName: (raw) => directoryName(raw, text(raw.appId)),
+    summarise: summariseApplication,
+    directoryReferences: noDirectoryReferences,
+    references: noReferences,
+    family: 'directory',
+    restoreRank: 0,
+    batchRestore: true,
+    companion: { kind: 'sps', property: 'appId' },
+    refusedHint: 'Application.ReadWrite.OwnedBy restores only apps the bot owns; grant Application.ReadWrite.All to restore any app.',
+  },
+  {
+    id: 'sps',
+    label: 'service principal',
+    plural: 'service principals',
+    aliases: ['sps', 'sp', 'service-principals'],
+    key: 'id',
+    permissions: { read: 'Application.Read.All', restore: 'Application.ReadWrite.OwnedBy' },
+    audit: { service: 'Core Directory', deleteActivity: 'Delete service principal', match: 'targetId' },
+    displayName: (raw) => directoryName(raw, text(raw.appId)),
+    summarise: summariseServicePrincipal,
+    directoryReferences: noDirectoryReferences,
+    references: noReferences,
+    family: 'directory',
+    // After its application, which a service principal needs.
+    restoreRank: 1,
+    batchRestore: true,
+    companion: { kind: 'apps', property: 'appId' },
+    refusedHint: 'Application.ReadWrite.OwnedBy restores only service principals the bot owns; grant Application.ReadWrite.All to restore any.',
+  },
+  {
+    id: 'aus',
+    label: 'administrative unit',
+    plural: 'administrative units',
+    aliases: ['aus', 'au', 'administrative-units'],
+    key: 'id',
+    permissions: { read: 'AdministrativeUnit.Read.All', restore: 'AdministrativeUnit.ReadWrite.All' },
+    audit: { service: 'Core Directory', deleteActivity: 'Delete administrative unit', match: 'targetId' },
+    displayName: (raw) => text(raw.displayName) || text(raw.id),
+    summarise: summariseAdministrativeUnit,
+    directoryReferences: noDirectoryReferences,
+    references: noReferences,
+    family: 'directory',
+    restoreRank: 0,
+    batchRestore: true,
   },
 ];
+
+/** "Name (detail)" when the detail adds something, else the name, else the id. */
+function directoryName(raw: GraphObject, detail: string): string {
+  const name = text(raw.displayName);
+  if (name && detail && detail.toLowerCase() !== name.toLowerCase()) return `${name} (${detail})`;
+  return name || detail || text(raw.id);
+}
+
+/** The kinds `deleted all` lists, and alerts default to: the policy kinds. */
+export const POLICY_KINDS: readonly ResourceKind[] = KINDS.filter((k) => k.family === 'policy');
 
 export function kindById(id: KindId): ResourceKind {
   const kind = KINDS.find((k) => k.id === id);
@@ -126,7 +260,7 @@ export function itemKey(kind: ResourceKind, raw: GraphObject): string {
 export const AUDIT_PERMISSION = 'AuditLog.Read.All';
 
 /** Every application permission some feature needs, with what it is for. */
-export const REQUIRED_PERMISSIONS: readonly { permission: string; purpose: string }[] = [
+const FEATURE_PERMISSIONS: readonly { permission: string; purpose: string }[] = [
   { permission: 'Policy.Read.All', purpose: 'list and show deleted policies and partners' },
   { permission: 'Policy.ReadWrite.ConditionalAccess', purpose: 'restore CA policies and named locations, and run `selftest`' },
   { permission: 'Policy.ReadWrite.CrossTenantAccess', purpose: 'restore and change cross-tenant partners' },
@@ -136,3 +270,21 @@ export const REQUIRED_PERMISSIONS: readonly { permission: string; purpose: strin
   { permission: 'Application.Read.All', purpose: 'name the apps and workload identities a policy targets or excludes' },
   { permission: 'CrossTenantInformation.ReadBasic.All', purpose: 'show partners by organisation name instead of tenant id' },
 ];
+
+/**
+ * Every application permission the bot needs: the features' above, then each directory kind's
+ * read and restore permission from the registry, once each (a permission already listed gets
+ * the kind's use added to its purpose).
+ */
+export const REQUIRED_PERMISSIONS: readonly { permission: string; purpose: string }[] = (() => {
+  const list = FEATURE_PERMISSIONS.map((entry) => ({ ...entry }));
+  for (const kind of KINDS.filter((k) => k.family === 'directory')) {
+    for (const [permission, verb] of [[kind.permissions.read, 'list and show deleted'], [kind.permissions.restore, 'restore deleted']] as const) {
+      const use = `${verb} ${kind.plural}`;
+      const known = list.find((p) => p.permission === permission);
+      if (known) known.purpose = `${known.purpose}; ${use}`;
+      else list.push({ permission, purpose: use });
+    }
+  }
+  return list;
+})();

@@ -3,7 +3,7 @@ import type { StateStore } from '../store/port';
 import { itemKey, kindById } from './kinds';
 import type { GraphObject, ItemRef, KindId } from './model';
 import { compareAndSet } from './compareAndSet';
-import type { DirectoryNames, DirectoryNameSource, DirectoryReference } from './directoryNames';
+import type { DirectoryNames, DirectoryReference } from './directoryNames';
 import type { RecycleBin } from './recycleBin';
 
 /**
@@ -60,21 +60,28 @@ export function mirrorFrom(raws: Partial<Record<KindId, GraphObject[]>>, deleted
   return { completedAt: completedAt.toISOString(), cycleMs, kinds };
 }
 
-/** The mirror seen through the recycle-bin port, so listing, lookup and details read it as they would read Graph. */
+/**
+ * The mirror seen through the recycle-bin port, so listing, lookup and details read it as they would read Graph.
+ * Kinds the poller does not list (directory kinds no conversation gets alerts for) are read from `live`.
+ */
 export class MirrorBin implements RecycleBin {
-  /** `names` answers the directory lookups of details cards (not Conditional Access paths, so live is fine). */
-  constructor(readonly mirror: RecycleBinMirror, private readonly names: DirectoryNameSource) {}
+  /** `live` answers the directory lookups of details cards (not Conditional Access paths), and the kinds the mirror lacks. */
+  constructor(readonly mirror: RecycleBinMirror, private readonly live: RecycleBin) {}
 
   directoryNames(references: DirectoryReference[]): Promise<DirectoryNames> {
-    return this.names.directoryNames(references);
+    return this.live.directoryNames(references);
   }
 
   async listDeleted(kind: KindId): Promise<GraphObject[]> {
-    return Object.values(this.mirror.kinds[kind] ?? {}).map((item) => item.raw);
+    const mirrored = this.mirror.kinds[kind];
+    if (!mirrored) return this.live.listDeleted(kind);
+    return Object.values(mirrored).map((item) => item.raw);
   }
 
   async getDeleted(kind: KindId, id: string): Promise<GraphObject | undefined> {
-    return this.mirror.kinds[kind]?.[id.toLowerCase()]?.raw;
+    const mirrored = this.mirror.kinds[kind];
+    if (!mirrored) return this.live.getDeleted(kind, id);
+    return mirrored[id.toLowerCase()]?.raw;
   }
 
   deletedBy(kind: KindId, id: string): string | undefined {

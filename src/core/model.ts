@@ -3,7 +3,8 @@
 
 export type GraphObject = Record<string, unknown>;
 
-export type KindId = 'ca' | 'locations' | 'partners' | 'sync';
+/** Policy kinds first, then the directory recycle bin's (`/directory/deletedItems`). */
+export type KindId = 'ca' | 'locations' | 'partners' | 'sync' | 'users' | 'groups' | 'apps' | 'sps' | 'aus';
 
 export interface ItemRef {
   kind: KindId;

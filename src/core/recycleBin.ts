@@ -9,9 +9,22 @@ export interface RecycleBin extends DirectoryNameSource {
   getDeleted(kind: KindId, id: string): Promise<GraphObject | undefined>;
 }
 
+/** One item's answer inside a batch of restores. */
+export type BatchRestoreResult =
+  | { ref: ItemRef; ok: true; requestId?: string }
+  | { ref: ItemRef; ok: false; status: number; code?: string; message: string; requestId?: string };
+
+/** At most this many restores go in one batch (Graph's $batch limit). */
+export const MAX_RESTORES_PER_BATCH = 20;
+
 /** Port: the writes a restore needs, and the live object it checks them against (src/graph implements it). */
 export interface RecycleBinWriter {
   restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }>;
+  /**
+   * Restores up to MAX_RESTORES_PER_BATCH items of kinds that allow it (kind.batchRestore) in one
+   * call, answering per item. Throws only when the batch as a whole got no answer.
+   */
+  restoreBatch(refs: ItemRef[]): Promise<BatchRestoreResult[]>;
   setReportOnly(policyId: string): Promise<{ requestId?: string }>;
   /** The live object, or undefined when it does not exist. */
   getLive(ref: ItemRef): Promise<GraphObject | undefined>;
@@ -120,7 +133,15 @@ export type Lookup =
  * so without a kind the same id can match more than one item.
  */
 export async function findDeleted(bin: RecycleBin, id: string, kind: KindId | undefined, now: Date): Promise<Lookup> {
-  const candidates = kind ? [kindById(kind)] : [...KINDS];
+  if (kind) return findAmong(bin, id, [kindById(kind)], now);
+  // The policy kinds first, as before the directory kinds existed; the directory is asked only for an id they do not hold.
+  const policies = await findAmong(bin, id, KINDS.filter((k) => k.family === 'policy'), now);
+  if (policies.found !== 'none') return policies;
+  const directory = await findAmong(bin, id, KINDS.filter((k) => k.family === 'directory'), now);
+  return directory.found === 'none' ? { found: 'none', failures: [...policies.failures, ...directory.failures] } : directory;
+}
+
+async function findAmong(bin: RecycleBin, id: string, candidates: ResourceKind[], now: Date): Promise<Lookup> {
   const results = await Promise.allSettled(candidates.map((k) => bin.getDeleted(k.id, id)));
   const items: DeletedItem[] = [];
   const failures: KindFailure[] = [];
@@ -147,6 +168,8 @@ export interface ItemDetails {
   references: ReferenceStatus[];
   /** References whose state could not be read. */
   failures: KindFailure[];
+  /** Deleted items of the kind's companion kind that belong with it (an app's service principal), restored separately. */
+  companions?: DeletedItem[];
 }
 
 /**
@@ -175,5 +198,19 @@ export async function describe(bin: RecycleBin, item: DeletedItem, now: Date): P
     const live = !deleted && ref.kind === 'locations' ? names.nameOf('location', ref.id) : undefined;
     references.push({ ...ref, deleted: deleted && { name: deleted.name, daysLeft: deleted.daysLeft }, ...(live ? { name: live } : {}) });
   });
-  return { item, sections: kind.summarise(item.raw, names), references, failures };
+  return { item, sections: kind.summarise(item.raw, names), references, failures, companions: await companionsOf(bin, item, now, failures) };
+}
+
+/** Deleted items of the kind's companion kind with the same value of the matched property (an app and its service principal). */
+async function companionsOf(bin: RecycleBin, item: DeletedItem, now: Date, failures: KindFailure[]): Promise<DeletedItem[]> {
+  const companion = kindById(item.kind).companion;
+  const value = companion ? item.raw[companion.property] : undefined;
+  if (!companion || typeof value !== 'string' || !value) return [];
+  try {
+    const others = await bin.listDeleted(companion.kind);
+    return others.filter((raw) => String(raw[companion.property] ?? '').toLowerCase() === value.toLowerCase()).map((raw) => toDeletedItem(kindById(companion.kind), raw, now));
+  } catch (error) {
+    failures.push({ kind: companion.kind, error });
+    return [];
+  }
 }

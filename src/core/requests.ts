@@ -17,6 +17,7 @@ import {
   type RequestAction,
   type RestoreAction,
   type SelfTestAction,
+  type BulkRestoreAction,
   type ApprovalRule,
   type CardCopy,
   type ChangeRequest,
@@ -25,7 +26,11 @@ import {
   type StepResult,
   type Transition,
 } from './approvals';
-import type { ChangeStrategy, ExecutionContext, ExecutionProgress } from './changeStrategy';
+import { resultsOf, type ChangeStrategy, type ExecutionContext, type ExecutionProgress } from './changeStrategy';
+import { bulkRestoreStrategy, type BulkRestoreInput } from './bulkRestores';
+import { deletersOf } from './alerts';
+import type { AuditSource } from './alertPoller';
+import { kindById } from './kinds';
 import { compareAndSet, valueAfter } from './compareAndSet';
 import type { KindId } from './model';
 import type { ExecutionResult, Failure, Outcome } from './outcome';
@@ -82,6 +87,7 @@ export class ChangeRequests {
   private readonly partnerChanges: ChangeStrategy<PartnerChangeInput, PartnerAction>;
   private readonly selfTest: ChangeStrategy<Record<string, never>, SelfTestAction>;
   private readonly selfTestResults: SelfTestResults;
+  private readonly bulkRestores: ChangeStrategy<BulkRestoreInput, BulkRestoreAction>;
   /** Which strategy runs each type of action. */
   private readonly strategies: Record<RequestAction['type'], ChangeStrategy<never, RequestAction>>;
 
@@ -99,6 +105,8 @@ export class ChangeRequests {
       selfTestTiming?: SelfTestTiming;
       /** The self-test's waits between tries (tests pass one that does not wait). */
       sleep?: (ms: number) => Promise<void>;
+      /** The directory audit log: `restore all <kind> deleted-by <upn>` picks items by who deleted them. */
+      audit?: AuditSource;
       /** The tenant the bot manages: a partner configuration for it makes no sense. */
       homeTenantId?: string;
       settings: ApprovalSettings;
@@ -110,8 +118,10 @@ export class ChangeRequests {
     this.partnerChanges = partnerStrategy({ partners: deps.partners, homeTenantId: deps.homeTenantId });
     this.selfTest = selfTestStrategy({ graph: deps.selfTestGraph, now: () => this.now(), timing: deps.selfTestTiming, sleep: deps.sleep });
     this.selfTestResults = new SelfTestResults(deps.store);
+    this.bulkRestores = bulkRestoreStrategy({ bin: deps.bin, writer: deps.writer, now: () => this.now() });
     this.strategies = {
       restore: this.restores,
+      'restore.bulk': this.bulkRestores,
       'partner.add': this.partnerChanges,
       'partner.set': this.partnerChanges,
       'partner.remove': this.partnerChanges,
@@ -150,6 +160,37 @@ export class ChangeRequests {
     // A restore Entra will refuse is not worth an approver's time: say why now instead.
     if (plan.value.blockers.length > 0) return { ok: false, message: `No request was made: this restore cannot succeed. ${plan.value.blockers.join(' ')}` };
     return { ok: true, value: await this.store(input, plan.value) };
+  }
+
+  /**
+   * Many items under one approval (`restore <id> <id> …`, Select on a card, an alert's "Restore all
+   * of these"). Ids from cards arrive here already checked for format and kind; planning reads the
+   * recycle bins, so only items Graph lists as deleted get into the request, and only those are restored.
+   */
+  async createBulk(input: RequestInput & BulkRestoreInput): Promise<Outcome<ChangeRequest>> {
+    const allowed = await this.authorize(input.actor, 'operator', 'request a restore');
+    if (!allowed.ok) return allowed;
+    const plan = await this.bulkRestores.plan({ refs: input.refs, reportOnly: input.reportOnly });
+    if (!plan.ok) return plan;
+    return { ok: true, value: await this.store(input, plan.value) };
+  }
+
+  /**
+   * The deleted items of a kind that the audit log says `upn` deleted, within `sinceMs` (or the
+   * whole retention period): what `restore all <kind> deleted-by <upn>` restores.
+   */
+  async deletedByActor(kind: KindId, upn: string, sinceMs: number | undefined): Promise<Outcome<{ id: string; kind: KindId }[]>> {
+    if (!this.deps.audit) return { ok: false, message: 'The bot cannot read the directory audit log here, so it cannot tell who deleted what.' };
+    const now = this.now();
+    const since = new Date(now.getTime() - (sinceMs ?? 30 * 86_400_000));
+    const deleted = (await this.deps.bin.listDeleted(kind))
+      .map((raw) => ({ key: String(raw[kindById(kind).key] ?? ''), deletedAt: Date.parse(String(raw.deletedDateTime ?? '')) }))
+      .filter((item) => item.key && item.deletedAt >= since.getTime());
+    if (deleted.length === 0) return { ok: true, value: [] };
+    const events = await this.deps.audit.directoryAudits(kindById(kind).audit.service, since);
+    const deleters = deletersOf(deleted.map((item) => ({ kind, key: item.key })), events);
+    const wanted = upn.toLowerCase();
+    return { ok: true, value: deleted.filter((item) => deleters.get(`${kind}/${item.key.toLowerCase()}`)?.toLowerCase() === wanted).map((item) => ({ kind, id: item.key })) };
   }
 
   /** `partner add|set|remove`: validated against a fresh read of the partner before any request exists. */
@@ -317,8 +358,10 @@ export class ChangeRequests {
         if (failure && !step.cleanup) continue;
         if (!options.stillHeld()) return undefined;
         const run = await step.run();
-        if (run.result) steps.push(run.result);
+        steps.push(...resultsOf(run));
         failure ??= run.failure;
+        // Each item's result is stored as it comes: a takeover resumes with the items left, never a done one.
+        if (strategy.recordsProgress && !(await this.saveProgress(request, { steps }))) return undefined;
       }
       return { steps, failure: remaining.conclude ? remaining.conclude(steps, failure) : failure };
     } catch (error) {
@@ -328,8 +371,9 @@ export class ChangeRequests {
 
   /**
    * Records an execution's progress on its request (the steps so far, the objects it created),
-   * only while this execution's claim holds. A failure is logged: the execution goes on, and a
-   * takeover finds what it created by name.
+   * only while this execution's claim holds; false (and logged) when it could not. The self-test
+   * goes on regardless (a takeover finds what it created by name); a bulk restore stops, and a
+   * takeover resumes it from the items recorded.
    */
   private async saveProgress(request: ChangeRequest, progress: ExecutionProgress): Promise<boolean> {
     const token = request.claim?.token;
@@ -337,7 +381,7 @@ export class ChangeRequests {
     try {
       const result = await compareAndSet<ChangeRequest>(this.deps.store, keyOf(request.id), (current) =>
         current?.state === 'executing' && current.claim?.token === token
-          ? { ...current, execution: { ...current.execution, startedAt: current.execution?.startedAt ?? this.now().toISOString(), steps: progress.steps, created: progress.created } }
+          ? { ...current, execution: { ...current.execution, startedAt: current.execution?.startedAt ?? this.now().toISOString(), steps: [...progress.steps], created: progress.created ?? current.execution?.created } }
           : undefined,
       );
       if (result.status !== 'written') this.deps.log?.('request.progress_not_saved', { requestId: request.id, reason: result.status });

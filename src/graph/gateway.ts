@@ -1,9 +1,20 @@
 import type { TokenCredential } from '@azure/identity';
-import { AuthenticationHandler, Client, GraphError, PageIterator, ResponseType, RetryHandler, RetryHandlerOptions, type PageCollection } from '@microsoft/microsoft-graph-client';
+import {
+  AuthenticationHandler,
+  BatchRequestContent,
+  BatchResponseContent,
+  Client,
+  GraphError,
+  PageIterator,
+  ResponseType,
+  RetryHandler,
+  RetryHandlerOptions,
+  type PageCollection,
+} from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { GraphSettings } from '../config';
 import { kindById } from '../core/kinds';
-import type { RecycleBin, RecycleBinWriter } from '../core/recycleBin';
+import { MAX_RESTORES_PER_BATCH, type BatchRestoreResult, type RecycleBin, type RecycleBinWriter } from '../core/recycleBin';
 import { InvalidKeyError, isObjectId, isUserId, requireObjectId, type GraphObject, type ItemRef, type KindId } from '../core/model';
 import type { MembershipDirectory, PeopleDirectory } from '../core/access';
 import type { AuditSource } from '../core/alertPoller';
@@ -18,7 +29,9 @@ import { toGraphFailure, type GraphFailure } from './errors';
 import {
   AUTHENTICATION_STRENGTHS_PATH,
   BATCH_PATH,
+  deletedItemPath,
   DIRECTORY_AUDITS_PATH,
+  restorePath,
   groupPath,
   KIND_PATHS,
   LIVE_COLLECTIONS,
@@ -43,6 +56,8 @@ const userSegment = (id: string): string => {
 };
 
 const RETRY_DELAY_SECONDS = 1;
+/** Rounds of re-sending the items Graph throttled inside a restore batch. */
+const BATCH_THROTTLE_RETRIES = 2;
 type WriteMethod = 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 type Method = WriteMethod | 'GET';
 
@@ -163,7 +178,11 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
     const kind = kindById(kindId);
     const paths = KIND_PATHS[kindId];
     const items = await this.call({ operation: `list deleted ${kind.plural}`, permission: kind.permissions.read }, async () => {
-      return this.allPages(await this.client.api(paths.deletedItems).version(paths.version).get());
+      let request = this.client.api(paths.deletedItems).version(paths.version);
+      const query = paths.listQuery;
+      // The directory sorts deletedItems only as an advanced query: $count with ConsistencyLevel: eventual.
+      if (query) request = request.select(query.select).orderby(query.orderBy).top(query.top).count(query.count).header('ConsistencyLevel', 'eventual');
+      return this.allPages(await request.get());
     });
     return kind.key === 'tenantId' ? this.organisations.named(items) : items;
   }
@@ -171,7 +190,9 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
   async getDeleted(kindId: KindId, id: string): Promise<GraphObject | undefined> {
     const kind = kindById(kindId);
     const paths = KIND_PATHS[kindId];
-    const item = await this.getOrUndefined(`read deleted ${kind.label} ${id}`, kind.permissions.read, `${paths.deletedItems}/${segment(id)}`, paths.version);
+    const item = await this.getOrUndefined(`read deleted ${kind.label} ${id}`, kind.permissions.read, deletedItemPath(paths, segment(id)), paths.version);
+    // One directory collection holds every type: an object of another type is not this kind's.
+    if (item && paths.odataType && String(item['@odata.type'] ?? '').toLowerCase() !== paths.odataType.toLowerCase()) return undefined;
     return item && kind.key === 'tenantId' ? (await this.organisations.named([item]))[0] : item;
   }
 
@@ -179,9 +200,71 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
     const kind = kindById(ref.kind);
     const paths = KIND_PATHS[ref.kind];
     return this.call({ operation: `restore ${kind.label} ${ref.id}`, permission: kind.permissions.restore }, async () => {
-      const { body, requestId } = await this.send('POST', `${paths.deletedItems}/${segment(ref.id)}/restore`, paths.version);
+      const { body, requestId } = await this.send('POST', restorePath(paths, segment(ref.id)), paths.version, paths.restoreBody);
       return { item: body ?? {}, requestId };
     });
+  }
+
+  /**
+   * Restores in one POST /$batch (the library's BatchRequestContent), answering per item.
+   * Items Graph throttled inside the batch are sent again, in one more batch, after the wait it asked for.
+   */
+  async restoreBatch(refs: ItemRef[]): Promise<BatchRestoreResult[]> {
+    if (refs.length === 0) return [];
+    if (refs.length > MAX_RESTORES_PER_BATCH) throw new Error(`at most ${MAX_RESTORES_PER_BATCH} restores go in one batch`);
+    const versions = new Set(refs.map((ref) => KIND_PATHS[ref.kind].version));
+    if (versions.size > 1) throw new Error('one batch holds restores of one Graph version');
+    const results = new Map<number, BatchRestoreResult>();
+    let waiting = refs.map((ref, index) => ({ ref, index }));
+    for (let round = 0; round <= BATCH_THROTTLE_RETRIES && waiting.length > 0; round++) {
+      const answers = await this.postRestoreBatch(waiting.map((w) => w.ref));
+      const throttled: typeof waiting = [];
+      let waitMs = 0;
+      answers.forEach((answer, position) => {
+        const entry = waiting[position];
+        if (!answer.ok && answer.status === 429 && round < BATCH_THROTTLE_RETRIES) {
+          throttled.push(entry);
+          waitMs = Math.max(waitMs, answer.retryAfterMs);
+        } else results.set(entry.index, answer.result);
+      });
+      waiting = throttled;
+      if (waiting.length > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+    return refs.map((_ref, index) => results.get(index)!);
+  }
+
+  private async postRestoreBatch(refs: ItemRef[]): Promise<{ ok: boolean; status: number; retryAfterMs: number; result: BatchRestoreResult }[]> {
+    const version = KIND_PATHS[refs[0].kind].version;
+    const origin = this.options.settings.baseUrl;
+    const steps = refs.map((ref, index) => {
+      const paths = KIND_PATHS[ref.kind];
+      // BatchRequestContent keeps only the path of the URL: it is relative to the batch's version root.
+      const url = `${origin}${restorePath(paths, segment(ref.id))}`;
+      const request = new Request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(paths.restoreBody ?? {}) });
+      return { id: String(index + 1), request };
+    });
+    const permission = [...new Set(refs.map((ref) => kindById(ref.kind).permissions.restore))].join(' / ');
+    const answer = await this.call({ operation: `restore ${refs.length} deleted items in one batch`, permission }, async () => {
+      const content = await new BatchRequestContent(steps).getContent();
+      return (await this.client.api(BATCH_PATH).version(version).post(content)) as { responses?: unknown[] };
+    });
+    const batch = new BatchResponseContent(answer as { responses: [] });
+    return Promise.all(
+      refs.map(async (ref, index) => {
+        const response = batch.getResponseById(String(index + 1));
+        const requestId = response?.headers.get('request-id') ?? undefined;
+        const status = response?.status ?? 0;
+        if (response && response.ok) return { ok: true, status, retryAfterMs: 0, result: { ref, ok: true as const, requestId } };
+        const body = response ? ((await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }) : {};
+        const retryAfter = Number(response?.headers.get('retry-after'));
+        return {
+          ok: false,
+          status,
+          retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : (RETRY_DELAY_SECONDS + 1) * 1000,
+          result: { ref, ok: false as const, status, code: body.error?.code, message: body.error?.message ?? (response ? response.statusText || `status ${status}` : 'no answer for this item'), requestId },
+        };
+      }),
+    );
   }
 
   async setReportOnly(policyId: string): Promise<{ requestId?: string }> {

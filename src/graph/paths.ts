@@ -17,6 +17,40 @@ export interface KindPaths {
   deletedItems: string;
   /** Where the live object with this key lives once restored. */
   live(key: string): string;
+  /** One deleted item; default `{deletedItems}/{key}`. */
+  deletedItem?(key: string): string;
+  /** Its restore action; default `{deletedItems}/{key}/restore`. */
+  restore?(key: string): string;
+  /**
+   * The directory recycle bin holds every type under one collection: the list is read through
+   * a type cast, and a single read is checked against this @odata.type.
+   */
+  odataType?: string;
+  /**
+   * Query options of the list. The directory needs `$count` with `ConsistencyLevel: eventual`
+   * to sort deletedItems by deletedDateTime, and `$select` keeps each page small.
+   */
+  listQuery?: { select: string[]; orderBy: string; top: number; count: boolean };
+  /** Body of the restore action (users: let Entra drop proxy addresses another object took meanwhile). */
+  restoreBody?: Record<string, unknown>;
+}
+
+export const deletedItemPath = (paths: KindPaths, key: string): string => paths.deletedItem?.(key) ?? `${paths.deletedItems}/${key}`;
+export const restorePath = (paths: KindPaths, key: string): string => paths.restore?.(key) ?? `${paths.deletedItems}/${key}/restore`;
+
+/** The directory recycle bin (v1.0): one collection for users, groups, apps, service principals and administrative units. */
+export const DIRECTORY_DELETED_ITEMS_PATH = '/directory/deletedItems';
+
+function directoryKind(type: string, select: string[], live: (key: string) => string): KindPaths {
+  return {
+    version: 'v1.0',
+    deletedItems: `${DIRECTORY_DELETED_ITEMS_PATH}/microsoft.graph.${type}`,
+    deletedItem: (key) => `${DIRECTORY_DELETED_ITEMS_PATH}/${key}`,
+    restore: (key) => `${DIRECTORY_DELETED_ITEMS_PATH}/${key}/restore`,
+    live,
+    odataType: `#microsoft.graph.${type}`,
+    listQuery: { select: ['id', 'displayName', 'deletedDateTime', ...select], orderBy: 'deletedDateTime desc', top: 999, count: true },
+  };
 }
 
 /** Version of every write to a live object (partner changes, the report-only switch). */
@@ -65,4 +99,17 @@ export const KIND_PATHS: Readonly<Record<KindId, KindPaths>> = {
     deletedItems: '/policies/deletedItems/crossTenantSyncPolicyPartners',
     live: partnerSyncPath,
   },
+  // What the details say is selected here too: the list is what the mirror keeps and details read.
+  users: {
+    ...directoryKind('user', ['userPrincipalName', 'mail', 'department', 'jobTitle', 'accountEnabled', 'userType', 'assignedLicenses'], userPath),
+    restoreBody: { autoReconcileProxyConflict: true },
+  },
+  groups: directoryKind(
+    'group',
+    ['mail', 'description', 'groupTypes', 'securityEnabled', 'mailEnabled', 'visibility', 'resourceProvisioningOptions', 'createdDateTime'],
+    groupPath,
+  ),
+  apps: directoryKind('application', ['appId', 'signInAudience', 'passwordCredentials', 'keyCredentials', 'createdDateTime'], (id) => `/applications/${id}`),
+  sps: directoryKind('servicePrincipal', ['appId', 'appDisplayName', 'servicePrincipalType', 'accountEnabled', 'appOwnerOrganizationId'], servicePrincipalPath),
+  aus: directoryKind('administrativeUnit', ['description', 'visibility', 'membershipType'], (id) => `/directory/administrativeUnits/${id}`),
 };

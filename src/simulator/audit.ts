@@ -21,6 +21,8 @@ export type AuditActor = { user: AuditUser } | { app: AuditApp };
 export type AuditAction = 'delete' | 'restore' | 'purge';
 
 interface KindAuditNames {
+  /** Directory objects: the record targets the object itself, typed (User, Group, Application…). */
+  targetType?: string;
   loggedByService: string;
   category: string;
   /** modifiedProperties name for CA objects (serialised JSON of the object). */
@@ -33,7 +35,20 @@ interface KindAuditNames {
  * the service actually emits). Restore and hard-delete activities are not documented:
  * those marked "invented" are the simulator's guess.
  */
+/** Directory objects: Core Directory records naming the object by id (ENTRA reference-audit-activities). */
+const directoryNames = (category: string, noun: string, targetType: string): KindAuditNames => ({
+  targetType,
+  loggedByService: 'Core Directory',
+  category,
+  activities: { delete: `Delete ${noun}`, restore: `Restore ${noun}`, purge: `Hard delete ${noun}` },
+});
+
 const AUDIT_NAMES: Record<KindId, KindAuditNames> = {
+  users: directoryNames('UserManagement', 'user', 'User'),
+  groups: directoryNames('GroupManagement', 'group', 'Group'),
+  apps: directoryNames('ApplicationManagement', 'application', 'Application'),
+  sps: directoryNames('ApplicationManagement', 'service principal', 'ServicePrincipal'),
+  aus: directoryNames('AdministrativeUnit', 'administrative unit', 'AdministrativeUnit'),
   ca: {
     loggedByService: 'Conditional Access',
     category: 'Policy',
@@ -141,6 +156,16 @@ export function createAuditEvent(input: AuditEventInput): GraphObject {
 function targetResource(input: AuditEventInput, names: KindAuditNames): GraphObject {
   const { object, action } = input;
   const removing = action !== 'restore';
+  if (names.targetType) {
+    return {
+      id: object.id,
+      displayName: object.displayName ?? null,
+      type: names.targetType,
+      userPrincipalName: object.userPrincipalName ?? null,
+      groupType: null,
+      modifiedProperties: [],
+    };
+  }
   if (names.objectProperty) {
     // CA records carry the whole policy/location as JSON in old/new value.
     const { deletedDateTime: _ignored, ...snapshot } = object;

@@ -26,6 +26,14 @@ export const DEFAULT_GRANTED_ROLES: readonly string[] = [
   'Application.Read.All',
   // Partners are shown by organisation name.
   'CrossTenantInformation.ReadBasic.All',
+  // The directory recycle bin: read and restore each kind.
+  'User.Read.All',
+  'User.DeleteRestore.All',
+  'Group.Read.All',
+  'Group.ReadWrite.All',
+  'Application.ReadWrite.OwnedBy',
+  'AdministrativeUnit.Read.All',
+  'AdministrativeUnit.ReadWrite.All',
 ];
 
 export const GRAPH_VERSIONS = ['v1.0', 'beta'] as const;

@@ -6,7 +6,7 @@ import { badRequest, directoryBadRequest, GraphError, invalidObjectId, notFound,
 import { json, noContent, type HttpResult } from './http';
 import { isRecord, type JwtClaims } from './jwt';
 import { collectionResult, entityResult, metadataUrl, type ODataTarget, type RequestIds } from './odata';
-import { keyPropertyOf, type ChangeContext, type SimTenant } from './tenant';
+import { DIRECTORY_TYPES, keyPropertyOf, type ChangeContext, type SimTenant } from './tenant';
 
 /**
  * The Graph resource paths the simulator serves, which versions have them, the roles
@@ -65,6 +65,15 @@ const ROLES = {
   checkMemberGroups: ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   tenantInformation: ['CrossTenantInformation.ReadBasic.All'],
   servicePrincipalRead: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  // The directory recycle bin, per object type (least privileged first).
+  deletedUserRead: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  deletedUserRestore: ['User.DeleteRestore.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  deletedGroupRead: ['Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  deletedGroupRestore: ['Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+  /** Simplified: OwnedBy restores any app here; in Entra only the apps the caller owns. */
+  deletedAppRestore: ['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All', 'Directory.ReadWrite.All'],
+  deletedUnitRead: ['AdministrativeUnit.Read.All', 'AdministrativeUnit.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  deletedUnitRestore: ['AdministrativeUnit.ReadWrite.All', 'Directory.ReadWrite.All'],
   checkMemberObjects: ['User.Read.All', 'User.ReadWrite.All', 'GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
 } as const;
 
@@ -296,6 +305,83 @@ function deletedCollectionRoutes(collection: DeletedCollection): Route[] {
   ];
 }
 
+// ---- the directory recycle bin (v1.0 and beta) ----------------------------------------
+
+const DIRECTORY_ROLES: Partial<Record<KindId, { read: readonly string[]; restore: readonly string[] }>> = {
+  users: { read: ROLES.deletedUserRead, restore: ROLES.deletedUserRestore },
+  groups: { read: ROLES.deletedGroupRead, restore: ROLES.deletedGroupRestore },
+  apps: { read: ROLES.servicePrincipalRead, restore: ROLES.deletedAppRestore },
+  sps: { read: ROLES.servicePrincipalRead, restore: ROLES.deletedAppRestore },
+  aus: { read: ROLES.deletedUnitRead, restore: ROLES.deletedUnitRestore },
+};
+
+/** One item's roles depend on its type, known only once it is found: checked in the handler. */
+function requireRoles(call: GraphCall, roles: readonly string[]): void {
+  const held = Array.isArray(call.claims.roles) ? call.claims.roles : [];
+  if (!roles.some((role) => held.includes(role))) throw new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+}
+
+function deletedDirectoryObject(call: GraphCall, tenant: SimTenant, key: string, action: 'read' | 'restore'): { kind: KindId; raw: GraphObject } {
+  if (!isGuid(key)) throw invalidObjectId(key);
+  const found = tenant.findDeletedDirectoryObject(key);
+  if (!found) throw notFound(key);
+  requireRoles(call, DIRECTORY_ROLES[found.kind]![action]);
+  return found;
+}
+
+const DIRECTORY_RECYCLE_BIN_ROUTES: Route[] = [
+  // The type casts come first: routes are matched in order and `{key}` would take them.
+  ...Object.entries(DIRECTORY_TYPES).map(([kind, type]): Route => ({
+    segments: ['directory', 'deletedItems', `microsoft.graph.${type}`],
+    versions: BOTH,
+    operations: { GET: listOperation(DIRECTORY_ROLES[kind as KindId]!.read, `directory/deletedItems/microsoft.graph.${type}`, 'id', (tenant) => tenant.deleted(kind as KindId)) },
+  })),
+  {
+    segments: ['directory', 'deletedItems', '{key}'],
+    versions: BOTH,
+    operations: {
+      GET: {
+        roles: [],
+        handle: ({ call, params, tenant, target }) => entityResult(target, 'directory/deletedItems/$entity', deletedDirectoryObject(call, tenant, params.key, 'read').raw, call.query),
+      },
+      DELETE: {
+        roles: [],
+        handle: ({ call, params, tenant }) => {
+          const { kind } = deletedDirectoryObject(call, tenant, params.key, 'restore');
+          tenant.purgeDeleted(kind, params.key, changeContext(call));
+          return noContent();
+        },
+      },
+    },
+  },
+  {
+    segments: ['directory', 'deletedItems', '{key}', 'restore'],
+    versions: BOTH,
+    operations: {
+      POST: {
+        roles: [],
+        handle: ({ call, params, tenant, target }) => {
+          const { kind } = deletedDirectoryObject(call, tenant, params.key, 'restore');
+          const body = isRecord(call.body) ? call.body : {};
+          const newUpn = typeof body.newUserPrincipalName === 'string' ? body.newUserPrincipalName : undefined;
+          const restored = tenant.restore(kind, params.key, changeContext(call), newUpn);
+          return entityResult(target, 'microsoft.graph.directoryObject', restored, new URLSearchParams());
+        },
+      },
+    },
+  },
+  {
+    segments: ['applications', '{key}'],
+    versions: BOTH,
+    operations: { GET: getOperation(ROLES.servicePrincipalRead, 'applications', (tenant, key) => tenant.findLive('apps', key)) },
+  },
+  {
+    segments: ['directory', 'administrativeUnits', '{key}'],
+    versions: BOTH,
+    operations: { GET: getOperation(ROLES.deletedUnitRead, 'directory/administrativeUnits', (tenant, key) => tenant.findLive('aus', key)) },
+  },
+];
+
 // ---- audit log ---------------------------------------------------------------------
 
 const newestFirst = (a: GraphObject, b: GraphObject): number =>
@@ -336,7 +422,7 @@ const AUDIT_ROUTES: Route[] = [
 
 /** `/users/{id | userPrincipalName}`; anything else is Graph's 404. */
 function requireUser(tenant: SimTenant, idOrUpn: string): GraphObject {
-  const user = tenant.findUser(idOrUpn);
+  const user = tenant.findUser(idOrUpn) ?? tenant.findLive('users', idOrUpn);
   if (!user) throw notFound(idOrUpn);
   return user;
 }
@@ -455,7 +541,7 @@ const DIRECTORY_ROUTES: Route[] = [
         roles: ROLES.groupRead,
         handle: ({ call, params, tenant, target }) => {
           if (!isGuid(params.key)) throw invalidObjectId(params.key);
-          const group = tenant.findGroup(params.key);
+          const group = tenant.findLiveDirectoryObject('groups', params.key);
           if (!group) throw notFound(params.key);
           return entityResult(target, `${withSelect('groups', call.query)}/$entity`, group, call.query);
         },
@@ -505,7 +591,7 @@ const SERVICE_PRINCIPAL_ROUTES: Route[] = [
     operations: {
       GET: getOperation(ROLES.servicePrincipalRead, 'servicePrincipals', (tenant, key) => {
         if (!isGuid(key)) throw invalidObjectId(key);
-        return tenant.servicePrincipals().find((principal) => String(principal.id).toLowerCase() === key.toLowerCase());
+        return tenant.servicePrincipals().find((principal) => String(principal.id).toLowerCase() === key.toLowerCase()) ?? tenant.findLive('sps', key);
       }),
     },
   },
@@ -524,6 +610,7 @@ const ROUTES: Route[] = [
   ...LIVE_COLLECTIONS.flatMap(liveCollectionRoutes),
   IDENTITY_SYNC_ROUTE,
   ...DELETED_COLLECTIONS.flatMap(deletedCollectionRoutes),
+  ...DIRECTORY_RECYCLE_BIN_ROUTES,
   ...AUDIT_ROUTES,
   ...DIRECTORY_ROUTES,
   ...TENANT_RELATIONSHIP_ROUTES,

@@ -1,6 +1,6 @@
 import type { GraphObject, KindId } from '../core/model';
 import { createAuditEvent, type AuditActor } from './audit';
-import { DAY_MS, DEMO_ACTORS } from './constants';
+import { DAY_MS, DEMO_ACTORS, DEMO_TENANT_ID } from './constants';
 import { graphTimestamp } from './odata';
 import type { SimTenant } from './tenant';
 
@@ -51,6 +51,21 @@ export const DEMO_IDS = {
   approversGroup: 'b56358bf-2ab0-420f-9e32-0d92b9b5871a',
   /** "Security Team": Adele; nested in the approvers group, so her membership is transitive only. */
   securityTeamGroup: '27d256cf-1f4d-4eea-9657-7339e9d2c312',
+  // ---- the directory recycle bin ----
+  /** "Project Falcon": a deleted Microsoft 365 group that had a Team. */
+  deletedTeamGroup: '4d1e8b2a-6c3f-4a7d-9e5b-0f2a4c6e8b31',
+  /** Diego Siciliani: a deleted user who restores cleanly. */
+  deletedUser: '5e2f9c3b-7d4a-4b8e-8f6c-1a3b5d7f9c42',
+  /** Lee Gu: a deleted user whose UPN a new account took since; restoring conflicts. */
+  deletedUserUpnConflict: '6f3a0d4c-8e5b-4c9f-9a7d-2b4c6e8a0d53',
+  /** "Payroll Sync": a deleted app registration whose service principal is deleted too. */
+  deletedApp: '7a4b1e5d-9f6c-4d0a-8b8e-3c5d7f9b1e64',
+  /** The app id of Payroll Sync (its service principal carries it too). */
+  deletedAppId: '8b5c2f6e-0a7d-4e1b-9c9f-4d6e8a0c2f75',
+  /** The service principal of Payroll Sync: restores only once its app is back. */
+  deletedServicePrincipal: '9c6d3a7f-1b8e-4f2c-8d0a-5e7f9b1d3a86',
+  /** "Seattle office": a deleted administrative unit. */
+  deletedAdministrativeUnit: 'ad7e4b8a-2c9f-4a3d-9e1b-6f8a0c2e4b97',
 } as const;
 
 /**
@@ -607,6 +622,8 @@ export function seedDemoTenant(tenant: SimTenant): void {
 
   deleteSeeded('sync', syncPolicy(DEMO_IDS.syncWithLivePartner, 'Adatum Corporation', true, true), ago(3, 5), DEMO_ACTORS.megan);
 
+  seedDirectoryRecycleBin(tenant, deleteSeeded, ago);
+
   // Unrelated activity, so audit queries have something to filter out.
   const update = createAuditEvent({
     kind: 'ca', action: 'delete', object: tenant.findLive('ca', DEMO_IDS.liveMfaPolicy) ?? {},
@@ -625,4 +642,78 @@ export function seedDemoTenant(tenant: SimTenant): void {
     actor: DEMO_ACTORS.adele, at: ago(3, 20), crossTenantPolicyId: tenant.crossTenantPolicyId,
   });
   tenant.addAuditEvent({ ...added, activityDisplayName: 'Add a partner to cross-tenant access setting', operationType: 'Add' });
+}
+
+/**
+ * The directory recycle bin: a Microsoft 365 group with a Team, a user who restores, a user whose
+ * UPN a new account has taken since (restoring conflicts), an app registration and its service
+ * principal (the principal needs its app back first), and an administrative unit.
+ */
+function seedDirectoryRecycleBin(
+  tenant: SimTenant,
+  deleteSeeded: (kind: KindId, raw: GraphObject, at: Date, actor: AuditActor) => void,
+  ago: (days: number, hours?: number) => Date,
+): void {
+  const created = (days: number) => graphTimestamp(ago(days));
+  deleteSeeded('groups', {
+    id: DEMO_IDS.deletedTeamGroup,
+    displayName: 'Project Falcon',
+    description: 'Falcon launch team: channels, files and the launch plan.',
+    groupTypes: ['Unified'],
+    securityEnabled: false,
+    mailEnabled: true,
+    mail: 'projectfalcon@contoso.onmicrosoft.com',
+    visibility: 'Private',
+    resourceProvisioningOptions: ['Team'],
+    createdDateTime: created(400),
+  }, ago(2, 4), DEMO_ACTORS.isaiah);
+  deleteSeeded('users', {
+    id: DEMO_IDS.deletedUser,
+    displayName: 'Diego Siciliani',
+    userPrincipalName: 'diegos@contoso.onmicrosoft.com',
+    mail: 'diegos@contoso.onmicrosoft.com',
+    department: 'HR',
+    jobTitle: 'HR Manager',
+    accountEnabled: true,
+    userType: 'Member',
+    assignedLicenses: [{ skuId: 'c7df2760-2c81-4ef7-b578-5b5392b571df', disabledPlans: [] }],
+  }, ago(1, 3), DEMO_ACTORS.megan);
+  deleteSeeded('users', {
+    id: DEMO_IDS.deletedUserUpnConflict,
+    displayName: 'Lee Gu',
+    userPrincipalName: 'leeg@contoso.onmicrosoft.com',
+    mail: 'leeg@contoso.onmicrosoft.com',
+    department: 'Manufacturing',
+    jobTitle: 'Director',
+    accountEnabled: true,
+    userType: 'Member',
+    assignedLicenses: [],
+  }, ago(9, 2), DEMO_ACTORS.adele);
+  // A new account took Lee's sign-in name after the deletion.
+  tenant.addUser({ id: 'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f', displayName: 'Lee Gu (new account)', userPrincipalName: 'leeg@contoso.onmicrosoft.com' });
+  deleteSeeded('apps', {
+    id: DEMO_IDS.deletedApp,
+    displayName: 'Payroll Sync',
+    appId: DEMO_IDS.deletedAppId,
+    signInAudience: 'AzureADMyOrg',
+    passwordCredentials: [{ keyId: '1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9', displayName: 'prod secret', endDateTime: graphTimestamp(ago(-45)) }],
+    keyCredentials: [],
+    createdDateTime: created(700),
+  }, ago(0, 5), DEMO_ACTORS.isaiah);
+  deleteSeeded('sps', {
+    id: DEMO_IDS.deletedServicePrincipal,
+    displayName: 'Payroll Sync',
+    appId: DEMO_IDS.deletedAppId,
+    appDisplayName: 'Payroll Sync',
+    servicePrincipalType: 'Application',
+    accountEnabled: true,
+    appOwnerOrganizationId: DEMO_TENANT_ID,
+  }, ago(0, 5), DEMO_ACTORS.isaiah);
+  deleteSeeded('aus', {
+    id: DEMO_IDS.deletedAdministrativeUnit,
+    displayName: 'Seattle office',
+    description: 'Users and devices of the Seattle office',
+    visibility: null,
+    membershipType: 'Assigned',
+  }, ago(12, 7), DEMO_ACTORS.megan);
 }

@@ -3,7 +3,7 @@ import { RETENTION_DAYS, type GraphObject, type KindId } from '../core/model';
 import { createAuditEvent, type AuditAction, type AuditActor } from './audit';
 import { DAY_MS, DEMO_ACTORS, DEMO_CROSS_TENANT_POLICY_ID } from './constants';
 import { SimDirectory, type SimGroupInput, type SimUserInput } from './directory';
-import { badRequest, conflict, notFound } from './errors';
+import { badRequest, conflict, directoryBadRequest, notFound } from './errors';
 import { isRecord } from './jwt';
 import { graphTimestamp } from './odata';
 
@@ -13,20 +13,39 @@ import { graphTimestamp } from './odata';
  * so HTTP calls and in-process calls behave the same. Methods throw GraphError.
  */
 
-export const KIND_IDS: readonly KindId[] = ['ca', 'locations', 'partners', 'sync'];
+export const KIND_IDS: readonly KindId[] = ['ca', 'locations', 'partners', 'sync', 'users', 'groups', 'apps', 'sps', 'aus'];
 
 const KEY_PROPERTY: Record<KindId, 'id' | 'tenantId'> = {
   ca: 'id',
   locations: 'id',
   partners: 'tenantId',
   sync: 'tenantId',
+  users: 'id',
+  groups: 'id',
+  apps: 'id',
+  sps: 'id',
+  aus: 'id',
 };
+
+/** The @odata.type of each directory kind: /directory/deletedItems holds them all in one collection. */
+export const DIRECTORY_TYPES: Partial<Record<KindId, string>> = {
+  users: 'user',
+  groups: 'group',
+  apps: 'application',
+  sps: 'servicePrincipal',
+  aus: 'administrativeUnit',
+};
+
+export const isDirectoryKind = (kind: KindId): boolean => DIRECTORY_TYPES[kind] !== undefined;
 
 export const keyPropertyOf = (kind: KindId): 'id' | 'tenantId' => KEY_PROPERTY[kind];
 
 const IP_NAMED_LOCATION = '#microsoft.graph.ipNamedLocation';
 const COUNTRY_NAMED_LOCATION = '#microsoft.graph.countryNamedLocation';
 const NAMED_LOCATION_TYPES = [COUNTRY_NAMED_LOCATION, IP_NAMED_LOCATION];
+
+/** The kinds seedBulk spreads over by default. */
+export const POLICY_KIND_IDS: readonly KindId[] = ['ca', 'locations', 'partners', 'sync'];
 const CA_STATES = ['enabled', 'disabled', 'enabledForReportingButNotEnforced'];
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const IPV6_CIDR = /^[0-9a-f:]*:[0-9a-f:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/i;
@@ -167,10 +186,10 @@ export class SimTenant {
    * Adds `count` soft-deleted items spread over the four kinds and the retention window
    * (for load tests). No audit records; deterministic names, random ids.
    */
-  seedBulk(count: number): void {
+  seedBulk(count: number, kinds: readonly KindId[] = POLICY_KIND_IDS): void {
     const nowMs = this.now().getTime();
     for (let i = 0; i < count; i++) {
-      const kind = KIND_IDS[i % KIND_IDS.length];
+      const kind = kinds[i % kinds.length];
       const ageMs = ((i * 7919) % (29 * 24)) * 60 * 60 * 1000 + (i % 60) * 60 * 1000;
       const deletedAtMs = nowMs - ageMs;
       const raw = bulkItem(kind, i, new Date(deletedAtMs - 90 * DAY_MS));
@@ -328,13 +347,13 @@ export class SimTenant {
   }
 
   /** Restores a soft-deleted object; returns the entity as the restore action answers it. */
-  restore(kind: KindId, key: string, actorOrContext?: AuditActor | ChangeContext): GraphObject {
+  restore(kind: KindId, key: string, actorOrContext?: AuditActor | ChangeContext, newUserPrincipalName?: string): GraphObject {
     this.purgeExpired();
     const context = toContext(actorOrContext);
     const storeKey = normaliseKey(key);
     const entry = this.deletedItems[kind].get(storeKey);
     if (!entry) throw notFound(key);
-    const item = entry.raw;
+    const item = kind === 'users' && newUserPrincipalName ? { ...entry.raw, userPrincipalName: newUserPrincipalName } : entry.raw;
     if (kind === 'ca') this.assertRestorableReferences(item);
     if (kind === 'sync' && !this.liveItems.partners.has(storeKey)) {
       throw badRequest(
@@ -342,6 +361,8 @@ export class SimTenant {
           'no partner configuration exists for that tenant. Restore or create the partner configuration first.',
       );
     }
+    if (kind === 'users') this.assertUpnFree(item);
+    if (kind === 'sps') this.assertApplicationNotDeleted(item);
     if (this.liveItems[kind].has(storeKey)) {
       throw conflict(
         kind === 'partners' || kind === 'sync'
@@ -354,8 +375,8 @@ export class SimTenant {
     this.liveItems[kind].set(storeKey, liveCopy);
     this.audit(kind, 'restore', liveCopy, context);
     // CA objects come back with deletedDateTime null; partner responses keep it (docs examples).
-    const isCaFamily = kind === 'ca' || kind === 'locations';
-    return clone(isCaFamily ? { ...item, deletedDateTime: null } : item);
+    const comesBackNull = kind === 'ca' || kind === 'locations' || isDirectoryKind(kind);
+    return clone(comesBackNull ? { ...item, deletedDateTime: null } : item);
   }
 
   /** Permanent delete from deletedItems. */
@@ -368,7 +389,41 @@ export class SimTenant {
     this.audit(kind, 'purge', entry.raw, toContext(actorOrContext));
   }
 
+  /** Any directory object in the directory recycle bin, with its kind (GET /directory/deletedItems/{id}). */
+  findDeletedDirectoryObject(key: string): { kind: KindId; raw: GraphObject } | undefined {
+    for (const kind of KIND_IDS.filter(isDirectoryKind)) {
+      const raw = this.findDeleted(kind, key);
+      if (raw) return { kind, raw };
+    }
+    return undefined;
+  }
+
+  /** A live directory object of a kind: seeded directory users and groups, and restored objects. */
+  findLiveDirectoryObject(kind: KindId, key: string): GraphObject | undefined {
+    const seeded = kind === 'users' ? this.directory.findUser(key) : kind === 'groups' ? this.directory.findGroup(key) : undefined;
+    return seeded ?? this.findLive(kind, key);
+  }
+
   // ---- rules -------------------------------------------------------------------------
+
+  /** A deleted user comes back under its UPN only while no live user holds it (Graph's 400). */
+  private assertUpnFree(user: GraphObject): void {
+    const upn = text(user.userPrincipalName).toLowerCase();
+    if (!upn) return;
+    const holders = [...this.directory.listUsers(), ...this.liveItems.users.values()];
+    if (holders.some((live) => text(live.userPrincipalName).toLowerCase() === upn)) {
+      throw directoryBadRequest('Another object with the same value for property userPrincipalName already exists.');
+    }
+  }
+
+  /** A service principal needs its application: one whose app registration is in the recycle bin is refused. */
+  private assertApplicationNotDeleted(principal: GraphObject): void {
+    const appId = text(principal.appId).toLowerCase();
+    const deletedApp = [...this.deletedItems.apps.values()].find((entry) => text(entry.raw.appId).toLowerCase() === appId);
+    if (deletedApp) {
+      throw directoryBadRequest(`The application '${text(principal.appId)}' of this service principal is deleted. Restore the application first.`);
+    }
+  }
 
   /** Retention: deleted items older than 30 days disappear for good. */
   private purgeExpired(): void {
@@ -476,7 +531,7 @@ export function referencedLocationIds(policy: GraphObject): string[] {
 }
 
 function newStores<T>(): Record<KindId, Map<string, T>> {
-  return { ca: new Map(), locations: new Map(), partners: new Map(), sync: new Map() };
+  return { ca: new Map(), locations: new Map(), partners: new Map(), sync: new Map(), users: new Map(), groups: new Map(), apps: new Map(), sps: new Map(), aus: new Map() };
 }
 
 /** Ids are GUIDs compared case-insensitively, as the directory does. */
@@ -486,6 +541,8 @@ function normaliseKey(key: string): string {
 
 function withKey(kind: KindId, item: GraphObject): GraphObject {
   const keyProperty = KEY_PROPERTY[kind];
+  const directoryType = DIRECTORY_TYPES[kind];
+  if (directoryType) item['@odata.type'] = `#microsoft.graph.${directoryType}`;
   if (text(item[keyProperty])) return item;
   if (keyProperty === 'tenantId') throw new Error(`a ${kind} object needs a tenantId`);
   return { id: randomUUID(), ...item };
@@ -552,5 +609,25 @@ function bulkItem(kind: KindId, index: number, createdAt: Date): GraphObject {
         groupSyncInbound: { isSyncAllowed: false },
         externalCloudAuthorizedApplicationId: null,
       };
+    default:
+      return bulkDirectoryObject(kind, index, created);
+  }
+}
+
+/** A small directory object of a directory kind for seedBulk. */
+function bulkDirectoryObject(kind: KindId, index: number, created: string): GraphObject {
+  const serial = String(index).padStart(5, '0');
+  const base: GraphObject = { '@odata.type': `#microsoft.graph.${DIRECTORY_TYPES[kind] ?? 'directoryObject'}`, id: randomUUID() };
+  switch (kind) {
+    case 'users':
+      return { ...base, displayName: `Bulk User ${serial}`, userPrincipalName: `bulk.user${serial}@contoso.onmicrosoft.com`, department: 'Sales', accountEnabled: true, userType: 'Member', assignedLicenses: [] };
+    case 'groups':
+      return { ...base, displayName: `BULK${serial} project team`, groupTypes: ['Unified'], securityEnabled: false, mailEnabled: true, visibility: 'Private', mail: `bulk${serial}@contoso.onmicrosoft.com`, resourceProvisioningOptions: [], createdDateTime: created };
+    case 'apps':
+      return { ...base, displayName: `BULK${serial} integration`, appId: randomUUID(), signInAudience: 'AzureADMyOrg', passwordCredentials: [], keyCredentials: [], createdDateTime: created };
+    case 'sps':
+      return { ...base, displayName: `BULK${serial} connector`, appId: randomUUID(), servicePrincipalType: 'Application', accountEnabled: true };
+    default:
+      return { ...base, displayName: `BULK${serial} region`, description: null, visibility: null, membershipType: null };
   }
 }

@@ -98,6 +98,19 @@ class Process {
         this.tenant.live.set(key, restored);
         return { item: restored, requestId: `req-${this.tenant.writes.length + 1}` };
       }),
+    // One $batch is one write: the process may die after Graph applied all of it, before seeing the answer.
+    restoreBatch: (refs: ItemRef[]) =>
+      this.write(`batch ${refs.map((ref) => `${ref.kind}/${ref.id}`).join(' ')}`, () =>
+        refs.map((ref) => {
+          const key = `${ref.kind}/${ref.id}`;
+          const item = this.tenant.deleted.get(key);
+          if (!item) return { ref, ok: false as const, status: 404, code: 'Request_ResourceNotFound', message: 'not found' };
+          this.tenant.deleted.delete(key);
+          const { deletedDateTime: _deleted, ...restored } = item;
+          this.tenant.live.set(key, restored);
+          return { ref, ok: true as const, requestId: `req-${ref.id.slice(0, 8)}` };
+        }),
+      ),
     setReportOnly: (policyId: string) =>
       this.write(`report-only ${policyId}`, () => {
         if (this.tenant.refuseReportOnly) throw Object.assign(new Error('Forbidden'), { status: 403, code: 'Authorization_RequestDenied', requestId: 'req-refused' });

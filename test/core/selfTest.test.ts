@@ -140,6 +140,7 @@ class Process {
     getDeleted: () => hang(),
     getLive: () => hang(),
     restore: () => hang(),
+    restoreBatch: () => hang(),
     setReportOnly: () => hang(),
     directoryNames: async () => new DirectoryNames(),
     organisationName: async () => undefined,

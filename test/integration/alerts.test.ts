@@ -116,7 +116,7 @@ describe('deletion alerts', () => {
       assert.match(text, /by grady\.archie@contoso\.onmicrosoft\.com/);
       assert.match(text, /30 days left to restore it|29 days left/);
       const buttons = listActions(cards[0]);
-      assert.deepEqual(buttons.map((b) => b.title), ['Details', 'Restore']);
+      assert.deepEqual(buttons.map((b) => b.title), ['Details', 'Restore', 'Restore selected']);
       assert.deepEqual(buttons[1].data, { kind: 'ca', id });
     }
     assert.equal(alertCards(bot, locationsOnly).length, 0, 'not subscribed to CA policies');
@@ -125,7 +125,7 @@ describe('deletion alerts', () => {
     assert.equal(alertCards(bot, channel).length, 1, 'nothing sent twice');
   });
 
-  it('a burst of 30 deletions becomes one card', async () => {
+  it('a burst of 30 deletions by one actor becomes one mass-deletion card, and "Restore all of these" is one request', async () => {
     await channel.say('alerts on');
     await cycle();
     const ids = Array.from({ length: 30 }, (_, n) => livePolicy(bot, `Temp policy ${n}`));
@@ -133,7 +133,19 @@ describe('deletion alerts', () => {
     await cycle();
     const cards = alertCards(bot, channel);
     assert.equal(cards.length, 1);
-    assert.match(cardText(cards[0]), /30 policy objects were deleted[\s\S]*and 20 more/);
+    assert.match(cardText(cards[0]), /Mass deletion: 30 items deleted by grady\.archie@contoso\.onmicrosoft\.com[\s\S]*and 20 more/);
+    const restoreAll = listActions(cards[0]).find((a) => a.title === 'Restore all of these');
+    assert.ok(restoreAll, 'the one-click action');
+    assert.deepEqual(Object.keys(restoreAll.data ?? {}), ['alertId'], 'only the alert id travels: the items come from the stored alert');
+
+    const posted = bot.connector.activities.length;
+    await channel.invoke('alert.restoreAll', restoreAll.data ?? {});
+    const request = bot.connector.activities.slice(posted).map((a) => a.body.attachments?.[0]?.content).find((card) => card && /Restore request R-/.test(cardText(card)));
+    assert.ok(request, 'one request card');
+    const text = cardText(request);
+    assert.match(text, /Restore 30 deleted items: 30 Conditional Access policies/);
+    assert.match(text, /Why: mass deletion by grady\.archie@contoso\.onmicrosoft\.com/);
+    assert.match(text, /Items page 1 of 2/);
   });
 
   it('says "not yet known" until the audit event arrives, then updates the card with the actor', async () => {

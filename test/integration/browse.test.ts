@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { KINDS } from '../../src/core/kinds';
 import { cardBytes, MAX_CARD_BYTES } from '../../src/bot/cards';
 import { DEMO_IDS, DEMO_TENANT_ID } from '../../src/simulator';
 import { BotHarness, cardText, listActions, type Card, type Conversation } from '../support/botHarness';
@@ -47,7 +48,7 @@ describe('browsing the recycle bin in Teams', function () {
   it('help writes placeholders so every renderer shows them, and its demo examples name items the demo tenant holds', async () => {
     const text = cardText(onlyCard(await chat.say('help')));
     assert.doesNotMatch(text, /<[a-z ]+>/, 'no <placeholder> for a renderer to swallow');
-    assert.match(text, /show \[ca\|locations\|partners\|sync\] \{id\}/);
+    assert.match(text, new RegExp(`show \\[${KINDS.map((k) => k.aliases[0]).join('\\|')}\\] \\{id\\}`));
     assert.match(text, /cancel \{request id\}/);
     assert.match(text, /partner show\|edit\|add\|set\|remove \{tenant id\} \[settings\] \[because \{reason\}\]/);
     assert.match(text, new RegExp(`Example: show ${DEMO_IDS.caPolicyWithDeletedLocation}`));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { KIND_IDS } from '../../src/simulator/tenant';
+import { POLICY_KIND_IDS } from '../../src/simulator/tenant';
 import { listAll, postToken, startSimClient, type SimClient } from './helpers';
 
 const CA_POLICIES = '/identity/conditionalAccess/policies';
@@ -106,7 +106,7 @@ describe('simulator: scale', () => {
 
   it('seeds 10 000 deleted items in well under a second, spread across the kinds and the retention window', async () => {
     const { tenant } = client.sim;
-    const before = Object.fromEntries(KIND_IDS.map((kind) => [kind, tenant.deleted(kind).length]));
+    const before = Object.fromEntries(POLICY_KIND_IDS.map((kind) => [kind, tenant.deleted(kind).length]));
     const started = performance.now();
     tenant.seedBulk(10_000);
     const elapsed = performance.now() - started;
@@ -114,7 +114,7 @@ describe('simulator: scale', () => {
 
     let total = 0;
     const now = Date.now();
-    for (const kind of KIND_IDS) {
+    for (const kind of POLICY_KIND_IDS) {
       const items = tenant.deleted(kind);
       const added = items.length - before[kind];
       assert.equal(added, 2500, kind);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { daysLeft } from '../../src/core/model';
-import { DEMO_ACTORS, DEMO_IDS } from '../../src/simulator';
+import { DEMO_ACTORS, DEMO_IDS, KIND_IDS } from '../../src/simulator';
 import { DAY_MS, listAll, startSimClient, type SimClient } from './helpers';
 
 const CA_DELETED = '/identity/conditionalAccess/deletedItems/policies';
@@ -53,7 +53,7 @@ describe('simulator: recycle bin behaviour', () => {
       assert.deepEqual((ca004?.initiatedBy as { user: unknown }).user !== null, true);
       const deletions = events.filter((event) => String(event.activityDisplayName).startsWith('Delete'));
       const { tenant } = client.sim;
-      const deletedCount = ['ca', 'locations', 'partners', 'sync'].reduce((sum, kind) => sum + tenant.deleted(kind as 'ca').length, 0);
+      const deletedCount = KIND_IDS.reduce((sum, kind) => sum + tenant.deleted(kind).length, 0);
       assert.equal(deletions.length, deletedCount);
     });
 

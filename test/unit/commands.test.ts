@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { COMMANDS, PLACEHOLDER_IDS, nearestCommand, normaliseText, parseCommand, type Command } from '../../src/core/commands';
-import { KINDS, kindByAlias } from '../../src/core/kinds';
+import { KINDS, POLICY_KINDS, kindByAlias } from '../../src/core/kinds';
 
 const ID = '6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10';
 
@@ -35,10 +35,12 @@ describe('command grammar', () => {
   });
 
   describe('deleted', () => {
-    it('lists every kind by default and with "all"', () => {
-      const everyKind = KINDS.map((k) => k.id);
-      assert.deepEqual(command('deleted'), { type: 'deleted', kinds: everyKind, search: '' });
-      assert.deepEqual(command('list all mfa'), { type: 'deleted', kinds: everyKind, search: 'mfa' });
+    it('lists the policy kinds by default and with "all", every kind with "everything"', () => {
+      const policyKinds = POLICY_KINDS.map((k) => k.id);
+      assert.deepEqual(command('deleted'), { type: 'deleted', kinds: policyKinds, search: '' });
+      assert.deepEqual(command('list all mfa'), { type: 'deleted', kinds: policyKinds, search: 'mfa' });
+      assert.deepEqual(command('deleted everything falcon'), { type: 'deleted', kinds: KINDS.map((k) => k.id), search: 'falcon' });
+      assert.deepEqual(command('deleted groups'), { type: 'deleted', kinds: ['groups'], search: '' });
     });
 
     for (const [alias, kind] of [
@@ -52,7 +54,7 @@ describe('command grammar', () => {
     }
 
     it('treats an unknown first word as search text, not a kind', () => {
-      assert.deepEqual(command('deleted blocked'), { type: 'deleted', kinds: KINDS.map((k) => k.id), search: 'blocked' });
+      assert.deepEqual(command('deleted blocked'), { type: 'deleted', kinds: POLICY_KINDS.map((k) => k.id), search: 'blocked' });
     });
   });
 

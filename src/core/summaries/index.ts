@@ -12,3 +12,4 @@ export { directoryReferencesOf, namedLocationsReferencedBy, summariseConditional
 export { summariseNamedLocation } from './namedLocation';
 export { summarisePartner, summariseSyncPartner } from './crossTenant';
 export { capitalise, clip, formatDate, summariseList } from './format';
+export { hadTeam, summariseAdministrativeUnit, summariseApplication, summariseGroup, summariseServicePrincipal, summariseUser } from './directory';

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { DEMO_IDS } from '../../src/simulator';
+import { ALEX, BotHarness, cardReply, cardText, Conversation, graphWrites, listActions, MEGAN, requestIdOf } from '../support/botHarness';
+
+/**
+ * The directory recycle bin, kind by kind, through the real entry point: list, show, and a
+ * restore under four-eyes approval, plus what Entra refuses (a UPN taken, an app still deleted).
+ */
+
+describe('the directory recycle bin', function () {
+  let bot: BotHarness;
+  let chat: Conversation;
+
+  before(async () => {
+    bot = await BotHarness.start();
+    chat = bot.conversation('channel', ALEX);
+  });
+  after(async () => bot.stop());
+
+  async function askAndApprove(command: string): Promise<{ text: string; paths: string[] }> {
+    const since = bot.simulator.requests.length;
+    const asked = cardReply(await chat.say(command));
+    await chat.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    const paths = graphWrites(bot.simulator, since).filter((r) => r.method === 'POST').map((r) => r.path);
+    return { text: cardText(bot.connector.updatesOf(asked.id).at(-1)), paths };
+  }
+
+  const cases = [
+    { word: 'users', id: DEMO_IDS.deletedUser, name: /Diego Siciliani \(diegos@contoso\.onmicrosoft\.com\)/, details: [/Department: HR/, /Licences/, /1 licence/] },
+    { word: 'groups', id: DEMO_IDS.deletedTeamGroup, name: /Project Falcon/, details: [/Type: Microsoft 365 group/, /Visibility: Private/, /It had a Team/] },
+    { word: 'apps', id: DEMO_IDS.deletedApp, name: /Payroll Sync/, details: [new RegExp(`Application \\(client\\) id: ${DEMO_IDS.deletedAppId}`), /this organisation only/, /1 credential; the first expires/, /Service principal: Payroll Sync/] },
+    { word: 'aus', id: DEMO_IDS.deletedAdministrativeUnit, name: /Seattle office/, details: [/Administrative unit/, /Membership: Assigned/] },
+  ];
+
+  for (const { word, id, name, details } of cases) {
+    it(`lists, shows and restores ${word}`, async () => {
+      const list = cardText(cardReply(await chat.say(`deleted ${word}`)).card);
+      assert.match(list, name);
+      assert.match(list, /days left/);
+      const shown = cardText(cardReply(await chat.say(`show ${id}`)).card);
+      for (const pattern of details) assert.match(shown, pattern);
+      const { text, paths } = await askAndApprove(`restore ${word} ${id} back please`);
+      assert.match(text, /Restored\. Approved by Megan Bowen/);
+      assert.deepEqual(paths, [`/directory/deletedItems/${id}/restore`]);
+    });
+  }
+
+  it('service principals restore after their app, and say when the app is still deleted', async () => {
+    const app = await bot.simulator.tenant.findDeleted('apps', DEMO_IDS.deletedApp);
+    assert.equal(app, undefined, 'the app was restored by the test above');
+    const list = cardText(cardReply(await chat.say('deleted sps')).card);
+    assert.match(list, /Payroll Sync/);
+    const { text } = await askAndApprove(`restore sps ${DEMO_IDS.deletedServicePrincipal}`);
+    assert.match(text, /Restored\./);
+  });
+
+  it('a user whose UPN was taken since fails with Graph\'s reason', async () => {
+    const { text } = await askAndApprove(`restore users ${DEMO_IDS.deletedUserUpnConflict}`);
+    assert.match(text, /The restore failed/);
+    assert.match(text, /userPrincipalName already exists/);
+  });
+
+  it('`deleted all` keeps meaning the policy kinds; `deleted everything` adds the directory; groups say security groups are gone for good', async () => {
+    const all = cardText(cardReply(await chat.say('deleted all')).card);
+    assert.doesNotMatch(all, /Lee Gu/);
+    const everything = cardReply(await chat.say('deleted everything')).card;
+    assert.match(cardText(everything), /Everything in the recycle bins/);
+    assert.ok(listActions(everything).some((a) => a.verb === 'items.restoreSelected'), 'Restore selected');
+    const groups = cardText(cardReply(await chat.say('deleted groups')).card);
+    assert.match(groups, /security group is gone for good/);
+    const help = cardText(cardReply(await chat.say('help')).card);
+    assert.match(help, /users, user/);
+    assert.match(help, /everything/);
+  });
+
+  it('status lists each directory kind\'s permissions', async () => {
+    const status = cardText(cardReply(await chat.say('status')).card);
+    for (const permission of ['User.Read.All', 'User.DeleteRestore.All', 'Group.ReadWrite.All', 'Application.ReadWrite.OwnedBy', 'AdministrativeUnit.ReadWrite.All']) {
+      assert.match(status, new RegExp(permission.replace(/\./g, '\\.')));
+    }
+  });
+});
