@@ -22,6 +22,7 @@ import { TeamsRequestNotifier } from './bot/requestRoutes';
 import { RequestRunner } from './core/requestRunner';
 import { ApprovalsConversation } from './core/approvalsConversation';
 import { AlertPoller } from './core/alertPoller';
+import { ChangeHistory } from './core/history';
 import { TeamsAlertNotifier } from './bot/alertRoutes';
 import { cardFooter } from './bot/app';
 import { createChannelAdapter } from './bot/adapter';
@@ -40,6 +41,7 @@ export interface Product {
   store: StateStore;
   runner: RequestRunner;
   poller: AlertPoller;
+  history: ChangeHistory;
   /**
    * Graceful stop: no new turns or polls, then up to graceMs (SHUTDOWN_GRACE_SECONDS) for the
    * turns and executions under way; what is still running then is handed over through its claim.
@@ -91,11 +93,22 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     now: overrides.now,
     log: (event, fields) => logger.warn(event, fields),
   });
+  const history = new ChangeHistory({
+    store,
+    live: gateway,
+    audit: gateway,
+    names: gateway,
+    ownChanges: requests,
+    retentionDays: config.historyRetentionDays,
+    now: overrides.now,
+    log: (event, fields) => logger.info(event, fields),
+  });
   const poller = new AlertPoller({
     store,
     bin: gateway,
     writer: gateway,
     audit: gateway,
+    history,
     ownDeletions: requests,
     notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, view),
     log: (event, fields) => logger.info(event, fields),
@@ -144,6 +157,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     store,
     runner,
     poller,
+    history,
     async stop(graceMs = config.shutdownGraceSeconds * 1000) {
       if (stopped) return;
       stopped = true;

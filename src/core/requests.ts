@@ -327,6 +327,32 @@ export class ChangeRequests {
     return `this bot, for approved request ${removal.id} (asked by ${removal.requester.name}, approved by ${approvers})`;
   }
 
+  /**
+   * The approved request of this bot that wrote this live object between `since` (its previous
+   * version) and `at` (when the change was seen), for change history: the bot's own change is
+   * labelled with its request rather than alerted as someone else's.
+   */
+  async changedBy(item: { kind: string; key: string; since?: string; at: string }): Promise<{ requestId: string; words: string } | undefined> {
+    const at = Date.parse(item.at);
+    const since = item.since ? Date.parse(item.since) : 0;
+    const partnerFamily = (kind: string) => kind === 'partners' || kind === 'sync';
+    const writer = (await this.records())
+      .map(({ value }) => value)
+      .filter((request) => {
+        const { target } = request.action;
+        const sameObject = target.id.toLowerCase() === item.key.toLowerCase() && (target.kind === item.kind || (request.action.type.startsWith('partner.') && partnerFamily(item.kind)));
+        if (!sameObject || !request.execution) return false;
+        const started = Date.parse(request.execution.startedAt);
+        const finished = request.execution.finishedAt ? Date.parse(request.execution.finishedAt) : undefined;
+        return started <= at && (finished === undefined || finished >= since);
+      })
+      .filter((request) => request.state === 'executing' || request.execution?.steps.some((step) => step.outcome === 'done'))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    if (!writer) return undefined;
+    const approvers = writer.approvals.map((a) => a.by.name).join(', ');
+    return { requestId: writer.id, words: `this bot, for approved request ${writer.id} (asked by ${writer.requester.name}, approved by ${approvers})` };
+  }
+
   /** Every stored request, as stored (the sweep's view). */
   async records(): Promise<StoredRecord<ChangeRequest>[]> {
     return this.deps.store.list<ChangeRequest>(KEY_PREFIX);
