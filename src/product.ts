@@ -81,27 +81,30 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const { store } = state;
   const access = new AccessControl(demo?.accessPolicy(config.access) ?? config.access, gateway, overrides.now);
   const gatekeeper = new Gatekeeper({ access, store, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
-  const requests = new ChangeRequests({
+  const history: ChangeHistory = new ChangeHistory({
+    store,
+    live: gateway,
+    audit: gateway,
+    names: gateway,
+    // Asked at run time, once the requests exist: a change the bot made for an approved request is labelled with it.
+    ownChanges: { changedBy: (item): ReturnType<ChangeRequests['changedBy']> => requests.changedBy(item) },
+    retentionDays: config.historyRetentionDays,
+    now: overrides.now,
+    log: (event, fields) => logger.info(event, fields),
+  });
+  const requests: ChangeRequests = new ChangeRequests({
     store,
     bin: gateway,
     writer: gateway,
     partners: gateway,
+    history,
+    live: gateway,
     access,
     gatekeeper,
     homeTenantId: simulator?.tenantId ?? config.allowedTenantId,
     settings: config.approvals,
     now: overrides.now,
     log: (event, fields) => logger.warn(event, fields),
-  });
-  const history = new ChangeHistory({
-    store,
-    live: gateway,
-    audit: gateway,
-    names: gateway,
-    ownChanges: requests,
-    retentionDays: config.historyRetentionDays,
-    now: overrides.now,
-    log: (event, fields) => logger.info(event, fields),
   });
   const poller = new AlertPoller({
     store,
@@ -120,6 +123,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const runner = new RequestRunner({ requests, notifier: requestNotifier, restored: poller, claim, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
   const { app } = createBotApplication({
     poller,
+    history,
     alertPollSeconds: config.alertPollSeconds,
     partners: gateway,
     adapter,

@@ -65,6 +65,7 @@ const PARTNER_VERBS: Record<PartnerAction['type'], string> = {
 
 const DONE: Record<ChangeRequest['action']['type'], string> = {
   restore: 'restored',
+  revert: 'reverted',
   'partner.add': 'added the partner configuration for',
   'partner.set': 'changed the partner settings of',
   'partner.remove': 'removed the partner configuration of',
@@ -89,9 +90,17 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   const { action } = request;
   const pending = request.state === 'pending';
   const restore = action.type === 'restore' ? action : undefined;
-  const partner = action.type === 'restore' ? undefined : action;
+  const revert = action.type === 'revert' ? action : undefined;
+  const partner = action.type === 'restore' || action.type === 'revert' ? undefined : action;
   const facts = [
-    { label: 'What', value: partner ? `Cross-tenant partner ${clip(partner.target.name, 120)}: ${PARTNER_VERBS[partner.type]}` : describe(action.target) },
+    {
+      label: 'What',
+      value: partner
+        ? `Cross-tenant partner ${clip(partner.target.name, 120)}: ${PARTNER_VERBS[partner.type]}`
+        : revert
+          ? `Put ${describe(revert.target)} back as it was in version ${revert.version} (now version ${revert.fromVersion})`
+          : describe(action.target),
+    },
     { label: 'Id', value: action.target.id },
     { label: 'Requested by', value: `${personName(request.requester)} at ${isoToText(request.createdAt)}` },
     { label: 'Why', value: request.reason ? plainText(clip(request.reason, 300)) : '(no reason given)' },
@@ -110,7 +119,9 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     statusColor: status.color,
     selfApproval: request.selfApprovalAllowed,
     facts,
-    changes: (partner?.changes ?? []).map((change) => ({ label: clip(change.label, 60), value: clip(`${change.from} → ${change.to}`, 300) })),
+    changes: revert
+      ? revert.lines.slice(0, 20).map((line) => ({ label: clip(line.split(': ')[0], 60), value: clip(line.split(': ').slice(1).join(': ') || line, 300) }))
+      : (partner?.changes ?? []).map((change) => ({ label: clip(change.label, 60), value: clip(`${change.from} → ${change.to}`, 300) })),
     carried: (partner?.carried ?? []).map((value) => ({ label: clip(value.label, 60), value: clip(value.value, 300) })),
     dependencies: restore ? restore.dependencies.map(describe) : [],
     blockers: pending ? action.blockers : [],
@@ -136,7 +147,9 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
 
 /** The short notice an approver gets in their personal chat; Open shows the request as it is now. */
 export function requestNoticeCard(request: ChangeRequest, ctx: ViewContext): AdaptiveCardJson {
-  const what = request.action.type === 'restore' ? `restore ${describe(request.action.target)}` : `${PARTNER_VERBS[request.action.type]} (partner ${request.action.target.id})`;
+  const { action } = request;
+  const what =
+    action.type === 'restore' ? `restore ${describe(action.target)}` : action.type === 'revert' ? `revert ${describe(action.target)} to version ${action.version}` : `${PARTNER_VERBS[action.type]} (partner ${action.target.id})`;
   return renderCard('requestNotice', {
     footer: ctx.footer,
     requestId: request.id,

@@ -60,11 +60,28 @@ export interface PartnerAction {
   blockers: string[];
 }
 
-export type RequestAction = RestoreAction | PartnerAction;
+/** Writes a stored version of a live object back (the settable properties that differ). */
+export interface RevertAction {
+  type: 'revert';
+  target: TargetItem;
+  /** The stored version written back. */
+  version: number;
+  /** The latest stored version when requested (what the object looked like then). */
+  fromVersion: number;
+  /** Content hash of the live object read at request time: the write goes ahead only while it still holds. */
+  currentHash: string;
+  /** Exactly what will be sent (PATCH, or PUT for an identity-sync policy). */
+  body: GraphObject;
+  /** The change the write makes, in words ("State: Off → On"). */
+  lines: string[];
+  blockers: string[];
+}
+
+export type RequestAction = RestoreAction | PartnerAction | RevertAction;
 
 export interface StepResult {
   item: TargetItem;
-  step: 'restore' | 'set report-only' | 'create partner' | 'update partner' | 'set identity sync' | 'delete identity sync' | 'delete partner';
+  step: 'restore' | 'set report-only' | 'revert' | 'create partner' | 'update partner' | 'set identity sync' | 'delete identity sync' | 'delete partner';
   outcome: 'done' | 'skipped' | 'failed';
   requestId?: string;
   code?: string;
@@ -202,7 +219,7 @@ export const OTHER_TENANT = 'This request belongs to another tenant.';
 
 /** "restore" or "partner change": how refusals and notices name a request. */
 export function requestNoun(request: ChangeRequest): string {
-  return request.action.type === 'restore' ? 'restore' : 'partner change';
+  return request.action.type === 'restore' || request.action.type === 'revert' ? request.action.type : 'partner change';
 }
 
 export function isRequester(request: ChangeRequest, userId: string): boolean {

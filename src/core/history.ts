@@ -1,6 +1,6 @@
 import { ETagConflictError, type StateStore, type StoredRecord } from '../store/port';
 import { actorsOf } from './alerts';
-import type { DirectoryNameSource } from './directoryNames';
+import { DirectoryNames, type DirectoryNameSource } from './directoryNames';
 import { RETENTION_DAYS, type GraphObject } from './model';
 import { contentHash, describeChange, stateWord, TRACKED_KINDS, trackedKind, type TrackedKindId } from './trackedKinds';
 
@@ -152,9 +152,17 @@ export class ChangeHistory {
   }
 
   async words(kind: TrackedKindId, before: GraphObject, after: GraphObject): Promise<string[]> {
+    return describeChange(trackedKind(kind), before, after, await this.namesFor(kind, before, after));
+  }
+
+  /** Names of the users, groups, locations … these objects reference; ids stay ids when the lookup fails. */
+  async namesFor(kind: TrackedKindId, ...objects: GraphObject[]): Promise<DirectoryNames> {
     const tracked = trackedKind(kind);
-    const names = await this.deps.names.directoryNames([...tracked.directoryReferences(before), ...tracked.directoryReferences(after)]).catch(() => undefined);
-    return describeChange(tracked, before, after, names ?? (await this.deps.names.directoryNames([])));
+    try {
+      return await this.deps.names.directoryNames(objects.flatMap((object) => tracked.directoryReferences(object)));
+    } catch {
+      return new DirectoryNames();
+    }
   }
 
   // ---- the cycle ----------------------------------------------------------------------

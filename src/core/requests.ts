@@ -15,6 +15,7 @@ import {
   type PartnerAction,
   type RequestAction,
   type RestoreAction,
+  type RevertAction,
   type ApprovalRule,
   type CardCopy,
   type ChangeRequest,
@@ -29,6 +30,8 @@ import type { KindId } from './model';
 import type { ExecutionResult, Outcome } from './outcome';
 import type { RecycleBin, RecycleBinWriter } from './recycleBin';
 import { restoreStrategy, type RestoreInput } from './restores';
+import { revertStrategy, type LiveWriter, type RevertInput } from './reverts';
+import type { ChangeHistory } from './history';
 import { oneLine } from './summaries/format';
 
 /**
@@ -77,6 +80,7 @@ export function isInterrupted(request: ChangeRequest, now: Date): boolean {
 export class ChangeRequests {
   private readonly restores: ChangeStrategy<RestoreInput, RestoreAction>;
   private readonly partnerChanges: ChangeStrategy<PartnerChangeInput, PartnerAction>;
+  private readonly reverts: ChangeStrategy<RevertInput, RevertAction>;
   /** Which strategy runs each type of action. */
   private readonly strategies: Record<RequestAction['type'], ChangeStrategy<never, RequestAction>>;
 
@@ -88,6 +92,9 @@ export class ChangeRequests {
       access: AccessControl;
       gatekeeper: Gatekeeper;
       partners: PartnerDirectory;
+      /** Stored versions and live writes, for revert (without them revert is refused). */
+      history?: ChangeHistory;
+      live?: LiveWriter;
       /** The tenant the bot manages: a partner configuration for it makes no sense. */
       homeTenantId?: string;
       settings: ApprovalSettings;
@@ -97,7 +104,13 @@ export class ChangeRequests {
   ) {
     this.restores = restoreStrategy({ bin: deps.bin, writer: deps.writer, now: () => this.now() });
     this.partnerChanges = partnerStrategy({ partners: deps.partners, homeTenantId: deps.homeTenantId });
-    this.strategies = { restore: this.restores, 'partner.add': this.partnerChanges, 'partner.set': this.partnerChanges, 'partner.remove': this.partnerChanges };
+    const history = deps.history;
+    const live = deps.live;
+    this.reverts =
+      history && live
+        ? revertStrategy({ history, live })
+        : { plan: async () => ({ ok: false, message: 'This bot keeps no change history, so it cannot revert.' }), remainingSteps: async () => ({ ok: false, failure: { message: 'This bot keeps no change history.' } }) };
+    this.strategies = { restore: this.restores, 'partner.add': this.partnerChanges, 'partner.set': this.partnerChanges, 'partner.remove': this.partnerChanges, revert: this.reverts };
   }
 
   private now(): Date {
@@ -138,6 +151,15 @@ export class ChangeRequests {
     const allowed = await this.authorize(input.actor, 'operator', 'request a partner change');
     if (!allowed.ok) return allowed;
     const plan = await this.partnerChanges.plan(input.change);
+    if (!plan.ok) return plan;
+    return { ok: true, value: await this.store(input, plan.value) };
+  }
+
+  /** `revert {id} [version]`: planned against a fresh read of the object and its stored version. */
+  async requestRevert(input: RequestInput & { revert: RevertInput }): Promise<Outcome<ChangeRequest>> {
+    const allowed = await this.authorize(input.actor, 'operator', 'request a revert');
+    if (!allowed.ok) return allowed;
+    const plan = await this.reverts.plan(input.revert);
     if (!plan.ok) return plan;
     return { ok: true, value: await this.store(input, plan.value) };
   }
@@ -436,3 +458,4 @@ export class ChangeRequests {
     }
   }
 }
+
