@@ -48,6 +48,8 @@ export interface Config {
   alertPollSeconds: number;
   /** More items than this deleted by one actor within one poll cycle make the alert a mass-deletion alert. */
   alertMassDeleteThreshold: number;
+  /** Days a version of a live policy object is kept (the latest one always is). */
+  historyRetentionDays: number;
   /** Seconds between request sweeps (interrupted executions, audit entries left behind), on every instance. */
   requestSweepSeconds: number;
   /** Seconds an executing instance's claim on a request holds unless renewed (it renews every third of it). */
@@ -270,6 +272,7 @@ export function loadConfig(env: Env = process.env): Config {
     graphCaFile: read('GRAPH_CA_FILE'),
     alertPollSeconds: integer('ALERT_POLL_SECONDS', 60, 0, 3600),
     alertMassDeleteThreshold: integer('ALERT_MASS_DELETE_THRESHOLD', 10, 1, 1000),
+    historyRetentionDays: integer('HISTORY_RETENTION_DAYS', 365, 1, 3650),
     requestSweepSeconds: integer('REQUEST_SWEEP_SECONDS', 60, 1, 3600),
     requestClaimSeconds: integer('REQUEST_CLAIM_SECONDS', 30, 3, 600),
     shutdownGraceSeconds: integer('SHUTDOWN_GRACE_SECONDS', 10, 1, 300),

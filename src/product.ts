@@ -23,6 +23,7 @@ import { RequestRunner, type RequestNotifier } from './core/requestRunner';
 import { countFinishedRequest, inSpan } from './telemetry';
 import { ApprovalsConversation } from './core/approvalsConversation';
 import { AlertPoller } from './core/alertPoller';
+import { ChangeHistory } from './core/history';
 import { TeamsAlertNotifier } from './bot/alertRoutes';
 import { cardFooter } from './bot/app';
 import { createChannelAdapter } from './bot/adapter';
@@ -41,6 +42,7 @@ export interface Product {
   store: StateStore;
   runner: RequestRunner;
   poller: AlertPoller;
+  history: ChangeHistory;
   /**
    * Graceful stop: no new turns or polls, then up to graceMs (SHUTDOWN_GRACE_SECONDS) for the
    * turns and executions under way; what is still running then is handed over through its claim.
@@ -80,13 +82,26 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const { store } = state;
   const access = new AccessControl(demo?.accessPolicy(config.access) ?? config.access, gateway, overrides.now);
   const gatekeeper = new Gatekeeper({ access, store, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
-  const requests = new ChangeRequests({
+  const history: ChangeHistory = new ChangeHistory({
+    store,
+    live: gateway,
+    audit: gateway,
+    names: gateway,
+    // Asked at run time, once the requests exist: a change the bot made for an approved request is labelled with it.
+    ownChanges: { changedBy: (item): ReturnType<ChangeRequests['changedBy']> => requests.changedBy(item) },
+    retentionDays: config.historyRetentionDays,
+    now: overrides.now,
+    log: (event, fields) => logger.info(event, fields),
+  });
+  const requests: ChangeRequests = new ChangeRequests({
     store,
     bin: gateway,
     writer: gateway,
     partners: gateway,
     selfTestGraph: gateway,
     audit: gateway,
+    history,
+    live: gateway,
     access,
     gatekeeper,
     homeTenantId: simulator?.tenantId ?? config.allowedTenantId,
@@ -99,6 +114,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     bin: gateway,
     writer: gateway,
     audit: gateway,
+    history,
     ownDeletions: requests,
     notifier: new TeamsAlertNotifier(adapter, config.bot?.appId, view, config.alertMassDeleteThreshold),
     log: (event, fields) => logger.info(event, fields),
@@ -110,6 +126,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
   const runner = new RequestRunner({ requests, notifier: countingOutcomes(requestNotifier), restored: poller, claim, now: overrides.now, log: (event, fields) => logger.warn(event, fields) });
   const { app } = createBotApplication({
     poller,
+    history,
     alertPollSeconds: config.alertPollSeconds,
     partners: gateway,
     adapter,
@@ -147,6 +164,7 @@ export async function startProduct(config: Config, logger: Logger, overrides: Pr
     store,
     runner,
     poller,
+    history,
     async stop(graceMs = config.shutdownGraceSeconds * 1000) {
       if (stopped) return;
       stopped = true;

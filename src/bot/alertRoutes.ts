@@ -2,12 +2,14 @@ import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Conversat
 import type { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
 import type { AlertCard, AlertNotifier, AlertPoller, Delivery } from '../core/alertPoller';
 import { kindById } from '../core/kinds';
+import { trackedKind, type TrackedKindId } from '../core/trackedKinds';
 import type { KindId } from '../core/model';
 import type { ChangeRequests } from '../core/requests';
 import type { Logger } from '../log';
 import { alertCard, massDeletion } from './alertViews';
 import type { RequestRoutes } from './requestRoutes';
 import { outOfDate, withActor } from './guards';
+import { changeAlertCard } from './historyViews';
 import { inConversation } from './proactive';
 import { commandActor } from './guards';
 import { formatDate, personName, type ViewContext } from './views';
@@ -40,16 +42,20 @@ export class TeamsAlertNotifier implements AlertNotifier {
 
   send(reference: unknown, alert: AlertCard): Promise<Delivery> {
     return this.deliver(reference, async (context) => {
-      const sent = await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(alertCard(alert, this.view, this.massThreshold))));
+      const sent = await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(this.cardOf(alert))));
       return sent?.id;
     });
   }
 
   update(reference: unknown, activityId: string, alert: AlertCard): Promise<Delivery> {
     return this.deliver(reference, async (context) => {
-      await context.updateActivity({ id: activityId, type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(alertCard(alert, this.view, this.massThreshold))] });
+      await context.updateActivity({ id: activityId, type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(this.cardOf(alert))] });
       return activityId;
     });
+  }
+
+  private cardOf(alert: AlertCard) {
+    return alert.changes ? changeAlertCard(alert, this.view) : alertCard(alert, this.view, this.massThreshold);
   }
 
   private async deliver(reference: unknown, work: (context: TurnContext) => Promise<string | undefined>): Promise<Delivery> {
@@ -111,7 +117,7 @@ export class AlertRoutes {
     });
   }
 
-  async alertsCommand(context: TurnContext, command: { change?: 'on' | 'off'; kinds: KindId[] }): Promise<void> {
+  async alertsCommand(context: TurnContext, command: { change?: 'on' | 'off'; kinds: KindId[]; changeKinds?: TrackedKindId[] }): Promise<void> {
     const reference = TurnContext.getConversationReference(context.activity);
     const key = conversationKey(reference);
     if (command.change) {
@@ -119,20 +125,21 @@ export class AlertRoutes {
       if (!actor) return;
       if (command.change === 'off') {
         const removed = await this.deps.poller.unsubscribe(key);
-        return void (await context.sendActivity(removed ? 'Alerts are off for this conversation.' : 'This conversation was not subscribed to alerts.'));
+        return void (await context.sendActivity(removed ? 'Alerts are off for this conversation (deletions and changes).' : 'This conversation was not subscribed to alerts.'));
       }
-      await this.deps.poller.subscribe(key, reference, command.kinds, actor);
+      await this.deps.poller.subscribe(key, reference, command.kinds, actor, command.changeKinds);
       const state = await this.deps.poller.state();
       const baseline = state.baselineAt
         ? 'Items already in the recycle bin are not alerted; only deletions from now on.'
         : 'The first check records what is already in the recycle bin as a baseline and alerts on nothing old.';
-      return void (await context.sendActivity(`Alerts are on for ${kindList(command.kinds)}. ${baseline}${this.deps.pollSeconds === 0 ? ' Note: polling is turned off on this bot (ALERT_POLL_SECONDS=0).' : ''}`));
+      const changes = command.changeKinds ? ` Changes too (new, changed and switched-off objects) for ${changeKindList(command.changeKinds)}, with Revert.` : '';
+      return void (await context.sendActivity(`Alerts are on for ${kindList(command.kinds)}.${changes} ${baseline}${this.deps.pollSeconds === 0 ? ' Note: polling is turned off on this bot (ALERT_POLL_SECONDS=0).' : ''}`));
     }
     const [subscription, state] = await Promise.all([this.deps.poller.subscription(key), this.deps.poller.state()]);
     const lines = [
       subscription
         ? subscription.enabled
-          ? `This conversation gets alerts for ${kindList(subscription.kinds)} (since ${formatDate(new Date(subscription.subscribedAt))}, set by ${personName(subscription.subscribedBy)}).`
+          ? `This conversation gets alerts for deletions of ${kindList(subscription.kinds)}${subscription.changeKinds ? ` and for changes to ${changeKindList(subscription.changeKinds)}` : ' (not for changes: `alerts on changes` adds them)'} (since ${formatDate(new Date(subscription.subscribedAt))}, set by ${personName(subscription.subscribedBy)}).`
           : `Alerts for this conversation are disabled: ${subscription.disabledReason}. Type \`alerts on\` to try again.`
         : 'This conversation gets no alerts. Type `alerts on` to subscribe.',
       this.deps.pollSeconds === 0 ? 'Polling is turned off on this bot (ALERT_POLL_SECONDS=0).' : `The bot checks every ${this.deps.pollSeconds} s.`,
@@ -143,6 +150,10 @@ export class AlertRoutes {
     if (!state.auditAvailable) lines.push('Who deleted an item is unknown: the bot lacks AuditLog.Read.All.');
     await context.sendActivity(lines.join('\n\n'));
   }
+}
+
+function changeKindList(kinds: TrackedKindId[]): string {
+  return kinds.map((k) => trackedKind(k).plural).join(', ');
 }
 
 function kindList(kinds: KindId[]): string {

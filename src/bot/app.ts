@@ -24,6 +24,8 @@ import { RequestRoutes, type TeamsRequestNotifier } from './requestRoutes';
 import { reply, send } from './turn';
 import { failureCard, type ViewContext } from './views';
 
+import { HistoryRoutes } from './historyRoutes';
+import type { ChangeHistory } from '../core/history';
 /**
  * The Teams edge: teams-ai routes that translate activities into domain calls and
  * results into cards. Nothing here decides policy; it only asks the core and renders.
@@ -39,6 +41,8 @@ export interface BotDependencies {
   access: AccessControl;
   gatekeeper: Gatekeeper;
   poller: AlertPoller;
+  /** Stored versions of live objects (history, diff, revert). */
+  history: ChangeHistory;
   alertPollSeconds: number;
   partners: PartnerDirectory;
   probeGraph: () => Promise<GraphProbe>;
@@ -116,6 +120,8 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
   alertRoutes.register(app);
   const partnerRoutes = new PartnerRoutes({ partners: deps.partners, requests: deps.requests, requestCards: requestRoutes, view, logger });
   partnerRoutes.register(app);
+  const historyRoutes = new HistoryRoutes({ history: deps.history, requests: deps.requests, requestCards: requestRoutes, logger, view });
+  historyRoutes.register(app);
 
   const commands: CommandHandlers = {
     help: (context) => browseRoutes.helpCommand(context),
@@ -132,6 +138,9 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     partners: (context, command) => partnerRoutes.partnersCommand(context, command.search),
     partner: (context, command) => partnerRoutes.partnerCommand(context, command),
     demo: (context, command) => demoDelete(context, command.target),
+    history: (context, command) => historyRoutes.historyCommand(context, command.target),
+    diff: (context, command) => historyRoutes.diffCommand(context, command),
+    revert: (context, command) => historyRoutes.revertCommand(context, command),
   };
   // TypeScript cannot correlate a union value with the handler of its own member; the map's type guarantees they match.
   const runCommand = (context: TurnContext, command: Command) => (commands[command.type] as (context: TurnContext, command: Command) => Promise<void>)(context, command);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Template } from 'adaptivecards-templating';
 
 /** Card templates live in cards/*.json as data; this binds them with adaptivecards-templating. */
-export const CARD_NAMES = ['help', 'deletedList', 'details', 'chooseKind', 'status', 'failure', 'restoreForm', 'request', 'pendingList', 'requestNotice', 'audit', 'alert', 'partnersList', 'partner', 'partnerEdit'] as const;
+export const CARD_NAMES = ['help', 'deletedList', 'details', 'chooseKind', 'status', 'failure', 'restoreForm', 'request', 'pendingList', 'requestNotice', 'audit', 'alert', 'partnersList', 'partner', 'partnerEdit', 'changeAlert', 'history'] as const;
 export type CardName = (typeof CARD_NAMES)[number];
 
 /** An expanded card; `type` is always 'AdaptiveCard'. */

@@ -50,6 +50,7 @@ const daysText = (purgesAt: string, ctx: ViewContext) => daysLeftText(daysUntilP
 const PHASES: Record<RequestAction['type'], { running: string; done: string; failed: string }> = {
   restore: { running: 'Restoring…', done: 'Restored', failed: 'The restore failed.' },
   'restore.bulk': { running: 'Restoring…', done: 'Restored', failed: 'Restored in part: some items failed.' },
+  revert: { running: 'Reverting…', done: 'Reverted', failed: 'The revert failed.' },
   'partner.add': { running: 'Applying…', done: 'Done', failed: 'The change failed.' },
   'partner.set': { running: 'Applying…', done: 'Done', failed: 'The change failed.' },
   'partner.remove': { running: 'Applying…', done: 'Done', failed: 'The change failed.' },
@@ -77,6 +78,7 @@ const PARTNER_VERBS: Record<PartnerAction['type'], string> = {
 const DONE: Record<Exclude<RequestAction['type'], 'selftest'>, string> = {
   restore: 'restored',
   'restore.bulk': 'restored',
+  revert: 'reverted',
   'partner.add': 'added the partner configuration for',
   'partner.set': 'changed the partner settings of',
   'partner.remove': 'removed the partner configuration of',
@@ -88,6 +90,7 @@ const SELF_TEST_WHAT = 'Self-test in this tenant: create, delete, find, restore 
 function whatOf(action: RequestAction): string {
   if (action.type === 'restore') return describe(action.target);
   if (action.type === 'restore.bulk') return `Restore ${bulkSummary(action)}`;
+  if (action.type === 'revert') return `Put ${describe(action.target)} back as it was in version ${action.version} (now version ${action.fromVersion})`;
   if (action.type === 'selftest') return SELF_TEST_WHAT;
   return `Cross-tenant partner ${clip(action.target.name, 120)}: ${PARTNER_VERBS[action.type]}`;
 }
@@ -160,7 +163,8 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   const pending = request.state === 'pending';
   const restore = action.type === 'restore' ? action : undefined;
   const bulk = action.type === 'restore.bulk' ? action : undefined;
-  const partner = action.type === 'restore' || action.type === 'restore.bulk' || action.type === 'selftest' ? undefined : action;
+  const revert = action.type === 'revert' ? action : undefined;
+  const partner = action.type === 'restore' || action.type === 'restore.bulk' || action.type === 'revert' || action.type === 'selftest' ? undefined : action;
   const selfTest = action.type === 'selftest' ? action : undefined;
   const target = bulk ? undefined : targetOf(action);
   const facts = [
@@ -184,7 +188,9 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     statusColor: status.color,
     selfApproval: request.selfApprovalAllowed,
     facts,
-    changes: (partner?.changes ?? []).map((change) => ({ label: clip(change.label, 60), value: clip(`${change.from} → ${change.to}`, 300) })),
+    changes: revert
+      ? revert.lines.slice(0, 20).map((line) => ({ label: clip(line.split(': ')[0], 60), value: clip(line.split(': ').slice(1).join(': ') || line, 300) }))
+      : (partner?.changes ?? []).map((change) => ({ label: clip(change.label, 60), value: clip(`${change.from} → ${change.to}`, 300) })),
     carried: (partner?.carried ?? []).map((value) => ({ label: clip(value.label, 60), value: clip(value.value, 300) })),
     dependencies: restore ? restore.dependencies.map(describe) : [],
     blockers: pending ? action.blockers : [],
@@ -221,9 +227,11 @@ export function requestNoticeCard(request: ChangeRequest, ctx: ViewContext): Ada
       ? `restore ${bulkSummary(action)}`
       : action.type === 'restore'
         ? `restore ${describe(action.target)}`
-        : action.type === 'selftest'
-          ? 'run the self-test in this tenant'
-          : `${PARTNER_VERBS[action.type]} (partner ${action.target.id})`;
+        : action.type === 'revert'
+          ? `revert ${describe(action.target)} to version ${action.version}`
+          : action.type === 'selftest'
+            ? 'run the self-test in this tenant'
+            : `${PARTNER_VERBS[action.type]} (partner ${action.target.id})`;
   return renderCard('requestNotice', {
     footer: ctx.footer,
     requestId: request.id,

@@ -8,6 +8,8 @@ import { RETENTION_DAYS, type GraphObject, type ItemRef, type KindId } from './m
 import { compareAndSet } from './compareAndSet';
 import type { RecycleBin, RecycleBinWriter } from './recycleBin';
 import { AUDIT_REFUSED, MirrorCache, mirrorFrom, NOT_IN_AUDIT_LOG, type RecycleBinMirror } from './mirror';
+import type { ChangeEvent, ChangeHistory, HistoryCycle } from './history';
+import type { TrackedKindId } from './trackedKinds';
 
 /**
  * The deletion poller. One cycle: list every kind once, diff against the last cycle,
@@ -43,6 +45,8 @@ export interface Subscription {
   subscribedBy: Actor;
   enabled: boolean;
   disabledReason?: string;
+  /** `alerts on changes`: changed, new and switched-off objects are alerted too, of these kinds. */
+  changeKinds?: TrackedKindId[];
 }
 
 export interface AlertCard {
@@ -56,6 +60,8 @@ export interface AlertCard {
   /** Sent again after a crash during the first send: Teams may already show this alert. */
   possibleRepeat?: boolean;
   items: AlertItem[];
+  /** A change alert: what changed (items is then empty). */
+  changes?: ChangeEvent[];
   createdAt: string;
 }
 
@@ -81,6 +87,10 @@ export interface CycleReport {
   appeared: number;
   sent: number;
   updated: number;
+  /** Live objects that changed this cycle (when history is kept). */
+  changed?: number;
+  /** Versions stored this cycle. */
+  versions?: number;
 }
 
 const STATE_KEY = 'alerts/state';
@@ -106,6 +116,8 @@ export class AlertPoller {
       bin: RecycleBin;
       writer: Pick<RecycleBinWriter, 'getLive'>;
       audit: AuditSource;
+      /** Versions of live objects, recorded each cycle; changes are alerted where subscribed. */
+      history?: ChangeHistory;
       /** The audit log would name the bot's app: the request that made the deletion says more. */
       ownDeletions?: OwnDeletions;
       notifier: AlertNotifier;
@@ -131,8 +143,8 @@ export class AlertPoller {
     await this.deps.store.delete(SUBSCRIPTIONS + conversationKey);
   }
 
-  async subscribe(conversationKey: string, reference: unknown, kinds: KindId[], by: Actor): Promise<Subscription> {
-    const subscription: Subscription = { conversationKey, reference, kinds, subscribedAt: this.now().toISOString(), subscribedBy: by, enabled: true };
+  async subscribe(conversationKey: string, reference: unknown, kinds: KindId[], by: Actor, changeKinds?: TrackedKindId[]): Promise<Subscription> {
+    const subscription: Subscription = { conversationKey, reference, kinds, subscribedAt: this.now().toISOString(), subscribedBy: by, enabled: true, ...(changeKinds ? { changeKinds } : {}) };
     await this.deps.store.put(SUBSCRIPTIONS + conversationKey, subscription);
     this.deps.log('alerts.subscribed', { conversationKey, kinds, by: by.aadObjectId });
     return subscription;
@@ -224,9 +236,66 @@ export class AlertPoller {
     // Actors first, so a first card can already say who did it when the audit log knows.
     let updated = await this.resolveActors();
     await this.writeMirror(listing, startedMs);
+    const history = await this.recordHistory(subscriptions, now);
+    updated += history.updated;
     sent += await this.deliverOutbox();
     updated += await this.resolveDisappeared(disappeared);
-    return { ...report, sent, updated };
+    return { ...report, sent, updated, ...(history.cycle ? { changed: history.cycle.changes.length, versions: history.cycle.written } : {}) };
+  }
+
+  /**
+   * Records this cycle's versions of live objects and queues a change alert per subscribed
+   * conversation (one card per conversation per cycle, however many changed). A failure here
+   * never stops deletion alerts: it is logged and the next cycle reads again.
+   */
+  private async recordHistory(subscriptions: Subscription[], now: Date): Promise<{ cycle?: HistoryCycle; updated: number }> {
+    if (!this.deps.history) return { updated: 0 };
+    let cycle: HistoryCycle;
+    try {
+      cycle = await this.deps.history.record();
+    } catch (error) {
+      this.deps.log('history.failed', { error: describe(error) });
+      return { updated: 0 };
+    }
+    if (cycle.changes.length > 0) {
+      const cards: AlertCard[] = [];
+      for (const subscription of subscriptions) {
+        if (!subscription.changeKinds) continue;
+        const changes = cycle.changes.filter((change) => subscription.changeKinds!.includes(change.kind) && change.at >= subscription.subscribedAt);
+        if (changes.length > 0) cards.push({ id: randomUUID(), conversationKey: subscription.conversationKey, items: [], changes, createdAt: now.toISOString() });
+      }
+      if (cards.length > 0) await this.patchState((state) => ({ ...state, outbox: [...state.outbox, ...cards] }));
+    }
+    return { cycle, updated: cycle.actorsFound.length > 0 ? await this.updateChangeActors(cycle.actorsFound) : 0 };
+  }
+
+  /** Names who made changes already alerted without one: in queued cards and in sent ones. */
+  private async updateChangeActors(found: HistoryCycle['actorsFound']): Promise<number> {
+    const actorOf = (change: ChangeEvent) => found.find((f) => f.kind === change.kind && f.key.toLowerCase() === change.key.toLowerCase() && f.n === change.to)?.actor;
+    const withActors = (changes: ChangeEvent[]) => changes.map((change) => (change.actor ? change : { ...change, actor: actorOf(change) }));
+    await this.patchState((s) => ({ ...s, outbox: s.outbox.map((alert) => (alert.changes ? { ...alert, changes: withActors(alert.changes) } : alert)) }));
+    let updated = 0;
+    for (const { value: card, etag } of await this.deps.store.list<AlertCard>(CARDS)) {
+      if (!card.changes?.some((change) => !change.actor && actorOf(change))) continue;
+      const next = { ...card, changes: withActors(card.changes) };
+      try {
+        // Once every change names its author the card will not change again: forget it.
+        if (next.changes.every((change) => change.actor)) {
+          if (!(await this.deps.store.delete(CARDS + card.id, { ifMatch: etag }))) continue;
+        } else {
+          await this.deps.store.put(CARDS + card.id, next, { ifMatch: etag });
+        }
+      } catch (error) {
+        if (error instanceof ETagConflictError) continue;
+        throw error;
+      }
+      const subscription = await this.subscription(card.conversationKey);
+      if (!subscription?.enabled || !card.activityId) continue;
+      const delivery = await this.deps.notifier.update(subscription.reference, card.activityId, next);
+      if (delivery.ok) updated++;
+      else if (delivery.gone) await this.disable(subscription, delivery.reason);
+    }
+    return updated;
   }
 
   private async listKinds(kinds: KindId[]): Promise<Listing> {
@@ -293,6 +362,8 @@ export class AlertPoller {
       }
       if (!delivery.ok && subscription?.enabled) await this.disable(subscription, delivery.reason);
       await this.dropFromOutbox(alert.id);
+      // A change card that already names every author will not be updated: its trace can go.
+      if (delivery.ok && alert.changes?.every((change) => change.actor)) await this.deps.store.delete(CARDS + alert.id);
     }
     return sent;
   }

@@ -54,26 +54,48 @@ export function deleterOf(item: ItemKey, events: GraphObject[]): string | undefi
  * indexed once rather than scanned per item, so a baseline of 10 000 items stays linear.
  */
 export function deletersOf(items: ItemKey[], events: GraphObject[]): Map<string, string> {
-  const deleters = new Map<string, string>();
+  return actorsOf(items, events, (kind) => {
+    const { audit } = kindById(kind as KindId);
+    return { activities: [audit.deleteActivity], match: audit.match };
+  });
+}
+
+/** How one kind's records are found: the activity names, and where the record names the object. */
+export interface AuditMatch {
+  activities: readonly string[];
+  match: 'targetId' | 'tenantIdProperty' | 'any';
+}
+
+/**
+ * Who did it, per item: the latest matching record (within the item's optional time window),
+ * keyed by lower-cased kind/key. Records are indexed once, so many items stay linear.
+ */
+export function actorsOf(items: { kind: string; key: string; notBefore?: string; notAfter?: string }[], events: GraphObject[], matchOf: (kind: string) => AuditMatch): Map<string, string> {
+  const actors = new Map<string, string>();
   for (const kind of new Set(items.map((item) => item.kind))) {
-    const { audit } = kindById(kind);
-    const activity = audit.deleteActivity.toLowerCase();
+    const { activities, match } = matchOf(kind);
+    const names = new Set(activities.map((a) => a.toLowerCase()));
     const byKey = new Map<string, GraphObject[]>();
     for (const event of events) {
-      if (String(event.activityDisplayName ?? '').toLowerCase() !== activity) continue;
+      if (!names.has(String(event.activityDisplayName ?? '').toLowerCase())) continue;
       const targets = Array.isArray(event.targetResources) ? (event.targetResources as GraphObject[]) : [];
-      for (const key of new Set(targets.flatMap((target) => (audit.match === 'targetId' ? [String(target.id ?? '').toLowerCase()] : tenantIdsIn(target))))) {
+      const keys = match === 'any' ? ['*'] : targets.flatMap((target) => (match === 'targetId' ? [String(target.id ?? '').toLowerCase()] : tenantIdsIn(target)));
+      for (const key of new Set(keys)) {
         const forKey = byKey.get(key) ?? [];
         forKey.push(event);
         byKey.set(key, forKey);
       }
     }
     for (const item of items.filter((i) => i.kind === kind)) {
-      const actor = actorOf(latestOf(byKey.get(item.key.toLowerCase()) ?? []));
-      if (actor) deleters.set(`${kind}/${item.key.toLowerCase()}`, actor);
+      const candidates = (byKey.get(match === 'any' ? '*' : item.key.toLowerCase()) ?? []).filter((event) => {
+        const at = Date.parse(String(event.activityDateTime ?? ''));
+        return (!item.notAfter || at <= Date.parse(item.notAfter)) && (!item.notBefore || at >= Date.parse(item.notBefore));
+      });
+      const actor = actorOf(latestOf(candidates));
+      if (actor) actors.set(`${kind}/${item.key.toLowerCase()}`, actor);
     }
   }
-  return deleters;
+  return actors;
 }
 
 function latestOf(events: GraphObject[]): GraphObject | undefined {
@@ -91,7 +113,7 @@ function tenantIdsIn(target: GraphObject): string[] {
   const properties = Array.isArray(target.modifiedProperties) ? (target.modifiedProperties as GraphObject[]) : [];
   return properties
     .filter((property) => String(property.displayName ?? '').toLowerCase() === 'tenantid')
-    .flatMap((property) => String(property.oldValue ?? '').toLowerCase().match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? []);
+    .flatMap((property) => `${String(property.oldValue ?? '')} ${String(property.newValue ?? '')}`.toLowerCase().match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? []);
 }
 
 /** Services whose audit records can name the deleters of these items. */

@@ -101,14 +101,31 @@ export interface BulkRestoreAction {
 /** The most items one bulk request holds. */
 export const MAX_BULK_ITEMS = 100;
 
-export type RequestAction = RestoreAction | BulkRestoreAction | PartnerAction | SelfTestAction;
+/** Writes a stored version of a live object back (the settable properties that differ). */
+export interface RevertAction {
+  type: 'revert';
+  target: TargetItem;
+  /** The stored version written back. */
+  version: number;
+  /** The latest stored version when requested (what the object looked like then). */
+  fromVersion: number;
+  /** Content hash of the live object read at request time: the write goes ahead only while it still holds. */
+  currentHash: string;
+  /** Exactly what will be sent (PATCH, or PUT for an identity-sync policy). */
+  body: GraphObject;
+  /** The change the write makes, in words ("State: Off → On"). */
+  lines: string[];
+  blockers: string[];
+}
+
+export type RequestAction = RestoreAction | BulkRestoreAction | PartnerAction | RevertAction | SelfTestAction;
 
 /** Whether a request restores from the recycle bins (one item or many). */
 export const isRestore = (action: RequestAction): action is RestoreAction | BulkRestoreAction => action.type === 'restore' || action.type === 'restore.bulk';
 
 export interface StepResult {
   item: TargetItem;
-  step: 'restore' | 'set report-only' | 'create partner' | 'update partner' | 'set identity sync' | 'delete identity sync' | 'delete partner' | SelfTestStep;
+  step: 'restore' | 'set report-only' | 'revert' | 'create partner' | 'update partner' | 'set identity sync' | 'delete identity sync' | 'delete partner' | SelfTestStep;
   outcome: 'done' | 'skipped' | 'failed';
   requestId?: string;
   code?: string;
@@ -253,7 +270,7 @@ export const OTHER_TENANT = 'This request belongs to another tenant.';
 
 /** "restore", "partner change" or "self-test": how refusals and notices name a request. */
 export function requestNoun(request: ChangeRequest): string {
-  return isRestore(request.action) ? 'restore' : request.action.type === 'selftest' ? 'self-test' : 'partner change';
+  return isRestore(request.action) ? 'restore' : request.action.type === 'revert' ? 'revert' : request.action.type === 'selftest' ? 'self-test' : 'partner change';
 }
 
 export function isRequester(request: ChangeRequest, userId: string): boolean {

@@ -1,6 +1,7 @@
 import { KINDS, kindByAlias, POLICY_KINDS } from './kinds';
 import { GUID_PATTERN, type KindId } from './model';
 import { isRequestId, MAX_BULK_ITEMS } from './approvals';
+import { TRACKED_KINDS, trackedKindByAlias, type TrackedKindId } from './trackedKinds';
 
 /**
  * The command grammar. One registry (COMMANDS) drives parsing, `help` and the app
@@ -20,7 +21,10 @@ export type Command =
   | { type: 'audit'; count: number }
   | { type: 'cancel'; requestId: string }
   | { type: 'approvals'; change?: 'here' | 'off' }
-  | { type: 'alerts'; change?: 'on' | 'off'; kinds: KindId[] }
+  | { type: 'alerts'; change?: 'on' | 'off'; kinds: KindId[]; changeKinds?: TrackedKindId[] }
+  | { type: 'history'; target: string }
+  | { type: 'diff'; id: string; from?: number; to?: number }
+  | { type: 'revert'; id: string; version?: number; reason: string }
   | { type: 'partners'; search: string }
   | { type: 'partner'; action: 'show' | 'edit'; tenantId: string }
   | { type: 'partner'; action: 'add'; tenantId: string; serviceProvider: boolean; reason: string }
@@ -222,14 +226,21 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'alerts',
     aliases: [],
-    usage: `alerts [on [${KINDS.map((k) => k.aliases[0]).join(' ')}] | off]`,
-    example: () => 'alerts on ca nl',
-    description: 'Post an alert here when a policy is deleted (who did it, with a Restore button)',
+    usage: `alerts [on [changes] [${TRACKED_KINDS.map((k) => k.aliases[0]).join(' ')}] | off]`,
+    example: () => 'alerts on changes ca nl',
+    description: 'Alert here when a policy is deleted (with Restore); with `changes`, also when one is added or changed (with Revert)',
     parse: (args) => {
       const change = args[0]?.toLowerCase();
       if (change === undefined) return { type: 'alerts', kinds: [] };
       if (change === 'off') return { type: 'alerts', change: 'off', kinds: [] };
       if (change !== 'on') return 'Say `alerts on`, `alerts off`, or just `alerts` to see what this conversation gets.';
+      if (args[1]?.toLowerCase() === 'changes') {
+        const tracked = args.slice(2).filter((word) => word.toLowerCase() !== ALL_KINDS_WORD).map((word) => trackedKindByAlias(word));
+        if (tracked.some((k) => !k)) return `Kinds are ${TRACKED_KINDS.map((k) => k.aliases[0]).join(', ')}.`;
+        const changeKinds = tracked.length > 0 ? [...new Set(tracked.map((k) => k!.id))] : TRACKED_KINDS.map((k) => k.id);
+        const binKinds = tracked.length > 0 ? [...new Set(tracked.flatMap((k) => (k!.binKind ? [k!.binKind] : [])))] : policyKindIds();
+        return { type: 'alerts', change: 'on', kinds: binKinds, changeKinds };
+      }
       const named = args.slice(1).map((word) => kindsNamedBy(word));
       if (named.some((k) => !k)) return `Kinds are ${kindWords.replace(/\|/g, ', ')}.`;
       const chosen = named.length > 0 ? [...new Set(named.flat() as KindId[])] : policyKindIds();
@@ -274,6 +285,51 @@ export const COMMANDS: readonly CommandSpec[] = [
         default:
           return { type: 'partner', action: 'remove', tenantId: id, reason };
       }
+    },
+  },
+  {
+    name: 'history',
+    aliases: ['versions'],
+    inMenu: false,
+    usage: 'history {id or name}',
+    example: (ids) => `history ${ids.liveItem}`,
+    description: 'Stored versions of a live policy, location or partner: when each change was seen and who made it',
+    parse: (args) => {
+      const target = args.join(' ').replace(/^\{|\}$/g, '').slice(0, MAX_SEARCH_CHARS);
+      if (!target) return 'Which object? Give its id or name: `history {id or name}`.';
+      return { type: 'history', target };
+    },
+  },
+  {
+    name: 'diff',
+    aliases: [],
+    inMenu: false,
+    usage: 'diff {id} [from version] [to version]',
+    example: (ids) => `diff ${ids.liveItem}`,
+    description: 'What changed between two stored versions, in words (by default the last change)',
+    parse: (args) => {
+      const id = parseHistoryKey(args[0]);
+      if (id === undefined) return 'Which object? Give its id (see `history`).';
+      if (typeof id !== 'string') return id.problem;
+      const numbers = args.slice(1).map(versionNumber);
+      if (numbers.some((n) => n === undefined) || numbers.length > 2) return 'Versions are numbers, as `history` shows them: `diff {id} 2 3`.';
+      return { type: 'diff', id, from: numbers[0], to: numbers[1] };
+    },
+  },
+  {
+    name: 'revert',
+    aliases: ['rollback'],
+    inMenu: false,
+    usage: 'revert {id} [version] [reason]',
+    example: (ids) => `revert ${ids.liveItem} changed by mistake`,
+    description: 'Ask to put a policy back as a stored version was (by default: undo the last change); a second admin approves it',
+    parse: (args) => {
+      const id = parseHistoryKey(args[0]);
+      if (id === undefined) return 'Which object? Give its id (see `history`).';
+      if (typeof id !== 'string') return id.problem;
+      const version = args[1] === undefined ? undefined : versionNumber(args[1]);
+      const reason = args.slice(version === undefined ? 1 : 2).join(' ');
+      return { type: 'revert', id, version, reason };
     },
   },
   {
@@ -332,6 +388,18 @@ function parseObjectId(word: string | undefined): string | { problem: string } |
   const id = word.replace(/^\{|\}$/g, '');
   if (GUID_PATTERN.test(id)) return id.toLowerCase();
   return { problem: `"${word}" is not an object id. Ids look like 6b9d2f3e-0c7a-4a51-9d1e-2f1c8e7b4a10 (partners use the partner's tenant id).` };
+}
+
+/** A version number as typed ("3" or "v3"). */
+function versionNumber(word: string): number | undefined {
+  const match = /^v?(\d{1,6})$/i.exec(word);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** An object id, or "default" for the default cross-tenant configuration. */
+function parseHistoryKey(word: string | undefined): string | { problem: string } | undefined {
+  if (word?.toLowerCase() === 'default') return 'default';
+  return parseObjectId(word);
 }
 
 /**

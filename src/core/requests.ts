@@ -18,6 +18,7 @@ import {
   type RestoreAction,
   type SelfTestAction,
   type BulkRestoreAction,
+  type RevertAction,
   type ApprovalRule,
   type CardCopy,
   type ChangeRequest,
@@ -37,6 +38,8 @@ import type { ExecutionResult, Failure, Outcome } from './outcome';
 import type { RecycleBin, RecycleBinWriter } from './recycleBin';
 import { restoreStrategy, type RestoreInput } from './restores';
 import { SelfTestResults, selfTestStrategy, type SelfTestGraph, type SelfTestResult, type SelfTestTiming } from './selfTest';
+import { revertStrategy, type LiveWriter, type RevertInput } from './reverts';
+import type { ChangeHistory } from './history';
 import { oneLine } from './summaries/format';
 
 /**
@@ -88,6 +91,7 @@ export class ChangeRequests {
   private readonly selfTest: ChangeStrategy<Record<string, never>, SelfTestAction>;
   private readonly selfTestResults: SelfTestResults;
   private readonly bulkRestores: ChangeStrategy<BulkRestoreInput, BulkRestoreAction>;
+  private readonly reverts: ChangeStrategy<RevertInput, RevertAction>;
   /** Which strategy runs each type of action. */
   private readonly strategies: Record<RequestAction['type'], ChangeStrategy<never, RequestAction>>;
 
@@ -107,6 +111,9 @@ export class ChangeRequests {
       sleep?: (ms: number) => Promise<void>;
       /** The directory audit log: `restore all <kind> deleted-by <upn>` picks items by who deleted them. */
       audit?: AuditSource;
+      /** Stored versions and live writes, for revert (without them revert is refused). */
+      history?: ChangeHistory;
+      live?: LiveWriter;
       /** The tenant the bot manages: a partner configuration for it makes no sense. */
       homeTenantId?: string;
       settings: ApprovalSettings;
@@ -119,12 +126,18 @@ export class ChangeRequests {
     this.selfTest = selfTestStrategy({ graph: deps.selfTestGraph, now: () => this.now(), timing: deps.selfTestTiming, sleep: deps.sleep });
     this.selfTestResults = new SelfTestResults(deps.store);
     this.bulkRestores = bulkRestoreStrategy({ bin: deps.bin, writer: deps.writer, now: () => this.now() });
+    const { history, live } = deps;
+    this.reverts =
+      history && live
+        ? revertStrategy({ history, live })
+        : { plan: async () => ({ ok: false, message: 'This bot keeps no change history, so it cannot revert.' }), remainingSteps: async () => ({ ok: false, failure: { message: 'This bot keeps no change history.' } }) };
     this.strategies = {
       restore: this.restores,
       'restore.bulk': this.bulkRestores,
       'partner.add': this.partnerChanges,
       'partner.set': this.partnerChanges,
       'partner.remove': this.partnerChanges,
+      revert: this.reverts,
       selftest: this.selfTest,
     };
   }
@@ -207,6 +220,15 @@ export class ChangeRequests {
     const allowed = await this.authorize(input.actor, 'approver', 'request a self-test');
     if (!allowed.ok) return allowed;
     const plan = await this.selfTest.plan({});
+    if (!plan.ok) return plan;
+    return { ok: true, value: await this.store(input, plan.value) };
+  }
+
+  /** `revert {id} [version]`: planned against a fresh read of the object and its stored version. */
+  async requestRevert(input: RequestInput & { revert: RevertInput }): Promise<Outcome<ChangeRequest>> {
+    const allowed = await this.authorize(input.actor, 'operator', 'request a revert');
+    if (!allowed.ok) return allowed;
+    const plan = await this.reverts.plan(input.revert);
     if (!plan.ok) return plan;
     return { ok: true, value: await this.store(input, plan.value) };
   }
@@ -437,6 +459,36 @@ export class ChangeRequests {
     return `this bot, for approved request ${removal.id} (asked by ${removal.requester.name}, approved by ${approvers})`;
   }
 
+  /**
+   * The approved request of this bot that wrote this live object between `since` (its previous
+   * version) and `at` (when the change was seen), for change history: the bot's own change is
+   * labelled with its request rather than alerted as someone else's.
+   */
+  async changedBy(item: { kind: string; key: string; since?: string; at: string }): Promise<{ requestId: string; words: string } | undefined> {
+    const at = Date.parse(item.at);
+    const since = item.since ? Date.parse(item.since) : 0;
+    const partnerFamily = (kind: string) => kind === 'partners' || kind === 'sync';
+    const writer = (await this.records())
+      .map(({ value }) => value)
+      .filter((request) => {
+        const { action } = request;
+        // A bulk restore wrote each of its items; a self-test's objects have no target until it runs (their names say what they are).
+        const targets = action.type === 'restore.bulk' ? action.items : action.type === 'selftest' ? [] : [action.target];
+        const sameObject = targets.some(
+          (target) => target.id.toLowerCase() === item.key.toLowerCase() && (target.kind === item.kind || (action.type.startsWith('partner.') && partnerFamily(item.kind))),
+        );
+        if (!sameObject || !request.execution) return false;
+        const started = Date.parse(request.execution.startedAt);
+        const finished = request.execution.finishedAt ? Date.parse(request.execution.finishedAt) : undefined;
+        return started <= at && (finished === undefined || finished >= since);
+      })
+      .filter((request) => request.state === 'executing' || request.execution?.steps.some((step) => step.outcome === 'done'))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    if (!writer) return undefined;
+    const approvers = writer.approvals.map((a) => a.by.name).join(', ');
+    return { requestId: writer.id, words: `this bot, for approved request ${writer.id} (asked by ${writer.requester.name}, approved by ${approvers})` };
+  }
+
   /** Every stored request, as stored (the sweep's view). */
   async records(): Promise<StoredRecord<ChangeRequest>[]> {
     return this.deps.store.list<ChangeRequest>(KEY_PREFIX);
@@ -520,3 +572,4 @@ export class ChangeRequests {
     }
   }
 }
+

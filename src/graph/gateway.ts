@@ -21,6 +21,9 @@ import type { AuditSource } from '../core/alertPoller';
 import type { PartnerDirectory } from '../core/partnerChanges';
 import type { GraphAnswer, SelfTestGraph, TestKind } from '../core/selfTest';
 import { AUDIT_PERMISSION } from '../core/kinds';
+import type { LiveSource } from '../core/history';
+import type { LiveWriter } from '../core/reverts';
+import { trackedKind, type TrackedKindId } from '../core/trackedKinds';
 import { OrganisationNames, type TenantDirectory } from '../core/organisationNames';
 import { DirectoryNames, distinctReferences, type DirectoryNameSource, type DirectoryObjectType, type DirectoryReference } from '../core/directoryNames';
 import type { Logger } from '../log';
@@ -30,6 +33,8 @@ import {
   AUTHENTICATION_STRENGTHS_PATH,
   BATCH_PATH,
   deletedItemPath,
+  CA_POLICIES_PATH,
+  CROSS_TENANT_DEFAULT_PATH,
   DIRECTORY_AUDITS_PATH,
   restorePath,
   groupPath,
@@ -84,6 +89,19 @@ const BATCHED_READS: Partial<Record<DirectoryObjectType, (key: string) => string
 /** The audit query the alerts and the self-test share: one service, since a time (activity names are matched by the caller, case-insensitively). */
 const auditFilter = (service: string, since: Date): string => `loggedByService eq '${service.replace(/'/g, "''")}' and activityDateTime ge ${since.toISOString()}`;
 
+function liveObjectPath(kind: TrackedKindId, key: string): string {
+  switch (kind) {
+    case 'default':
+      return CROSS_TENANT_DEFAULT_PATH;
+    case 'strengths':
+      return `${AUTHENTICATION_STRENGTHS_PATH}/${segment(key)}`;
+    case 'ca':
+      return `${CA_POLICIES_PATH}/${segment(key)}`;
+    default:
+      return KIND_PATHS[kind].live(segment(key));
+  }
+}
+
 /** Named locations and authentication strengths change rarely; one list read serves every card for this long. */
 const NAME_LIST_TTL_MS = 10 * 60_000;
 
@@ -137,7 +155,7 @@ export interface GraphGatewayOptions {
  * The only caller of Graph (addresses in ./paths). The rest of the bot asks for "deleted
  * items of kind K" or "item K/id" and gets plain objects or a GraphFailure.
  */
-export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDirectory, PeopleDirectory, AuditSource, PartnerDirectory, TenantDirectory, DirectoryNameSource, SelfTestGraph {
+export class GraphGateway implements RecycleBin, RecycleBinWriter, LiveSource, LiveWriter, MembershipDirectory, PeopleDirectory, AuditSource, PartnerDirectory, TenantDirectory, DirectoryNameSource, SelfTestGraph {
   private readonly client: Client;
   /** Partners come back from every read with their organisation name (Graph sends none). */
   private readonly organisations = new OrganisationNames({ organisationName: (tenantId) => this.readOrganisationName(tenantId) });
@@ -279,6 +297,73 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
     const kind = kindById(ref.kind);
     const paths = KIND_PATHS[ref.kind];
     return this.getOrUndefined(`read ${kind.label} ${ref.id}`, kind.permissions.read, paths.live(segment(ref.id)), paths.version);
+  }
+
+  // ---- live objects, for change history ---------------------------------------------
+
+  /**
+   * One listing per tracked kind: CA policies and named locations (paced like every CA path),
+   * partners with their identity-sync policies in one call (`$expand`), the default
+   * configuration, and the custom authentication strengths. A kind that fails is reported, not thrown.
+   */
+  async listLive(): Promise<Awaited<ReturnType<LiveSource['listLive']>>> {
+    const listings: Partial<Record<TrackedKindId, GraphObject[]>> = {};
+    const failures: { kind: TrackedKindId; error: unknown }[] = [];
+    const read = async (kinds: TrackedKindId[], work: () => Promise<Partial<Record<TrackedKindId, GraphObject[]>>>) => {
+      try {
+        Object.assign(listings, await work());
+      } catch (error) {
+        for (const kind of kinds) failures.push({ kind, error });
+      }
+    };
+    const list = (operation: string, path: string) =>
+      this.call({ operation, permission: 'Policy.Read.All' }, async () => this.allPages(await this.client.api(path).version(LIVE_WRITE_VERSION).get()));
+    await Promise.all([
+      read(['ca'], async () => ({ ca: await list('list Conditional Access policies', CA_POLICIES_PATH) })),
+      read(['locations'], async () => ({ locations: await list('list named locations', NAMED_LOCATIONS_PATH) })),
+      read(['partners', 'sync'], async () => {
+        const expanded = await list('list cross-tenant partner configurations', `${PARTNERS_PATH}?$expand=identitySynchronization`);
+        const partners = await this.organisations.named(expanded.map(({ identitySynchronization: _sync, ...partner }) => partner));
+        const sync = expanded
+          .filter((partner) => partner.identitySynchronization && typeof partner.identitySynchronization === 'object')
+          .map((partner) => ({ ...(partner.identitySynchronization as GraphObject), tenantId: partner.tenantId }));
+        return { partners, sync };
+      }),
+      read(['default'], async () => ({
+        default: [await this.call({ operation: 'read the default cross-tenant access configuration', permission: 'Policy.Read.All' }, async () => (await this.client.api(CROSS_TENANT_DEFAULT_PATH).version(LIVE_WRITE_VERSION).get()) as GraphObject)],
+      })),
+      read(['strengths'], async () => ({
+        strengths: (await list('list authentication strengths', AUTHENTICATION_STRENGTHS_PATH)).filter((strength) => strength.policyType === 'custom'),
+      })),
+    ]);
+    return { listings, failures };
+  }
+
+  /** PATCH (PUT for identity-sync policies, per their metadata) of a live object. */
+  async writeLive(kind: TrackedKindId, key: string, body: GraphObject): Promise<{ requestId?: string }> {
+    const tracked = trackedKind(kind);
+    const permission = kind === 'partners' || kind === 'sync' || kind === 'default' ? 'Policy.ReadWrite.CrossTenantAccess' : 'Policy.ReadWrite.ConditionalAccess';
+    const path = liveObjectPath(kind, key);
+    return this.call({ operation: `write the ${tracked.label} ${key}`, permission }, async () => {
+      const { requestId } = await this.send(kind === 'sync' ? 'PUT' : 'PATCH', path, LIVE_WRITE_VERSION, body);
+      return { requestId };
+    });
+  }
+
+  /** POST of a new CA policy or named location; returns the created object (with its new id). */
+  async createLive(kind: 'ca' | 'locations', body: GraphObject): Promise<{ item: GraphObject; requestId?: string }> {
+    const path = kind === 'ca' ? CA_POLICIES_PATH : NAMED_LOCATIONS_PATH;
+    return this.call({ operation: `create a ${trackedKind(kind).label}`, permission: 'Policy.ReadWrite.ConditionalAccess' }, async () => {
+      const { body: created, requestId } = await this.send('POST', path, LIVE_WRITE_VERSION, body);
+      return { item: created ?? {}, requestId };
+    });
+  }
+
+  /** The live object as a history cycle reads it (v1.0), or undefined when it does not exist. */
+  async readLiveObject(kind: TrackedKindId, key: string): Promise<GraphObject | undefined> {
+    const object = await this.getOrUndefined(`read the ${trackedKind(kind).label} ${key}`, 'Policy.Read.All', liveObjectPath(kind, key), LIVE_WRITE_VERSION);
+    if (!object || kind !== 'sync') return object;
+    return { ...object, tenantId: object.tenantId ?? key };
   }
 
   // ---- live cross-tenant partner configurations -------------------------------------

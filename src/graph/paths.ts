@@ -60,6 +60,10 @@ export const PARTNERS_PATH = '/policies/crossTenantAccessPolicy/partners';
 export const partnerPath = (tenantId: string): string => `${PARTNERS_PATH}/${tenantId}`;
 export const partnerSyncPath = (tenantId: string): string => `${partnerPath(tenantId)}/identitySynchronization`;
 
+/** Live collections read by every history cycle (v1.0, the version live writes use). */
+export const CA_POLICIES_PATH = '/identity/conditionalAccess/policies';
+export const CROSS_TENANT_DEFAULT_PATH = '/policies/crossTenantAccessPolicy/default';
+
 export const DIRECTORY_AUDITS_PATH = '/auditLogs/directoryAudits';
 export const userPath = (userId: string): string => `/users/${userId}`;
 export const groupPath = (groupId: string): string => `/groups/${groupId}`;

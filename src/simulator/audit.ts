@@ -18,7 +18,10 @@ export interface AuditApp {
 
 export type AuditActor = { user: AuditUser } | { app: AuditApp };
 
-export type AuditAction = 'delete' | 'restore' | 'purge';
+export type AuditAction = 'delete' | 'restore' | 'purge' | 'add' | 'update';
+
+/** What an audit record can be about: the four recycle-bin kinds plus the live-only ones. */
+export type AuditKind = KindId | 'default' | 'strengths';
 
 interface KindAuditNames {
   /** Directory objects: the record targets the object itself, typed (User, Group, Application…). */
@@ -27,7 +30,7 @@ interface KindAuditNames {
   category: string;
   /** modifiedProperties name for CA objects (serialised JSON of the object). */
   objectProperty?: string;
-  activities: Record<AuditAction, string>;
+  activities: Partial<Record<AuditAction, string>>;
 }
 
 /**
@@ -43,7 +46,7 @@ const directoryNames = (category: string, noun: string, targetType: string): Kin
   activities: { delete: `Delete ${noun}`, restore: `Restore ${noun}`, purge: `Hard delete ${noun}` },
 });
 
-const AUDIT_NAMES: Record<KindId, KindAuditNames> = {
+const AUDIT_NAMES: Record<AuditKind, KindAuditNames> = {
   users: directoryNames('UserManagement', 'user', 'User'),
   groups: directoryNames('GroupManagement', 'group', 'Group'),
   apps: directoryNames('ApplicationManagement', 'application', 'Application'),
@@ -57,6 +60,8 @@ const AUDIT_NAMES: Record<KindId, KindAuditNames> = {
       delete: 'Delete conditional access policy',
       restore: 'Restore conditional access policy', // invented
       purge: 'Hard delete conditional access policy', // invented
+      add: 'Add conditional access policy',
+      update: 'Update conditional access policy',
     },
   },
   locations: {
@@ -67,6 +72,8 @@ const AUDIT_NAMES: Record<KindId, KindAuditNames> = {
       delete: 'Delete named location',
       restore: 'Restore named location', // invented
       purge: 'Hard delete named location', // invented
+      add: 'Add named location',
+      update: 'Update named location',
     },
   },
   partners: {
@@ -76,6 +83,8 @@ const AUDIT_NAMES: Record<KindId, KindAuditNames> = {
       delete: 'Delete partner specific cross-tenant access setting',
       restore: 'Restore partner specific cross-tenant access setting', // invented
       purge: 'Hard delete partner specific cross-tenant access setting', // invented
+      add: 'Add a partner to cross-tenant access setting',
+      update: 'Update a partner cross-tenant access setting',
     },
   },
   sync: {
@@ -85,6 +94,24 @@ const AUDIT_NAMES: Record<KindId, KindAuditNames> = {
       delete: 'Delete a partner cross-tenant identity sync setting',
       restore: 'Restore a partner cross-tenant identity sync setting', // invented
       purge: 'Hard delete a partner cross-tenant identity sync setting', // invented
+      add: 'Create a partner cross-tenant identity sync setting',
+      update: 'Update a partner cross-tenant identity sync setting',
+    },
+  },
+  default: {
+    loggedByService: 'Core Directory',
+    category: 'CrossTenantAccessSettings',
+    activities: {
+      update: 'Update the company default cross-tenant access setting', // not in the reference list: a guess
+    },
+  },
+  strengths: {
+    loggedByService: 'Conditional Access',
+    category: 'Policy',
+    objectProperty: 'AuthenticationStrengthPolicy',
+    activities: {
+      add: 'Add authentication strength policy', // not in the reference list: a guess
+      update: 'Update authentication strength policy', // not in the reference list: a guess
     },
   },
 };
@@ -93,13 +120,15 @@ const OPERATION_TYPES: Record<AuditAction, string> = {
   delete: 'Delete',
   restore: 'Restore', // invented: no documented operationType for policy restores
   purge: 'Delete',
+  add: 'Add',
+  update: 'Update',
 };
 
-export function activityName(kind: KindId, action: AuditAction): string {
-  return AUDIT_NAMES[kind].activities[action];
+export function activityName(kind: AuditKind, action: AuditAction): string {
+  return AUDIT_NAMES[kind].activities[action] ?? `${action} ${kind}`;
 }
 
-export function serviceFor(kind: KindId): string {
+export function serviceFor(kind: AuditKind): string {
   return AUDIT_NAMES[kind].loggedByService;
 }
 
@@ -123,7 +152,7 @@ function initiator(actor: AuditActor): GraphObject {
 }
 
 export interface AuditEventInput {
-  kind: KindId;
+  kind: AuditKind;
   action: AuditAction;
   /** The object as it was before (delete/purge) or after (restore) the action. */
   object: GraphObject;
@@ -143,7 +172,7 @@ export function createAuditEvent(input: AuditEventInput): GraphObject {
     correlationId,
     result: 'success',
     resultReason: '',
-    activityDisplayName: names.activities[input.action],
+    activityDisplayName: activityName(input.kind, input.action),
     activityDateTime: graphTimestamp(input.at),
     loggedByService: names.loggedByService,
     operationType: OPERATION_TYPES[input.action],
@@ -155,7 +184,7 @@ export function createAuditEvent(input: AuditEventInput): GraphObject {
 
 function targetResource(input: AuditEventInput, names: KindAuditNames): GraphObject {
   const { object, action } = input;
-  const removing = action !== 'restore';
+  const removing = action === 'delete' || action === 'purge';
   if (names.targetType) {
     return {
       id: object.id,
@@ -187,6 +216,9 @@ function targetResource(input: AuditEventInput, names: KindAuditNames): GraphObj
   }
   // Cross-tenant records target the tenant's cross-tenant access policy; the partner's
   // tenant id is only visible in modifiedProperties (what Sentinel's rule reads).
+  if (object.tenantId === undefined) {
+    return { id: input.crossTenantPolicyId, displayName: null, type: 'Policy', userPrincipalName: null, groupType: null, modifiedProperties: [] };
+  }
   const tenantValue = JSON.stringify(object.tenantId);
   return {
     id: input.crossTenantPolicyId,
@@ -197,7 +229,7 @@ function targetResource(input: AuditEventInput, names: KindAuditNames): GraphObj
     modifiedProperties: [
       {
         displayName: 'tenantId',
-        oldValue: removing ? tenantValue : null,
+        oldValue: removing || action === 'update' ? tenantValue : null,
         newValue: removing ? null : tenantValue,
       },
     ],

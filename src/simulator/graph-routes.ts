@@ -117,8 +117,8 @@ const LIVE_COLLECTIONS: LiveCollection[] = [
 ];
 
 /** GET of a collection, paged and queryable like Graph's. */
-function listOperation(roles: readonly string[], fragment: string, keyProperty: string, rows: (tenant: SimTenant) => GraphObject[]): Operation {
-  return { roles, handle: ({ call, tenant, target }) => collectionResult(target, call.path, fragment, rows(tenant), call.query, { keyProperty }) };
+function listOperation(roles: readonly string[], fragment: string, keyProperty: string, rows: (tenant: SimTenant, query: URLSearchParams) => GraphObject[]): Operation {
+  return { roles, handle: ({ call, tenant, target }) => collectionResult(target, call.path, fragment, rows(tenant, call.query), call.query, { keyProperty }) };
 }
 
 /** GET of one item by key; 404 when there is none. */
@@ -142,11 +142,11 @@ function liveCollectionRoutes(collection: LiveCollection): Route[] {
       segments: split(path),
       versions: BOTH,
       operations: {
-        GET: listOperation(read, fragment, keyProperty, (tenant) => tenant.live(kind)),
+        GET: listOperation(read, fragment, keyProperty, (tenant, query) => (kind === 'partners' && expandsSync(query) ? withSync(tenant) : tenant.live(kind))),
         POST: {
           roles: write,
           handle: ({ call, tenant, target }) => {
-            const created = tenant.create(kind, requireObjectBody(call));
+            const created = tenant.create(kind, requireObjectBody(call), changeContext(call));
             const location = `${target.origin}/${target.version}${path}/${String(created[keyProperty])}`;
             return entityResult(target, `${fragment}/$entity`, created, new URLSearchParams(), 201, { location });
           },
@@ -161,7 +161,7 @@ function liveCollectionRoutes(collection: LiveCollection): Route[] {
         PATCH: {
           roles: write,
           handle: ({ call, params, tenant }) => {
-            tenant.update(kind, params.key, requireObjectBody(call));
+            tenant.update(kind, params.key, requireObjectBody(call), changeContext(call));
             return noContent();
           },
         },
@@ -194,14 +194,14 @@ const IDENTITY_SYNC_ROUTE: Route = {
     PUT: {
       roles: ROLES.crossTenantWrite,
       handle: ({ call, params, tenant }) => {
-        tenant.putSync(params.key, requireObjectBody(call));
+        tenant.putSync(params.key, requireObjectBody(call), changeContext(call));
         return noContent();
       },
     },
     PATCH: {
       roles: ROLES.crossTenantWrite,
       handle: ({ call, params, tenant }) => {
-        tenant.update('sync', params.key, requireObjectBody(call));
+        tenant.update('sync', params.key, requireObjectBody(call), changeContext(call));
         return noContent();
       },
     },
@@ -597,16 +597,78 @@ const SERVICE_PRINCIPAL_ROUTES: Route[] = [
   },
 ];
 
-/** Authentication strengths, read-only here (the bot only names them). */
+/** Authentication strengths: built-in ones are read-only; custom ones can be created and changed. */
 const AUTHENTICATION_STRENGTH_ROUTES: Route[] = [
   {
     segments: ['policies', 'authenticationStrengthPolicies'],
     versions: BOTH,
-    operations: { GET: listOperation(ROLES.caRead, 'policies/authenticationStrengthPolicies', 'id', (tenant) => tenant.authenticationStrengths()) },
+    operations: {
+      GET: listOperation(ROLES.caRead, 'policies/authenticationStrengthPolicies', 'id', (tenant) => tenant.authenticationStrengths()),
+      POST: {
+        roles: ROLES.caWrite,
+        handle: ({ call, tenant, target }) => {
+          const created = tenant.createAuthenticationStrength(requireObjectBody(call), changeContext(call));
+          return entityResult(target, 'policies/authenticationStrengthPolicies/$entity', created, new URLSearchParams(), 201);
+        },
+      },
+    },
+  },
+  {
+    segments: ['policies', 'authenticationStrengthPolicies', '{key}'],
+    versions: BOTH,
+    operations: {
+      GET: getOperation(ROLES.caRead, 'policies/authenticationStrengthPolicies', (tenant, key) => tenant.authenticationStrengths().find((s) => String(s.id).toLowerCase() === key.toLowerCase())),
+      PATCH: {
+        roles: ROLES.caWrite,
+        handle: ({ call, params, tenant }) => {
+          tenant.updateAuthenticationStrength(params.key, requireObjectBody(call), changeContext(call));
+          return noContent();
+        },
+      },
+    },
+  },
+  {
+    segments: ['policies', 'authenticationStrengthPolicies', '{key}', 'updateAllowedCombinations'],
+    versions: BOTH,
+    operations: {
+      POST: {
+        roles: ROLES.caWrite,
+        handle: ({ call, params, tenant, target }) => {
+          const result = tenant.updateAllowedCombinations(params.key, requireObjectBody(call).allowedCombinations, changeContext(call));
+          return entityResult(target, 'microsoft.graph.updateAllowedCombinationsResult', result, new URLSearchParams());
+        },
+      },
+    },
   },
 ];
 
+/** The tenant's default cross-tenant access configuration (a singleton). */
+const CROSS_TENANT_DEFAULT_ROUTE: Route = {
+  segments: ['policies', 'crossTenantAccessPolicy', 'default'],
+  versions: BOTH,
+  operations: {
+    GET: { roles: ROLES.crossTenantRead, handle: ({ call, tenant, target }) => entityResult(target, 'policies/crossTenantAccessPolicy/default/$entity', tenant.crossTenantDefault(), call.query) },
+    PATCH: {
+      roles: ROLES.crossTenantWrite,
+      handle: ({ call, tenant }) => {
+        tenant.updateCrossTenantDefault(requireObjectBody(call), changeContext(call));
+        return noContent();
+      },
+    },
+  },
+};
+
+/** Partners with `$expand=identitySynchronization`: each carries its sync policy (null when it has none). */
+function expandsSync(query: URLSearchParams): boolean {
+  return (query.get('$expand') ?? '').split(',').some((name) => name.trim().toLowerCase() === 'identitysynchronization');
+}
+function withSync(tenant: SimTenant): GraphObject[] {
+  return tenant.live('partners').map((partner) => ({ ...partner, identitySynchronization: tenant.findLive('sync', String(partner.tenantId)) ?? null }));
+}
+
 const ROUTES: Route[] = [
+  // Before the partner routes: "default" would otherwise read as a partner's tenant id.
+  CROSS_TENANT_DEFAULT_ROUTE,
   ...LIVE_COLLECTIONS.flatMap(liveCollectionRoutes),
   IDENTITY_SYNC_ROUTE,
   ...DELETED_COLLECTIONS.flatMap(deletedCollectionRoutes),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RETENTION_DAYS, type GraphObject, type KindId } from '../core/model';
-import { createAuditEvent, type AuditAction, type AuditActor } from './audit';
+import { createAuditEvent, type AuditAction, type AuditActor, type AuditKind } from './audit';
 import { DAY_MS, DEMO_ACTORS, DEMO_CROSS_TENANT_POLICY_ID } from './constants';
 import { SimDirectory, type SimGroupInput, type SimUserInput } from './directory';
 import { badRequest, conflict, directoryBadRequest, notFound } from './errors';
@@ -100,6 +100,17 @@ export class SimTenant {
   private readonly auditLagMs: () => number;
   private readonly defaultActor: AuditActor;
   private clockOffsetMs = 0;
+  private defaultConfiguration: GraphObject = {
+    id: DEMO_CROSS_TENANT_POLICY_ID,
+    isServiceDefault: true,
+    inboundTrust: { isMfaAccepted: false, isCompliantDeviceAccepted: false, isHybridAzureADJoinedDeviceAccepted: false },
+    automaticUserConsentSettings: { inboundAllowed: false, outboundAllowed: false },
+    b2bCollaborationInbound: { usersAndGroups: { accessType: 'allowed', targets: [{ target: 'AllUsers', targetType: 'user' }] }, applications: { accessType: 'allowed', targets: [{ target: 'AllApplications', targetType: 'application' }] } },
+    b2bCollaborationOutbound: { usersAndGroups: { accessType: 'allowed', targets: [{ target: 'AllUsers', targetType: 'user' }] }, applications: { accessType: 'allowed', targets: [{ target: 'AllApplications', targetType: 'application' }] } },
+    b2bDirectConnectInbound: { usersAndGroups: { accessType: 'blocked', targets: [{ target: 'AllUsers', targetType: 'user' }] }, applications: { accessType: 'blocked', targets: [{ target: 'AllApplications', targetType: 'application' }] } },
+    b2bDirectConnectOutbound: { usersAndGroups: { accessType: 'blocked', targets: [{ target: 'AllUsers', targetType: 'user' }] }, applications: { accessType: 'blocked', targets: [{ target: 'AllApplications', targetType: 'application' }] } },
+    tenantRestrictions: null,
+  };
 
   constructor(options: SimTenantOptions) {
     this.tenantId = options.tenantId;
@@ -279,7 +290,7 @@ export class SimTenant {
 
   // ---- live changes (the HTTP API's rules) ---------------------------------------------
 
-  create(kind: 'ca' | 'locations' | 'partners', body: GraphObject): GraphObject {
+  create(kind: 'ca' | 'locations' | 'partners', body: GraphObject, actorOrContext?: AuditActor | ChangeContext): GraphObject {
     const nowText = graphTimestamp(this.now());
     let item: GraphObject;
     if (kind === 'partners') {
@@ -300,11 +311,12 @@ export class SimTenant {
       item = { id: randomUUID(), ...defaults, ...rest, createdDateTime: nowText, modifiedDateTime: kind === 'locations' ? nowText : null };
     }
     this.liveItems[kind].set(normaliseKey(text(item[KEY_PROPERTY[kind]])), item);
+    this.audit(kind, 'add', item, toContext(actorOrContext));
     return clone(item);
   }
 
   /** PATCH: sent top-level properties replace the stored ones; the key never changes. */
-  update(kind: KindId, key: string, patch: GraphObject): void {
+  update(kind: KindId, key: string, patch: GraphObject, actorOrContext?: AuditActor | ChangeContext): void {
     const store = this.liveItems[kind];
     const current = store.get(normaliseKey(key));
     if (!current) throw notFound(key);
@@ -313,16 +325,68 @@ export class SimTenant {
     if (kind === 'ca') this.assertLocationsExist(merged);
     if (kind === 'ca' || kind === 'locations') merged.modifiedDateTime = graphTimestamp(this.now());
     store.set(normaliseKey(key), merged);
+    this.audit(kind, 'update', merged, toContext(actorOrContext));
   }
 
   /** PUT identitySynchronization: create or replace. Returns true when created. */
-  putSync(tenantId: string, body: GraphObject): boolean {
+  putSync(tenantId: string, body: GraphObject, actorOrContext?: AuditActor | ChangeContext): boolean {
     if (!this.liveItems.partners.has(normaliseKey(tenantId))) throw notFound(tenantId);
     const key = normaliseKey(tenantId);
     const created = !this.liveItems.sync.has(key);
     const stored = this.liveItems.partners.get(normaliseKey(tenantId)) as GraphObject;
-    this.liveItems.sync.set(key, { ...clone(body), tenantId: stored.tenantId });
+    const sync = { ...clone(body), tenantId: stored.tenantId };
+    this.liveItems.sync.set(key, sync);
+    this.audit('sync', created ? 'add' : 'update', sync, toContext(actorOrContext));
     return created;
+  }
+
+  // ---- the default cross-tenant configuration and authentication strengths ---------------
+
+  /** GET /policies/crossTenantAccessPolicy/default. */
+  crossTenantDefault(): GraphObject {
+    return clone(this.defaultConfiguration);
+  }
+
+  /** PATCH of the default configuration: sent top-level properties replace the stored ones. */
+  updateCrossTenantDefault(patch: GraphObject, actorOrContext?: AuditActor | ChangeContext): void {
+    const { id: _id, isServiceDefault: _isServiceDefault, ...settable } = clone(patch);
+    this.defaultConfiguration = { ...this.defaultConfiguration, ...settable, isServiceDefault: false };
+    this.audit('default', 'update', this.defaultConfiguration, toContext(actorOrContext));
+  }
+
+  /** POST of a custom authentication strength (built-in ones are seeded with addAuthenticationStrength). */
+  createAuthenticationStrength(body: GraphObject, actorOrContext?: AuditActor | ChangeContext): GraphObject {
+    if (!text(body.displayName)) throw badRequest("The property 'displayName' is required.");
+    if (!Array.isArray(body.allowedCombinations) || body.allowedCombinations.length === 0) throw badRequest("The property 'allowedCombinations' is required.");
+    const nowText = graphTimestamp(this.now());
+    const { id: _clientId, ...rest } = clone(body);
+    const strength: GraphObject = { id: randomUUID(), ...rest, policyType: 'custom', requirementsSatisfied: 'mfa', createdDateTime: nowText, modifiedDateTime: nowText };
+    this.strengths.push(strength);
+    this.audit('strengths', 'add', strength, toContext(actorOrContext));
+    return clone(strength);
+  }
+
+  /** PATCH of a custom strength: displayName and description only (combinations change through updateAllowedCombinations). */
+  updateAuthenticationStrength(id: string, patch: GraphObject, actorOrContext?: AuditActor | ChangeContext): void {
+    const strength = this.strengths.find((s) => text(s.id).toLowerCase() === id.toLowerCase());
+    if (!strength) throw notFound(id);
+    if (strength.policyType === 'builtIn') throw badRequest('Built-in authentication strengths cannot be changed.');
+    const unsupported = Object.keys(patch).filter((name) => !['displayName', 'description'].includes(name));
+    if (unsupported.length > 0) throw badRequest(`Only displayName and description can be updated; use updateAllowedCombinations for '${unsupported.join("', '")}'.`);
+    Object.assign(strength, clone(patch), { modifiedDateTime: graphTimestamp(this.now()) });
+    this.audit('strengths', 'update', strength, toContext(actorOrContext));
+  }
+
+  /** POST …/{id}/updateAllowedCombinations. */
+  updateAllowedCombinations(id: string, combinations: unknown, actorOrContext?: AuditActor | ChangeContext): GraphObject {
+    const strength = this.strengths.find((s) => text(s.id).toLowerCase() === id.toLowerCase());
+    if (!strength) throw notFound(id);
+    if (strength.policyType === 'builtIn') throw badRequest('Built-in authentication strengths cannot be changed.');
+    if (!Array.isArray(combinations) || combinations.length === 0) throw badRequest("The property 'allowedCombinations' is required.");
+    strength.allowedCombinations = clone(combinations);
+    strength.modifiedDateTime = graphTimestamp(this.now());
+    this.audit('strengths', 'update', strength, toContext(actorOrContext));
+    return { previousCombinations: [], currentCombinations: clone(combinations), additionalInformation: null, conditionalAccessReferences: [] };
   }
 
   /** Soft delete, exactly as the HTTP DELETE does: moves the object to deletedItems and audits it. */
@@ -467,7 +531,7 @@ export class SimTenant {
     }
   }
 
-  private audit(kind: KindId, action: AuditAction, object: GraphObject, context: ChangeContext): void {
+  private audit(kind: AuditKind, action: AuditAction, object: GraphObject, context: ChangeContext): void {
     const at = this.now();
     const event = createAuditEvent({
       kind,
