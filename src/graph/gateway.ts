@@ -2,7 +2,6 @@ import type { TokenCredential } from '@azure/identity';
 import {
   AuthenticationHandler,
   BatchRequestContent,
-  BatchResponseContent,
   Client,
   GraphError,
   PageIterator,
@@ -25,6 +24,7 @@ import { OrganisationNames, type TenantDirectory } from '../core/organisationNam
 import { DirectoryNames, distinctReferences, type DirectoryNameSource, type DirectoryObjectType, type DirectoryReference } from '../core/directoryNames';
 import type { Logger } from '../log';
 import { readTokenClaims, type TokenClaims } from './credential';
+import { batchAnswers, batchItemError, batchItemRequestId, headerOf } from './batch';
 import { toGraphFailure, type GraphFailure } from './errors';
 import {
   AUTHENTICATION_STRENGTHS_PATH,
@@ -244,27 +244,26 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
       return { id: String(index + 1), request };
     });
     const permission = [...new Set(refs.map((ref) => kindById(ref.kind).permissions.restore))].join(' / ');
-    const answer = await this.call({ operation: `restore ${refs.length} deleted items in one batch`, permission }, async () => {
+    const { body, requestId: batchRequestId } = await this.call({ operation: `restore ${refs.length} deleted items in one batch`, permission }, async () => {
       const content = await new BatchRequestContent(steps).getContent();
-      return (await this.client.api(BATCH_PATH).version(version).post(content)) as { responses?: unknown[] };
+      // Read raw: the outer response's request-id is the fallback for items whose answer carries none.
+      return this.exchange('POST', BATCH_PATH, version, content);
     });
-    const batch = new BatchResponseContent(answer as { responses: [] });
-    return Promise.all(
-      refs.map(async (ref, index) => {
-        const response = batch.getResponseById(String(index + 1));
-        const requestId = response?.headers.get('request-id') ?? undefined;
-        const status = response?.status ?? 0;
-        if (response && response.ok) return { ok: true, status, retryAfterMs: 0, result: { ref, ok: true as const, requestId } };
-        const body = response ? ((await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }) : {};
-        const retryAfter = Number(response?.headers.get('retry-after'));
-        return {
-          ok: false,
-          status,
-          retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : (RETRY_DELAY_SECONDS + 1) * 1000,
-          result: { ref, ok: false as const, status, code: body.error?.code, message: body.error?.message ?? (response ? response.statusText || `status ${status}` : 'no answer for this item'), requestId },
-        };
-      }),
-    );
+    const answers = batchAnswers(body);
+    return refs.map((ref, index) => {
+      const answer = answers.get(String(index + 1));
+      const requestId = batchItemRequestId(answer, batchRequestId);
+      const status = answer?.status ?? 0;
+      if (answer && status >= 200 && status < 300) return { ok: true, status, retryAfterMs: 0, result: { ref, ok: true as const, requestId } };
+      const error = answer ? batchItemError(answer) : {};
+      const retryAfter = Number(answer && headerOf(answer.headers, 'retry-after'));
+      return {
+        ok: false,
+        status,
+        retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : (RETRY_DELAY_SECONDS + 1) * 1000,
+        result: { ref, ok: false as const, status, code: error.code, message: error.message ?? (answer ? `status ${status}` : 'no answer for this item'), requestId },
+      };
+    });
   }
 
   async setReportOnly(policyId: string): Promise<{ requestId?: string }> {
