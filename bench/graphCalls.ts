@@ -1,6 +1,6 @@
 import { ALEX, BotHarness, cardReply, MEGAN, type Card } from '../test/support/botHarness';
 import { DEMO_ACTORS, DEMO_IDS } from '../src/simulator';
-import { KINDS, kindById } from '../src/core/kinds';
+import { KINDS, kindById, POLICY_KINDS } from '../src/core/kinds';
 import { addDeletedLocation, addLivePolicy, minimumListCalls, requestIdOf } from './fixtures';
 
 /**
@@ -74,8 +74,12 @@ export async function countGraphCalls(): Promise<GraphCallsResult> {
 
     const policy = simulator.tenant.findDeleted('ca', DEMO_IDS.caPolicyWithDeletedLocation)!;
     const references = kindById('ca').references(policy);
-    record('show', 'show <id> (kind not given)', await count(() => chat.say(`show ${DEMO_IDS.caPolicyWithDeletedLocation}`)), KINDS.length + references.length,
-      `one lookup per kind (an id does not say its kind) + one per referenced location (${references.length})`);
+    // An id does not say its kind: each policy recycle bin is asked, and the directory's once (its answer names the type).
+    const idLookups = POLICY_KINDS.length + 1;
+    record('show', 'show <id> (kind not given)', await count(() => chat.say(`show ${DEMO_IDS.caPolicyWithDeletedLocation}`)), idLookups + references.length,
+      `${POLICY_KINDS.length} policy lookups + 1 directory lookup + one per referenced location (${references.length})`);
+    record('showDirectory', 'show <id> of a deleted user (kind not given)', await count(() => chat.say(`show ${DEMO_IDS.deletedUser}`)), idLookups,
+      `${POLICY_KINDS.length} policy lookups + 1 read of /directory/deletedItems/{id}, whose @odata.type names the kind`);
     record('showKnownKind', 'show ca <id> (as the Details button)', await count(() => chat.say(`show ca ${DEMO_IDS.caPolicyWithDeletedLocation}`)), 1 + references.length,
       `1 lookup + one per referenced location (${references.length})`);
 

@@ -12,7 +12,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { GraphSettings } from '../config';
-import { kindById } from '../core/kinds';
+import { KINDS, kindById } from '../core/kinds';
 import { MAX_RESTORES_PER_BATCH, type BatchRestoreResult, type RecycleBin, type RecycleBinWriter } from '../core/recycleBin';
 import { InvalidKeyError, isObjectId, isUserId, requireObjectId, type GraphObject, type ItemRef, type KindId } from '../core/model';
 import type { MembershipDirectory, PeopleDirectory } from '../core/access';
@@ -30,6 +30,8 @@ import {
   AUTHENTICATION_STRENGTHS_PATH,
   BATCH_PATH,
   deletedItemPath,
+  DIRECTORY_DELETED_ITEMS_PATH,
+  directoryKindOfType,
   DIRECTORY_AUDITS_PATH,
   restorePath,
   groupPath,
@@ -194,6 +196,16 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
     // One directory collection holds every type: an object of another type is not this kind's.
     if (item && paths.odataType && String(item['@odata.type'] ?? '').toLowerCase() !== paths.odataType.toLowerCase()) return undefined;
     return item && kind.key === 'tenantId' ? (await this.organisations.named([item]))[0] : item;
+  }
+
+  /** One read of /directory/deletedItems/{id}: the object comes with its @odata.type, which says its kind. */
+  async getDeletedDirectoryObject(id: string): Promise<{ kind: KindId; raw: GraphObject } | undefined> {
+    const directoryKinds = KINDS.filter((k) => k.family === 'directory');
+    // Graph checks the permission that the object's type needs; any one of these reads its kind.
+    const permission = [...new Set(directoryKinds.map((k) => k.permissions.read))].join(' / ');
+    const raw = await this.getOrUndefined(`read deleted directory object ${id}`, permission, `${DIRECTORY_DELETED_ITEMS_PATH}/${segment(id)}`, 'v1.0');
+    const kind = raw ? directoryKindOfType(raw['@odata.type']) : undefined;
+    return raw && kind ? { kind, raw } : undefined;
   }
 
   async restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }> {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { KINDS } from '../../src/core/kinds';
 import { DEMO_IDS } from '../../src/simulator';
 import { ALEX, BotHarness, cardReply, cardText, Conversation, graphWrites, listActions, MEGAN, requestIdOf } from '../support/botHarness';
 
@@ -53,6 +55,21 @@ describe('the directory recycle bin', function () {
     assert.match(list, /Payroll Sync/);
     const { text } = await askAndApprove(`restore sps ${DEMO_IDS.deletedServicePrincipal}`);
     assert.match(text, /Restored\./);
+  });
+
+  it('`show <id>` without a kind: one read of each policy recycle bin and one of the directory\'s, whatever the directory kind', async () => {
+    const group = randomUUID();
+    bot.simulator.tenant.addDeleted('groups', { id: group, displayName: 'Marketing Squad', mail: 'marketing-squad@contoso.onmicrosoft.com', groupTypes: ['Unified'], mailEnabled: true, securityEnabled: false });
+    const unit = randomUUID();
+    bot.simulator.tenant.addDeleted('aus', { id: unit, displayName: 'Oslo office' });
+    for (const [id, name] of [[DEMO_IDS.deletedUserUpnConflict, /Lee Gu/], [group, /Marketing Squad/], [unit, /Oslo office/]] as const) {
+      const since = bot.simulator.requests.length;
+      assert.match(cardText(cardReply(await chat.say(`show ${id}`)).card), name);
+      const calls = bot.simulator.requests.slice(since).filter((r) => !r.batch);
+      const directoryReads = calls.filter((r) => r.path.startsWith('/directory/deletedItems'));
+      assert.deepEqual(directoryReads.map((r) => `${r.method} ${r.path}`), [`GET /directory/deletedItems/${id}`], 'one directory read names the kind');
+      assert.equal(calls.length, KINDS.filter((k) => k.family === 'policy').length + 1, calls.map((r) => `${r.method} ${r.path}`).join('\n'));
+    }
   });
 
   it('a user whose UPN was taken since fails with Graph\'s reason', async () => {
