@@ -63,6 +63,13 @@ $Permissions = @(
     'User.ReadBasic.All'
     'Application.Read.All'
     'CrossTenantInformation.ReadBasic.All'
+    'User.Read.All'
+    'User.DeleteRestore.All'
+    'Group.Read.All'
+    'Group.ReadWrite.All'
+    'Application.ReadWrite.OwnedBy'
+    'AdministrativeUnit.Read.All'
+    'AdministrativeUnit.ReadWrite.All'
 )
 $MicrosoftGraphAppId = '00000003-0000-0000-c000-000000000000'
 
