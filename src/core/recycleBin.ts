@@ -25,7 +25,8 @@ export const MAX_RESTORES_PER_BATCH = 20;
 
 /** Port: the writes a restore needs, and the live object it checks them against (src/graph implements it). */
 export interface RecycleBinWriter {
-  restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }>;
+  /** `newUserPrincipalName` (users only): the UPN the user comes back under when its own is taken. */
+  restore(ref: ItemRef, options?: { newUserPrincipalName?: string }): Promise<{ item: GraphObject; requestId?: string }>;
   /**
    * Restores up to MAX_RESTORES_PER_BATCH items of kinds that allow it (kind.batchRestore) in one
    * call, answering per item. Throws only when the batch as a whole got no answer.

@@ -14,7 +14,7 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { GraphSettings } from '../config';
 import { KINDS, kindById } from '../core/kinds';
 import { MAX_RESTORES_PER_BATCH, type BatchRestoreResult, type RecycleBin, type RecycleBinWriter } from '../core/recycleBin';
-import { InvalidKeyError, isObjectId, isUserId, requireObjectId, type GraphObject, type ItemRef, type KindId } from '../core/model';
+import { InvalidKeyError, isObjectId, isUpnShape, isUserId, requireObjectId, type GraphObject, type ItemRef, type KindId } from '../core/model';
 import type { MembershipDirectory, PeopleDirectory } from '../core/access';
 import type { AuditSource } from '../core/alertPoller';
 import type { PartnerDirectory } from '../core/partnerChanges';
@@ -208,12 +208,15 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, MembershipDir
     return raw && kind ? { kind, raw } : undefined;
   }
 
-  async restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }> {
+  async restore(ref: ItemRef, options: { newUserPrincipalName?: string } = {}): Promise<{ item: GraphObject; requestId?: string }> {
     const kind = kindById(ref.kind);
     const paths = KIND_PATHS[ref.kind];
-    return this.call({ operation: `restore ${kind.label} ${ref.id}`, permission: kind.permissions.restore }, async () => {
-      const { body, requestId } = await this.send('POST', restorePath(paths, segment(ref.id)), paths.version, paths.restoreBody);
-      return { item: body ?? {}, requestId };
+    const upn = options.newUserPrincipalName;
+    if (upn !== undefined && (ref.kind !== 'users' || !isUpnShape(upn))) throw new Error(`newUserPrincipalName applies to users only, in a UPN's shape`);
+    const body = upn ? { ...paths.restoreBody, newUserPrincipalName: upn } : paths.restoreBody;
+    return this.call({ operation: `restore ${kind.label} ${ref.id}${upn ? ` as ${upn}` : ''}`, permission: kind.permissions.restore }, async () => {
+      const { body: restored, requestId } = await this.send('POST', restorePath(paths, segment(ref.id)), paths.version, body);
+      return { item: restored ?? {}, requestId };
     });
   }
 
