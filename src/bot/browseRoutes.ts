@@ -156,7 +156,7 @@ export class BrowseRoutes {
     if (lookup.found === 'several') return chooseKindCard(id, lookup.items, view);
     if (lookup.found === 'one') return detailsCard(await describe(bin, withDeleter(lookup.item), view.now()), view, source);
     const graphFailure = lookup.failures.find((f) => f.error instanceof GraphFailure)?.error as GraphFailure | undefined;
-    if (graphFailure && lookup.failures.length === (kind ? 1 : KINDS.length)) return failureCard(graphFailure, view);
+    if (graphFailure && lookup.failures.length === lookup.lookups) return failureCard(graphFailure, view);
     const warnings = lookup.failures.map((f) => `\n\n⚠️ ${describeError(f.error)}`).join('');
     return `No deleted item has the id ${id}. It may have been restored, purged after ${RETENTION_DAYS} days, or never deleted. Type \`deleted\` to see what is in the recycle bin.${warnings}`;
   }

@@ -2,7 +2,8 @@ import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Conversat
 import type { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
 import type { AccessControl, Actor } from '../core/access';
 import { belongsTo, isRequestId, OTHER_TENANT, viewFor, type ChangeRequest } from '../core/approvals';
-import { isObjectId } from '../core/model';
+import { isObjectId, isUpnShape } from '../core/model';
+import { upnShapeProblem } from '../core/restores';
 import { kindIdOf } from '../core/kinds';
 import type { BulkSelection } from '../core/commands';
 import { MAX_BULK_ITEMS } from '../core/approvals';
@@ -163,15 +164,19 @@ export class RequestRoutes {
       }),
     );
 
-    app.adaptiveCards.actionExecute<{ kind?: string; id?: string; reason?: string; reportOnly?: string }>('request.create', (context, _state, data) =>
+    app.adaptiveCards.actionExecute<{ kind?: string; id?: string; reason?: string; reportOnly?: string; newUserPrincipalName?: string }>('request.create', (context, _state, data) =>
       withActor(context, this.deps.logger, async (actor) => {
         const kind = kindIdOf(data.kind);
         if (!kind || !isObjectId(data.id)) return outOfDate(this.deps.logger, 'request.create', STALE_ITEM_BUTTON);
+        // The users' form has a field for a new UPN; left empty, the user comes back under its own.
+        const typed = typeof data.newUserPrincipalName === 'string' ? data.newUserPrincipalName.trim() : '';
+        if (typed && !isUpnShape(typed)) return upnShapeProblem(typed);
         const created = await this.deps.requests.create({
           actor,
           ref: { kind, id: data.id },
           reason: capText(data.reason),
           reportOnly: data.reportOnly === 'true',
+          ...(typed ? { newUserPrincipalName: typed } : {}),
           tenantId: tenantOf(context),
           conversation: TurnContext.getConversationReference(context.activity),
         });
@@ -240,7 +245,7 @@ export class RequestRoutes {
   }
 
   /** `restore {id} [report-only|as-deleted] [reason]` typed in chat. */
-  async restoreCommand(context: TurnContext, command: { id: string; kind?: KindId; reportOnly: boolean; reason: string }): Promise<void> {
+  async restoreCommand(context: TurnContext, command: { id: string; kind?: KindId; reportOnly: boolean; reason: string; newUserPrincipalName?: string }): Promise<void> {
     const actor = await commandActor(context);
     if (!actor) return;
     await this.noteApprover(context);
@@ -249,6 +254,7 @@ export class RequestRoutes {
       ref: { kind: command.kind, id: command.id },
       reason: capText(command.reason),
       reportOnly: command.reportOnly,
+      newUserPrincipalName: command.newUserPrincipalName,
       tenantId: tenantOf(context),
       conversation: TurnContext.getConversationReference(context.activity),
     });

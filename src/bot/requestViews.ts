@@ -33,6 +33,7 @@ export function restoreFormCard(action: RestoreAction, ctx: ViewContext): Adapti
     kind: target.kind,
     id: target.id,
     canReportOnly: target.kind === 'ca',
+    canNewUpn: target.kind === 'users',
     facts: [
       { label: 'What', value: describe(target) },
       { label: 'Id', value: target.id },
@@ -141,7 +142,7 @@ function itemGroups(action: BulkRestoreAction, request: ChangeRequest, page: num
     if (!group) groups.push((group = { title, facts: [] }));
     const steps = results.get(`${item.kind}/${item.id.toLowerCase()}`) ?? [];
     const outcome = steps.length === 0 ? (request.state === 'pending' ? item.id : 'not run') : steps.map(itemOutcome).join(' · ');
-    group.facts.push({ label: clip(item.name, 120), value: clip(outcome, 300) });
+    group.facts.push({ label: clip(item.name, 120), value: clip(outcome, 700) });
   }
   return groups;
 }
@@ -149,7 +150,8 @@ function itemGroups(action: BulkRestoreAction, request: ChangeRequest, page: num
 function itemOutcome(step: StepResult): string {
   const what = step.step === 'restore' ? '' : `${step.step}: `;
   const outcome = step.outcome === 'done' ? 'restored' : step.outcome === 'skipped' ? `skipped (${step.message ?? 'already restored'})` : `failed: ${step.message ?? step.code ?? 'error'}`;
-  return `${what}${step.step === 'restore' ? outcome : outcome.replace('restored', 'done')}${step.requestId ? ` · request-id ${step.requestId}` : ''}`;
+  // A long Graph message is cut, never the request-id after it.
+  return `${what}${clip(step.step === 'restore' ? outcome : outcome.replace('restored', 'done'), 300)}${step.requestId ? ` · request-id ${clip(step.requestId, 60)}` : ''}`;
 }
 
 function itemsPaging(action: BulkRestoreAction, page: number) {
@@ -174,6 +176,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     { label: 'Why', value: request.reason ? plainText(clip(request.reason, 300)) : '(no reason given)' },
   ];
   if (restore?.target.kind === 'ca') facts.push({ label: 'Restore into', value: resultingStateText(restore) });
+  if (restore?.newUserPrincipalName) facts.push({ label: 'Comes back as', value: `${restore.newUserPrincipalName} (new user principal name)` });
   if (bulk?.items.some((item) => item.kind === 'ca')) facts.push({ label: 'CA policies come back', value: bulk.reportOnly ? 'Report-only (nothing enforced until switched on)' : 'In the state each was deleted in' });
   if (pending) facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
   if (pending && restore) facts.push({ label: 'Purged for good', value: `${isoToText(restore.purgesAt)} (${daysText(restore.purgesAt, ctx)})` });

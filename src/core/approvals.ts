@@ -39,6 +39,8 @@ export interface RestoreAction {
   blockers: string[];
   /** When Entra purges the target for good. */
   purgesAt: string;
+  /** Users only: the UPN it comes back under, when its own was taken meanwhile (sent as newUserPrincipalName). */
+  newUserPrincipalName?: string;
 }
 
 /** A change to a live cross-tenant partner configuration. */

@@ -4,6 +4,7 @@ import { KINDS, kindById } from './kinds';
 import type { GraphObject, ItemRef, KindId } from './model';
 import type { Failure, FailureLike, Outcome } from './outcome';
 import { MAX_RESTORES_PER_BATCH, toDeletedItem, type RecycleBin, type RecycleBinWriter } from './recycleBin';
+import { upnConflictHint } from './restores';
 
 /**
  * Bulk restores: many deleted items under one approval. Planning reads each kind's recycle bin
@@ -93,7 +94,7 @@ export function bulkRestoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinW
       return { item, step: 'restore', outcome: 'skipped', requestId: f.requestId, message: 'already restored' };
     }
     const why = f.status === 404 ? 'it is no longer in the recycle bin (purged or restored elsewhere)' : f.message;
-    const hint = f.status === 403 ? kindById(item.kind).refusedHint : undefined;
+    const hint = f.status === 403 ? kindById(item.kind).refusedHint : upnConflictHint(item, f.message);
     return { item, step: 'restore', outcome: 'failed', requestId: f.requestId, code: f.code, message: `${f.code ?? 'error'}: ${why}${hint ? ` ${hint}` : ''}` };
   }
 

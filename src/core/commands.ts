@@ -1,5 +1,6 @@
 import { KINDS, kindByAlias, POLICY_KINDS } from './kinds';
-import { GUID_PATTERN, type KindId } from './model';
+import { GUID_PATTERN, isUpnShape, type KindId } from './model';
+import { upnShapeProblem } from './restores';
 import { isRequestId, MAX_BULK_ITEMS } from './approvals';
 import { TRACKED_KINDS, trackedKindByAlias, type TrackedKindId } from './trackedKinds';
 
@@ -13,7 +14,8 @@ export type Command =
   | { type: 'deleted'; kinds: KindId[]; search: string }
   | { type: 'show'; id: string; kind?: KindId }
   | { type: 'status' }
-  | { type: 'restore'; id: string; kind?: KindId; reportOnly: boolean; reason: string }
+  /** `newUserPrincipalName`: `restore {userId} as {upn}`, a user whose UPN was taken comes back under another. */
+  | { type: 'restore'; id: string; kind?: KindId; reportOnly: boolean; reason: string; newUserPrincipalName?: string }
   | { type: 'selftest'; reason: string }
   /** Many items under one approval: listed ids, or every deleted item of a kind one person deleted. */
   | { type: 'restore'; bulk: BulkSelection; reportOnly: boolean; reason: string }
@@ -138,7 +140,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'restore',
     aliases: [],
-    usage: `restore [${KINDS.map((k) => k.aliases[0]).join('|')}] {id} [{id} …] [report-only|as-deleted] [reason] · restore all {kind} deleted-by {upn} [since {7d|12h}]`,
+    usage: `restore [${KINDS.map((k) => k.aliases[0]).join('|')}] {id} [{id} …] [report-only|as-deleted] [reason] · restore {userId} as {new upn} [reason] · restore all {kind} deleted-by {upn} [since {7d|12h}]`,
     example: (ids) => `restore ${ids.deletedPolicy} deleted by mistake`,
     description: `Ask for a restore (up to ${MAX_BULK_ITEMS} ids in one request); a second admin approves it. CA policies come back report-only unless you say as-deleted`,
     parse: (args) => {
@@ -157,6 +159,12 @@ export const COMMANDS: readonly CommandSpec[] = [
       const id = parseObjectId(rest[0]);
       if (id === undefined) return 'Which item? Give its id, as shown on the `deleted` list.';
       if (typeof id !== 'string') return id.problem;
+      // `as name@domain`: a user whose UPN was taken comes back under another ("as discussed" stays part of the reason).
+      if (rest[1]?.toLowerCase() === 'as' && rest[2]?.includes('@')) {
+        if (kind && kind.id !== 'users') return `Only users have a user principal name: a ${kind.label} is restored without \`as\`.`;
+        if (!isUpnShape(rest[2])) return upnShapeProblem(rest[2]);
+        return { type: 'restore', id, kind: kind?.id, reportOnly: true, reason: rest.slice(3).join(' '), newUserPrincipalName: rest[2] };
+      }
       // Report-only is the default (as on the Restore form): only an explicit word brings a CA policy back enforced.
       const stateWord = rest[1] ?? '';
       const asDeleted = AS_DELETED_WORD.test(stateWord);

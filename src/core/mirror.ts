@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StateStore } from '../store/port';
-import { itemKey, kindById } from './kinds';
+import { itemKey, kindById, KINDS } from './kinds';
 import type { GraphObject, ItemRef, KindId } from './model';
 import { compareAndSet } from './compareAndSet';
 import type { DirectoryNames, DirectoryReference } from './directoryNames';
@@ -82,6 +82,16 @@ export class MirrorBin implements RecycleBin {
     const mirrored = this.mirror.kinds[kind];
     if (!mirrored) return this.live.getDeleted(kind, id);
     return mirrored[id.toLowerCase()]?.raw;
+  }
+
+  /** From the mirrored directory kinds; the live directory when the mirror does not hold every directory kind. */
+  async getDeletedDirectoryObject(id: string): Promise<{ kind: KindId; raw: GraphObject } | undefined> {
+    const directoryKinds = KINDS.filter((k) => k.family === 'directory').map((k) => k.id);
+    for (const kind of directoryKinds) {
+      const mirrored = this.mirror.kinds[kind]?.[id.toLowerCase()];
+      if (mirrored) return { kind, raw: mirrored.raw };
+    }
+    return directoryKinds.every((kind) => this.mirror.kinds[kind]) ? undefined : this.live.getDeletedDirectoryObject(id);
   }
 
   deletedBy(kind: KindId, id: string): string | undefined {

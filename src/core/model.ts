@@ -65,6 +65,18 @@ export function isUserId(value: unknown): value is string {
   return typeof value === 'string' && USER_ID_PATTERN.test(value);
 }
 
+/**
+ * The shape of a user principal name as Entra accepts it: a local part of at most 64 characters
+ * (letters, digits and ' . - _ ! # ^ ~, no leading, trailing or double dot), @, and a domain name.
+ * Whether the domain is one of the tenant's verified domains only Graph knows: it refuses the
+ * restore otherwise.
+ */
+const UPN_PATTERN = /^(?!\.)(?!.*\.\.)[A-Za-z0-9'._!#^~-]{1,64}(?<!\.)@(?=.{1,48}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+
+export function isUpnShape(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 113 && UPN_PATTERN.test(value);
+}
+
 /** An id that is not a valid key reached a Graph-facing call; nothing was sent. */
 export class InvalidKeyError extends Error {
   constructor(readonly value: unknown) {

@@ -7,6 +7,12 @@ export interface RecycleBin extends DirectoryNameSource {
   listDeleted(kind: KindId): Promise<GraphObject[]>;
   /** Undefined when no deleted item of that kind has the id. */
   getDeleted(kind: KindId, id: string): Promise<GraphObject | undefined>;
+  /**
+   * The deleted directory object with this id, whatever its kind: one read of the directory
+   * recycle bin, which answers with the object's type. Undefined when it holds no such object,
+   * or one of a type the registry has no kind for.
+   */
+  getDeletedDirectoryObject(id: string): Promise<{ kind: KindId; raw: GraphObject } | undefined>;
 }
 
 /** One item's answer inside a batch of restores. */
@@ -19,7 +25,8 @@ export const MAX_RESTORES_PER_BATCH = 20;
 
 /** Port: the writes a restore needs, and the live object it checks them against (src/graph implements it). */
 export interface RecycleBinWriter {
-  restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }>;
+  /** `newUserPrincipalName` (users only): the UPN the user comes back under when its own is taken. */
+  restore(ref: ItemRef, options?: { newUserPrincipalName?: string }): Promise<{ item: GraphObject; requestId?: string }>;
   /**
    * Restores up to MAX_RESTORES_PER_BATCH items of kinds that allow it (kind.batchRestore) in one
    * call, answering per item. Throws only when the batch as a whole got no answer.
@@ -31,7 +38,8 @@ export interface RecycleBinWriter {
 }
 
 export interface KindFailure {
-  kind: KindId;
+  /** Absent for the one read of the directory recycle bin that looks for every directory kind at once. */
+  kind?: KindId;
   error: unknown;
 }
 
@@ -124,25 +132,28 @@ export function pageOf<T>(items: T[], requested: number, size = PAGE_SIZE): Page
 }
 
 export type Lookup =
-  | { found: 'none'; failures: KindFailure[] }
+  /** `lookups`: how many reads were made, so that a caller can tell "every read failed" from "not found". */
+  | { found: 'none'; failures: KindFailure[]; lookups: number }
   | { found: 'one'; item: DeletedItem }
   | { found: 'several'; items: DeletedItem[] };
 
 /**
  * Finds a deleted item by id. Partners and their sync policies share the tenant id,
- * so without a kind the same id can match more than one item.
+ * so without a kind the same id can match more than one item. Without a kind, each policy
+ * kind is read (their recycle bins are separate collections) and the directory recycle bin
+ * once, all at the same time: its answer names the object's type, so five directory kinds
+ * cost one read, not five.
  */
 export async function findDeleted(bin: RecycleBin, id: string, kind: KindId | undefined, now: Date): Promise<Lookup> {
-  if (kind) return findAmong(bin, id, [kindById(kind)], now);
-  // The policy kinds first, as before the directory kinds existed; the directory is asked only for an id they do not hold.
-  const policies = await findAmong(bin, id, KINDS.filter((k) => k.family === 'policy'), now);
-  if (policies.found !== 'none') return policies;
-  const directory = await findAmong(bin, id, KINDS.filter((k) => k.family === 'directory'), now);
-  return directory.found === 'none' ? { found: 'none', failures: [...policies.failures, ...directory.failures] } : directory;
+  if (kind) return findAmong(bin, id, [kindById(kind)], now, false);
+  return findAmong(bin, id, KINDS.filter((k) => k.family === 'policy'), now, true);
 }
 
-async function findAmong(bin: RecycleBin, id: string, candidates: ResourceKind[], now: Date): Promise<Lookup> {
-  const results = await Promise.allSettled(candidates.map((k) => bin.getDeleted(k.id, id)));
+async function findAmong(bin: RecycleBin, id: string, candidates: ResourceKind[], now: Date, directory: boolean): Promise<Lookup> {
+  const [results, inDirectory] = await Promise.all([
+    Promise.allSettled(candidates.map((k) => bin.getDeleted(k.id, id))),
+    directory ? bin.getDeletedDirectoryObject(id).then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error })) : undefined,
+  ]);
   const items: DeletedItem[] = [];
   const failures: KindFailure[] = [];
   results.forEach((result, index) => {
@@ -150,9 +161,11 @@ async function findAmong(bin: RecycleBin, id: string, candidates: ResourceKind[]
     if (result.status === 'rejected') failures.push({ kind: k.id, error: result.reason });
     else if (result.value) items.push(toDeletedItem(k, result.value, now));
   });
+  if (inDirectory && !inDirectory.ok) failures.push({ error: inDirectory.error });
+  else if (inDirectory?.value) items.push(toDeletedItem(kindById(inDirectory.value.kind), inDirectory.value.raw, now));
   if (items.length === 1) return { found: 'one', item: items[0] };
   if (items.length > 1) return { found: 'several', items };
-  return { found: 'none', failures };
+  return { found: 'none', failures, lookups: candidates.length + (directory ? 1 : 0) };
 }
 
 export interface ReferenceStatus extends ItemRef {

@@ -156,8 +156,8 @@ export class ChangeRequests {
    * Works out what a restore of this item involves, without storing anything. Without a
    * kind, an id that several kinds share (a partner and its sync policy) comes back as choices.
    */
-  plan(ref: { id: string; kind?: KindId }, reportOnly: boolean): Promise<Outcome<RestoreAction>> {
-    return this.restores.plan({ ref, reportOnly });
+  plan(ref: { id: string; kind?: KindId }, reportOnly: boolean, newUserPrincipalName?: string): Promise<Outcome<RestoreAction>> {
+    return this.restores.plan({ ref, reportOnly, newUserPrincipalName });
   }
   /** What the Restore form shows, read from a recycle-bin mirror: no Conditional Access request while it is current. */
   preview(ref: { id: string; kind?: KindId }, reportOnly: boolean, mirror: RecycleBin): Promise<Outcome<RestoreAction>> {
@@ -165,10 +165,11 @@ export class ChangeRequests {
   }
 
 
-  async create(input: RequestInput & { ref: { id: string; kind?: KindId }; reportOnly: boolean }): Promise<Outcome<ChangeRequest>> {
+  /** `newUserPrincipalName`: a user comes back under this UPN (its own was taken); refused for other kinds. */
+  async create(input: RequestInput & { ref: { id: string; kind?: KindId }; reportOnly: boolean; newUserPrincipalName?: string }): Promise<Outcome<ChangeRequest>> {
     const allowed = await this.authorize(input.actor, 'operator', 'request a restore');
     if (!allowed.ok) return allowed;
-    const plan = await this.plan(input.ref, input.reportOnly);
+    const plan = await this.plan(input.ref, input.reportOnly, input.newUserPrincipalName);
     if (!plan.ok) return plan;
     // A restore Entra will refuse is not worth an approver's time: say why now instead.
     if (plan.value.blockers.length > 0) return { ok: false, message: `No request was made: this restore cannot succeed. ${plan.value.blockers.join(' ')}` };

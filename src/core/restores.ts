@@ -1,7 +1,7 @@
 import type { RestoreAction, StepResult, TargetItem } from './approvals';
 import { foundDone, type ChangeStrategy, type ExecutionContext, type PlannedStep, type StepRun, type StepsToRun } from './changeStrategy';
 import { kindById } from './kinds';
-import { purgeDate, type KindId } from './model';
+import { isUpnShape, purgeDate, type KindId } from './model';
 import type { FailureLike, Outcome } from './outcome';
 import { findDeleted, toDeletedItem, type RecycleBin, type RecycleBinWriter } from './recycleBin';
 
@@ -19,6 +19,8 @@ export interface RestoreInput {
    * taken as live instead of being checked in Graph. Creating the request plans again, live.
    */
   preview?: boolean;
+  /** Users only: restore under this UPN (its own was taken meanwhile). */
+  newUserPrincipalName?: string;
 }
 
 const REPORT_ONLY = 'enabledForReportingButNotEnforced';
@@ -43,8 +45,10 @@ export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWrite
    * Without a kind, an id that several kinds share (a partner and its sync policy) comes back
    * as choices; a dependency purged for good becomes a blocker shown before anyone approves.
    */
-  async function plan({ ref, reportOnly, preview }: RestoreInput): Promise<Outcome<RestoreAction>> {
+  async function plan({ ref, reportOnly, preview, newUserPrincipalName }: RestoreInput): Promise<Outcome<RestoreAction>> {
     const now = deps.now();
+    if (newUserPrincipalName !== undefined && !isUpnShape(newUserPrincipalName)) return { ok: false, message: upnShapeProblem(newUserPrincipalName) };
+    if (newUserPrincipalName !== undefined && ref.kind && ref.kind !== 'users') return { ok: false, message: `Only users have a user principal name: a ${kindById(ref.kind).label} is restored without \`as\`.` };
     const lookup = await findDeleted(bin, ref.id, ref.kind, now);
     if (lookup.found === 'none') {
       const failure = lookup.failures[0]?.error;
@@ -54,6 +58,7 @@ export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWrite
     }
     if (lookup.found === 'several') return { ok: false, message: 'That id matches several items; say which kind.', choices: lookup.items };
     const item = lookup.item;
+    if (newUserPrincipalName !== undefined && item.kind !== 'users') return { ok: false, message: `${ref.id} is a deleted ${kindById(item.kind).label}: only users have a user principal name to restore under.` };
     const dependencies: TargetItem[] = [];
     const blockers: string[] = [];
     for (const dependency of kindById(item.kind).references(item.raw)) {
@@ -75,14 +80,15 @@ export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWrite
         dependencies,
         blockers,
         purgesAt: purgeDate(item.deletedAt).toISOString(),
+        ...(newUserPrincipalName ? { newUserPrincipalName } : {}),
       },
     };
   }
 
   /** A 404 on restore is checked against the live object, so an item restored meanwhile is skipped, not failed. */
-  async function restoreStep(item: TargetItem, failureOf: (result: StepResult) => string): Promise<StepRun> {
+  async function restoreStep(item: TargetItem, failureOf: (result: StepResult) => string, newUserPrincipalName?: string): Promise<StepRun> {
     try {
-      const { requestId } = await writer.restore(item);
+      const { requestId } = await writer.restore(item, newUserPrincipalName ? { newUserPrincipalName } : undefined);
       return { result: { item, step: 'restore', outcome: 'done', requestId } };
     } catch (error) {
       const f = error as FailureLike;
@@ -91,7 +97,7 @@ export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWrite
       }
       const why = f.status === 404 ? 'it is no longer in the recycle bin (purged or restored elsewhere)' : (f.detail ?? f.message);
       const result: StepResult = { item, step: 'restore', outcome: 'failed', requestId: f.requestId, code: f.code, message: `${f.code ?? 'error'}: ${why}` };
-      return { result, failure: { message: failureOf(result), hint: f.hint } };
+      return { result, failure: { message: failureOf(result), hint: upnConflictHint(item, f.detail ?? f.message, newUserPrincipalName) ?? f.hint } };
     }
   }
 
@@ -124,7 +130,7 @@ export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWrite
       step: 'restore',
       run: () => restoreStep(dependency, (result) => `Restoring the ${kindById(dependency.kind).label} "${dependency.name}" it depends on failed: ${result.message}`),
     }));
-    planned.push({ item: action.target, step: 'restore', run: () => restoreStep(action.target, (result) => result.message ?? 'the restore failed') });
+    planned.push({ item: action.target, step: 'restore', run: () => restoreStep(action.target, (result) => result.message ?? 'the restore failed', action.newUserPrincipalName) });
     if (action.reportOnly) planned.push({ item: action.target, step: 'set report-only', run: () => reportOnlyStep(action.target) });
     return planned;
   }
@@ -148,4 +154,22 @@ export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWrite
   }
 
   return { plan, remainingSteps };
+}
+
+/** Why a typed UPN is refused before anything is asked of Graph. */
+export function upnShapeProblem(upn: string): string {
+  return `"${upn.slice(0, 120)}" is not a user principal name: give one like name@contoso.com (letters, digits and . - _ before the @, a domain after it).`;
+}
+
+/** Graph's answer when another object holds the UPN a user would come back under. */
+export const isUpnConflict = (message: string | undefined): boolean => /same value for property userPrincipalName/i.test(message ?? '');
+
+/**
+ * What to do about a user restore Graph refused because its UPN is taken: restore it under
+ * another. Undefined for any other failure.
+ */
+export function upnConflictHint(item: { kind: KindId; id: string }, message: string | undefined, triedUpn?: string): string | undefined {
+  if (item.kind !== 'users' || !isUpnConflict(message)) return undefined;
+  const taken = triedUpn ? `${triedUpn} is taken too` : 'Another user now has its user principal name';
+  return `${taken}. Restore it under a new one: \`restore ${item.id} as newname@yourdomain\` (the domain must be one of the tenant's verified domains).`;
 }

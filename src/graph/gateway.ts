@@ -2,7 +2,6 @@ import type { TokenCredential } from '@azure/identity';
 import {
   AuthenticationHandler,
   BatchRequestContent,
-  BatchResponseContent,
   Client,
   GraphError,
   PageIterator,
@@ -13,9 +12,9 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { GraphSettings } from '../config';
-import { kindById } from '../core/kinds';
+import { KINDS, kindById } from '../core/kinds';
 import { MAX_RESTORES_PER_BATCH, type BatchRestoreResult, type RecycleBin, type RecycleBinWriter } from '../core/recycleBin';
-import { InvalidKeyError, isObjectId, isUserId, requireObjectId, type GraphObject, type ItemRef, type KindId } from '../core/model';
+import { InvalidKeyError, isObjectId, isUpnShape, isUserId, requireObjectId, type GraphObject, type ItemRef, type KindId } from '../core/model';
 import type { MembershipDirectory, PeopleDirectory } from '../core/access';
 import type { AuditSource } from '../core/alertPoller';
 import type { PartnerDirectory } from '../core/partnerChanges';
@@ -28,6 +27,7 @@ import { OrganisationNames, type TenantDirectory } from '../core/organisationNam
 import { DirectoryNames, distinctReferences, type DirectoryNameSource, type DirectoryObjectType, type DirectoryReference } from '../core/directoryNames';
 import type { Logger } from '../log';
 import { readTokenClaims, type TokenClaims } from './credential';
+import { batchAnswers, batchItemError, batchItemRequestId, headerOf } from './batch';
 import { toGraphFailure, type GraphFailure } from './errors';
 import {
   AUTHENTICATION_STRENGTHS_PATH,
@@ -35,6 +35,8 @@ import {
   deletedItemPath,
   CA_POLICIES_PATH,
   CROSS_TENANT_DEFAULT_PATH,
+  DIRECTORY_DELETED_ITEMS_PATH,
+  directoryKindOfType,
   DIRECTORY_AUDITS_PATH,
   restorePath,
   groupPath,
@@ -214,12 +216,25 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, LiveSource, L
     return item && kind.key === 'tenantId' ? (await this.organisations.named([item]))[0] : item;
   }
 
-  async restore(ref: ItemRef): Promise<{ item: GraphObject; requestId?: string }> {
+  /** One read of /directory/deletedItems/{id}: the object comes with its @odata.type, which says its kind. */
+  async getDeletedDirectoryObject(id: string): Promise<{ kind: KindId; raw: GraphObject } | undefined> {
+    const directoryKinds = KINDS.filter((k) => k.family === 'directory');
+    // Graph checks the permission that the object's type needs; any one of these reads its kind.
+    const permission = [...new Set(directoryKinds.map((k) => k.permissions.read))].join(' / ');
+    const raw = await this.getOrUndefined(`read deleted directory object ${id}`, permission, `${DIRECTORY_DELETED_ITEMS_PATH}/${segment(id)}`, 'v1.0');
+    const kind = raw ? directoryKindOfType(raw['@odata.type']) : undefined;
+    return raw && kind ? { kind, raw } : undefined;
+  }
+
+  async restore(ref: ItemRef, options: { newUserPrincipalName?: string } = {}): Promise<{ item: GraphObject; requestId?: string }> {
     const kind = kindById(ref.kind);
     const paths = KIND_PATHS[ref.kind];
-    return this.call({ operation: `restore ${kind.label} ${ref.id}`, permission: kind.permissions.restore }, async () => {
-      const { body, requestId } = await this.send('POST', restorePath(paths, segment(ref.id)), paths.version, paths.restoreBody);
-      return { item: body ?? {}, requestId };
+    const upn = options.newUserPrincipalName;
+    if (upn !== undefined && (ref.kind !== 'users' || !isUpnShape(upn))) throw new Error(`newUserPrincipalName applies to users only, in a UPN's shape`);
+    const body = upn ? { ...paths.restoreBody, newUserPrincipalName: upn } : paths.restoreBody;
+    return this.call({ operation: `restore ${kind.label} ${ref.id}${upn ? ` as ${upn}` : ''}`, permission: kind.permissions.restore }, async () => {
+      const { body: restored, requestId } = await this.send('POST', restorePath(paths, segment(ref.id)), paths.version, body);
+      return { item: restored ?? {}, requestId };
     });
   }
 
@@ -262,27 +277,26 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, LiveSource, L
       return { id: String(index + 1), request };
     });
     const permission = [...new Set(refs.map((ref) => kindById(ref.kind).permissions.restore))].join(' / ');
-    const answer = await this.call({ operation: `restore ${refs.length} deleted items in one batch`, permission }, async () => {
+    const { body, requestId: batchRequestId } = await this.call({ operation: `restore ${refs.length} deleted items in one batch`, permission }, async () => {
       const content = await new BatchRequestContent(steps).getContent();
-      return (await this.client.api(BATCH_PATH).version(version).post(content)) as { responses?: unknown[] };
+      // Read raw: the outer response's request-id is the fallback for items whose answer carries none.
+      return this.exchange('POST', BATCH_PATH, version, content);
     });
-    const batch = new BatchResponseContent(answer as { responses: [] });
-    return Promise.all(
-      refs.map(async (ref, index) => {
-        const response = batch.getResponseById(String(index + 1));
-        const requestId = response?.headers.get('request-id') ?? undefined;
-        const status = response?.status ?? 0;
-        if (response && response.ok) return { ok: true, status, retryAfterMs: 0, result: { ref, ok: true as const, requestId } };
-        const body = response ? ((await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }) : {};
-        const retryAfter = Number(response?.headers.get('retry-after'));
-        return {
-          ok: false,
-          status,
-          retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : (RETRY_DELAY_SECONDS + 1) * 1000,
-          result: { ref, ok: false as const, status, code: body.error?.code, message: body.error?.message ?? (response ? response.statusText || `status ${status}` : 'no answer for this item'), requestId },
-        };
-      }),
-    );
+    const answers = batchAnswers(body);
+    return refs.map((ref, index) => {
+      const answer = answers.get(String(index + 1));
+      const requestId = batchItemRequestId(answer, batchRequestId);
+      const status = answer?.status ?? 0;
+      if (answer && status >= 200 && status < 300) return { ok: true, status, retryAfterMs: 0, result: { ref, ok: true as const, requestId } };
+      const error = answer ? batchItemError(answer) : {};
+      const retryAfter = Number(answer && headerOf(answer.headers, 'retry-after'));
+      return {
+        ok: false,
+        status,
+        retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : (RETRY_DELAY_SECONDS + 1) * 1000,
+        result: { ref, ok: false as const, status, code: error.code, message: error.message ?? (answer ? `status ${status}` : 'no answer for this item'), requestId },
+      };
+    });
   }
 
   async setReportOnly(policyId: string): Promise<{ requestId?: string }> {

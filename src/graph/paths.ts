@@ -117,3 +117,10 @@ export const KIND_PATHS: Readonly<Record<KindId, KindPaths>> = {
   sps: directoryKind('servicePrincipal', ['appId', 'appDisplayName', 'servicePrincipalType', 'accountEnabled', 'appOwnerOrganizationId'], servicePrincipalPath),
   aus: directoryKind('administrativeUnit', ['description', 'visibility', 'membershipType'], (id) => `/directory/administrativeUnits/${id}`),
 };
+
+/** The directory kind of a deleted object, from the @odata.type the directory recycle bin answers with; undefined for other types. */
+export function directoryKindOfType(odataType: unknown): KindId | undefined {
+  if (typeof odataType !== 'string') return undefined;
+  const wanted = odataType.toLowerCase();
+  return (Object.keys(KIND_PATHS) as KindId[]).find((kind) => KIND_PATHS[kind].odataType?.toLowerCase() === wanted);
+}

@@ -173,7 +173,8 @@ export class GraphService {
       const response: Record<string, unknown> = {
         id: item.id,
         status: outcome.result.status,
-        headers: titleCaseHeaders(outcome.result.headers),
+        // Each inner response carries its own request-id, as the outer response does (lower-case, as Graph spells it).
+        headers: { ...titleCaseHeaders(outcome.result.headers), 'request-id': ids.requestId, 'client-request-id': ids.clientRequestId },
       };
       if (outcome.result.body !== undefined) response.body = outcome.result.body;
       return response;

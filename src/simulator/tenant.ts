@@ -417,6 +417,7 @@ export class SimTenant {
     const storeKey = normaliseKey(key);
     const entry = this.deletedItems[kind].get(storeKey);
     if (!entry) throw notFound(key);
+    if (kind === 'users' && newUserPrincipalName !== undefined) this.assertVerifiedDomain(newUserPrincipalName);
     const item = kind === 'users' && newUserPrincipalName ? { ...entry.raw, userPrincipalName: newUserPrincipalName } : entry.raw;
     if (kind === 'ca') this.assertRestorableReferences(item);
     if (kind === 'sync' && !this.liveItems.partners.has(storeKey)) {
@@ -469,6 +470,14 @@ export class SimTenant {
   }
 
   // ---- rules -------------------------------------------------------------------------
+
+  /** A new UPN must end in one of the tenant's verified domains (here: its initial domain), as Graph checks. */
+  private assertVerifiedDomain(upn: string): void {
+    const domain = upn.slice(upn.lastIndexOf('@') + 1).toLowerCase();
+    if (!upn.includes('@') || domain !== this.domain.toLowerCase()) {
+      throw directoryBadRequest('The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.');
+    }
+  }
 
   /** A deleted user comes back under its UPN only while no live user holds it (Graph's 400). */
   private assertUpnFree(user: GraphObject): void {

@@ -85,6 +85,11 @@ class Process {
   readonly graph: RecycleBin & RecycleBinWriter & PartnerDirectory & SelfTestGraph = {
     listDeleted: (kind: KindId) => this.alive(async () => [...this.tenant.deleted.entries()].filter(([key]) => key.startsWith(`${kind}/`)).map(([, raw]) => raw)),
     getDeleted: (kind: KindId, id: string) => this.alive(async () => this.tenant.deleted.get(`${kind}/${id}`)),
+    getDeletedDirectoryObject: (id: string) =>
+      this.alive(async () => {
+        const entry = [...this.tenant.deleted.entries()].find(([key]) => key.startsWith('users/') && key.endsWith(`/${id}`));
+        return entry && { kind: 'users' as const, raw: entry[1] };
+      }),
     getLive: (ref: ItemRef) => this.alive(async () => this.tenant.live.get(`${ref.kind}/${ref.id}`)),
     organisationName: async () => undefined,
     directoryNames: async () => new DirectoryNames(),

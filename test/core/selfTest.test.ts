@@ -138,6 +138,7 @@ class Process {
   readonly others: RecycleBin & RecycleBinWriter & PartnerDirectory = {
     listDeleted: () => hang(),
     getDeleted: () => hang(),
+    getDeletedDirectoryObject: () => hang(),
     getLive: () => hang(),
     restore: () => hang(),
     restoreBatch: () => hang(),

@@ -37,6 +37,18 @@ describe('bulk restore', function () {
     assert.equal(cardText(final).match(/: restored/g)?.length, 25, 'page 1 lists 25 items with their result');
     const page2 = await channel.invoke('request.items', { requestId, page: 1 }, asked.id);
     assert.equal(cardText(page2.response.value).match(/: restored/g)?.length, 20, 'page 2 the other 20');
+
+    // Each item shows the request-id of its own restore inside the batch, not the batch's.
+    const graphIdOf = new Map(calls.filter((r) => r.batch && r.path.endsWith('/restore')).map((r) => [r.path.split('/')[3], r.requestId]));
+    const batchIds = new Set(calls.filter((r) => r.path === '/$batch' && !r.batch).map((r) => r.requestId));
+    const shown = new Map<number, string>();
+    for (const text of [cardText(final), cardText(page2.response.value)]) {
+      for (const [, n, id] of text.matchAll(/Temp User (\d+) \([^)]*\): restored · request-id ([0-9a-f-]{36})/g)) shown.set(Number(n), id);
+    }
+    assert.equal(shown.size, 45, 'every item shows a request-id');
+    ids.forEach((id, n) => assert.equal(shown.get(n), graphIdOf.get(id), `Temp User ${n}: the request-id Graph gave its restore`));
+    assert.equal(new Set(shown.values()).size, 45, 'one per item');
+    for (const id of shown.values()) assert.ok(!batchIds.has(id), 'not the outer $batch request-id');
   });
 
   it('an app and its service principal run in order; a UPN conflict fails alone; an id not in the bin is left out', async () => {
@@ -48,6 +60,9 @@ describe('bulk restore', function () {
     const text = cardText(bot.connector.updatesOf(asked.id).at(-1));
     assert.match(text, /Restored in part: some items failed/);
     assert.match(text, /Lee Gu[^\n]*\n?failed: Request_BadRequest: Another object with the same value for property userPrincipalName/);
+    const conflictRestore = bot.simulator.requests.find((r) => r.batch && r.path === `/directory/deletedItems/${DEMO_IDS.deletedUserUpnConflict}/restore`);
+    assert.ok(conflictRestore);
+    assert.match(text, new RegExp(`Lee Gu[^\\n]*\\n?failed: [^\\n]*· request-id ${conflictRestore.requestId}`), 'the failed item names the request-id of its own restore');
     assert.match(text, /1 of the 4 items did not restore/);
     assert.equal(bot.simulator.tenant.findDeleted('sps', DEMO_IDS.deletedServicePrincipal), undefined, 'the service principal came back after its app');
   });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { KINDS } from '../../src/core/kinds';
 import { DEMO_IDS } from '../../src/simulator';
 import { ALEX, BotHarness, cardReply, cardText, Conversation, graphWrites, listActions, MEGAN, requestIdOf } from '../support/botHarness';
 
@@ -55,10 +57,59 @@ describe('the directory recycle bin', function () {
     assert.match(text, /Restored\./);
   });
 
-  it('a user whose UPN was taken since fails with Graph\'s reason', async () => {
+  it('`show <id>` without a kind: one read of each policy recycle bin and one of the directory\'s, whatever the directory kind', async () => {
+    const group = randomUUID();
+    bot.simulator.tenant.addDeleted('groups', { id: group, displayName: 'Marketing Squad', mail: 'marketing-squad@contoso.onmicrosoft.com', groupTypes: ['Unified'], mailEnabled: true, securityEnabled: false });
+    const unit = randomUUID();
+    bot.simulator.tenant.addDeleted('aus', { id: unit, displayName: 'Oslo office' });
+    for (const [id, name] of [[DEMO_IDS.deletedUserUpnConflict, /Lee Gu/], [group, /Marketing Squad/], [unit, /Oslo office/]] as const) {
+      const since = bot.simulator.requests.length;
+      assert.match(cardText(cardReply(await chat.say(`show ${id}`)).card), name);
+      const calls = bot.simulator.requests.slice(since).filter((r) => !r.batch);
+      const directoryReads = calls.filter((r) => r.path.startsWith('/directory/deletedItems'));
+      assert.deepEqual(directoryReads.map((r) => `${r.method} ${r.path}`), [`GET /directory/deletedItems/${id}`], 'one directory read names the kind');
+      assert.equal(calls.length, KINDS.filter((k) => k.family === 'policy').length + 1, calls.map((r) => `${r.method} ${r.path}`).join('\n'));
+    }
+  });
+
+  it('a user whose UPN was taken since fails with Graph\'s reason, and the card suggests restoring it under a new one', async () => {
     const { text } = await askAndApprove(`restore users ${DEMO_IDS.deletedUserUpnConflict}`);
     assert.match(text, /The restore failed/);
     assert.match(text, /userPrincipalName already exists/);
+    assert.match(text, new RegExp(`restore ${DEMO_IDS.deletedUserUpnConflict} as newname@yourdomain`));
+  });
+
+  it('`restore {userId} as {upn}`: a UPN outside the verified domains is Graph\'s refusal, said plainly; a verified one brings the user back under it', async () => {
+    const malformed = await chat.say(`restore ${DEMO_IDS.deletedUserUpnConflict} as lee.gu2@contoso`);
+    assert.match(JSON.stringify(malformed), /is not a user principal name/);
+
+    const refused = await askAndApprove(`restore ${DEMO_IDS.deletedUserUpnConflict} as lee.gu2@fabrikam.com HR needs her back`);
+    assert.match(refused.text, /The restore failed/);
+    assert.match(refused.text, /The domain portion of the userPrincipalName property is invalid\. You must use one of the verified domain names/);
+    assert.ok(bot.simulator.tenant.findDeleted('users', DEMO_IDS.deletedUserUpnConflict), 'still in the recycle bin');
+
+    const since = bot.simulator.requests.length;
+    const asked = cardReply(await chat.say(`restore ${DEMO_IDS.deletedUserUpnConflict} as lee.gu2@contoso.onmicrosoft.com HR needs her back`));
+    assert.match(cardText(asked.card), /Comes back as[\s\S]*lee\.gu2@contoso\.onmicrosoft\.com/);
+    await chat.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    assert.match(cardText(bot.connector.updatesOf(asked.id).at(-1)), /Restored\. Approved by Megan Bowen/);
+    const restore = bot.simulator.requests.slice(since).find((r) => r.method === 'POST' && r.path.endsWith('/restore'));
+    assert.deepEqual(restore?.body, { autoReconcileProxyConflict: true, newUserPrincipalName: 'lee.gu2@contoso.onmicrosoft.com' });
+    assert.equal(bot.simulator.tenant.findLive('users', DEMO_IDS.deletedUserUpnConflict)?.userPrincipalName, 'lee.gu2@contoso.onmicrosoft.com');
+  });
+
+  it('the Restore form of a user has a field for a new UPN, checked before any request is made', async () => {
+    const id = randomUUID();
+    bot.simulator.tenant.addDeleted('users', { id, displayName: 'Nestor Wilke', userPrincipalName: 'nestorw@contoso.onmicrosoft.com' });
+    const form = cardReply((await chat.invoke('item.restore', { kind: 'users', id })).replies).card;
+    assert.ok(JSON.stringify(form).includes('"id":"newUserPrincipalName"'), 'the field is on the form');
+    const bad = await chat.invoke('request.create', { kind: 'users', id, reason: 'x', newUserPrincipalName: 'nestor w@contoso.onmicrosoft.com' });
+    assert.match(JSON.stringify(bad.response), /is not a user principal name/);
+    const good = await chat.invoke('request.create', { kind: 'users', id, reason: 'x', newUserPrincipalName: ' nestor.w@contoso.onmicrosoft.com ' });
+    assert.match(JSON.stringify(good.response), /"Comes back as","value":"nestor\.w@contoso\.onmicrosoft\.com/);
+    const formCa = cardReply((await chat.invoke('item.restore', { kind: 'ca', id: DEMO_IDS.compliantDevicePolicy })).replies).card;
+    assert.ok(!JSON.stringify(formCa).includes('newUserPrincipalName'), 'only users have the field');
   });
 
   it('`deleted all` keeps meaning the policy kinds; `deleted everything` adds the directory; groups say security groups are gone for good', async () => {

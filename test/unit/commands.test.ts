@@ -64,6 +64,21 @@ describe('command grammar', () => {
       assert.deepEqual(command(`restore ca ${ID} report-only why`), { type: 'restore', id: ID, kind: 'ca', reportOnly: true, reason: 'why' });
       assert.deepEqual(command(`restore ${ID} as-deleted why`), { type: 'restore', id: ID, kind: undefined, reportOnly: false, reason: 'why' });
     });
+
+    it('takes `as {upn}` for a user whose UPN was taken; "as" without a UPN stays part of the reason', () => {
+      assert.deepEqual(command(`restore users ${ID} as lee.gu2@contoso.com back for HR`), { type: 'restore', id: ID, kind: 'users', reportOnly: true, reason: 'back for HR', newUserPrincipalName: 'lee.gu2@contoso.com' });
+      assert.deepEqual(command(`restore ${ID} as o'brien_j@mail.contoso.co.uk`), { type: 'restore', id: ID, kind: undefined, reportOnly: true, reason: '', newUserPrincipalName: "o'brien_j@mail.contoso.co.uk" });
+      assert.deepEqual(command(`restore ${ID} as discussed`), { type: 'restore', id: ID, kind: undefined, reportOnly: true, reason: 'as discussed' });
+    });
+
+    it('refuses a malformed UPN, and `as` for kinds without one', () => {
+      for (const bad of ['lee@contoso', '.lee@contoso.com', 'lee..gu@contoso.com', 'lee.@contoso.com', 'le e@contoso.com'.replace(' ', '%'), `${'x'.repeat(65)}@contoso.com`, 'lee@-contoso.com', 'lee@@contoso.com']) {
+        const result = parseCommand(`restore ${ID} as ${bad}`);
+        assert.ok(!result.ok && result.problem === 'invalid' && /is not a user principal name/.test(result.message), bad);
+      }
+      const groups = parseCommand(`restore groups ${ID} as team@contoso.com`);
+      assert.ok(!groups.ok && groups.problem === 'invalid' && /Only users have a user principal name/.test(groups.message));
+    });
   });
 
   describe('selftest', () => {
