@@ -1,6 +1,6 @@
 import { ALEX, BotHarness, cardReply, MEGAN, type Card } from '../test/support/botHarness';
 import { DEMO_ACTORS, DEMO_IDS } from '../src/simulator';
-import { KINDS, kindById, POLICY_KINDS } from '../src/core/kinds';
+import { kindById, POLICY_KINDS } from '../src/core/kinds';
 import { addDeletedLocation, addLivePolicy, minimumListCalls, requestIdOf } from './fixtures';
 import type { BulkRestoreResult } from './bulkRestore';
 
@@ -14,7 +14,11 @@ import type { BulkRestoreResult } from './bulkRestore';
 /** Deleted items added to the demo tenant so that every kind needs several Graph pages. */
 export const BULK_ITEMS = 1000;
 const AUDIT_PAGE_SIZE = 100;
-const ALL_KINDS = KINDS.map((k) => k.id);
+/** `deleted` and `alerts on` without kinds mean the policy kinds. */
+const POLICY_KIND_IDS = POLICY_KINDS.map((k) => k.id);
+/** Each poll cycle lists the live objects once per kind too, for change history (CA policies, named locations, partners with their sync policies, the default configuration, authentication strengths). */
+const LIVE_LISTINGS = 5;
+const ORGANISATION_LOOKUP = '/tenantRelationships/findTenantInformationByTenantId';
 
 export interface GraphCallFigure {
   operation: string;
@@ -29,7 +33,11 @@ export interface GraphCallFigure {
 }
 
 /** What the investigation found for operations above their minimum (shown only while they are). */
+const AUDIT_CATCH_UP =
+  'audit queries while an item seen within the last hour has no audit record yet (one for deletions, one for changes): the seeded items here never get one; in a tenant the records arrive within minutes and the queries stop';
 const KNOWN_EXCESS: Record<string, string> = {
+  alertCycleUnchanged: AUDIT_CATCH_UP,
+  alertCycleBurst30: AUDIT_CATCH_UP,
   bulkRestoreRequest:
     'listing the partner kinds names each partner by its organisation (one findTenantInformationByTenantId per partner the process has not named yet); planning a restore does not need the names',
   restoreWithDependencies:
@@ -63,10 +71,15 @@ export async function countGraphCalls(): Promise<GraphCallsResult> {
     await chat.say('pending');
     await channel.as(MEGAN).say('pending');
     await channel.say('alerts on');
-    await cycle();
+    // Partners are named by their organisation, at most 50 new lookups per listing and cached for a day: steady state is once all are named.
+    for (let round = 0; round < 30; round++) {
+      const since = simulator.requests.length;
+      await cycle();
+      if (!simulator.requests.slice(since).some((r) => r.path.startsWith(ORGANISATION_LOOKUP))) break;
+    }
 
-    const listMinimum = minimumListCalls(simulator, ALL_KINDS);
-    const listBasis = `⌈n/100⌉ per kind, n = ${ALL_KINDS.map((k) => simulator.tenant.deleted(k).length).join(' / ')}`;
+    const listMinimum = minimumListCalls(simulator, POLICY_KIND_IDS);
+    const listBasis = `⌈n/100⌉ per policy kind, n = ${POLICY_KIND_IDS.map((k) => simulator.tenant.deleted(k).length).join(' / ')}`;
     record('list', 'deleted (first card page)', await count(() => chat.say('deleted')), listMinimum, listBasis);
 
     const pagedCalls = await count(async () => {
@@ -79,32 +92,35 @@ export async function countGraphCalls(): Promise<GraphCallsResult> {
     const references = kindById('ca').references(policy);
     // An id does not say its kind: each policy recycle bin is asked, and the directory's once (its answer names the type).
     const idLookups = POLICY_KINDS.length + 1;
-    record('show', 'show <id> (kind not given)', await count(() => chat.say(`show ${DEMO_IDS.caPolicyWithDeletedLocation}`)), idLookups + references.length,
-      `${POLICY_KINDS.length} policy lookups + 1 directory lookup + one per referenced location (${references.length})`);
+    // The users, groups and apps a policy names are read in one $batch; the live named locations are listed once per 10 minutes (warmed here).
+    await chat.say(`show ca ${DEMO_IDS.caPolicyWithDeletedLocation}`);
+    record('show', 'show <id> (kind not given)', await count(() => chat.say(`show ${DEMO_IDS.caPolicyWithDeletedLocation}`)), idLookups + references.length + 1,
+      `${POLICY_KINDS.length} policy lookups + 1 directory lookup + one per referenced location (${references.length}) + 1 $batch naming the people and apps it targets`);
     record('showDirectory', 'show <id> of a deleted user (kind not given)', await count(() => chat.say(`show ${DEMO_IDS.deletedUser}`)), idLookups,
       `${POLICY_KINDS.length} policy lookups + 1 read of /directory/deletedItems/{id}, whose @odata.type names the kind`);
-    record('showKnownKind', 'show ca <id> (as the Details button)', await count(() => chat.say(`show ca ${DEMO_IDS.caPolicyWithDeletedLocation}`)), 1 + references.length,
-      `1 lookup + one per referenced location (${references.length})`);
+    record('showKnownKind', 'show ca <id> (as the Details button)', await count(() => chat.say(`show ca ${DEMO_IDS.caPolicyWithDeletedLocation}`)), 1 + references.length + 1,
+      `1 lookup + one per referenced location (${references.length}) + 1 $batch naming the people and apps it targets`);
 
     const locationId = addDeletedLocation(simulator, 'graph-calls');
-    record('restore', 'restore nl <id> + approve', await count(() => requestAndApprove(`restore nl ${locationId} benchmark`)), 2, '1 read (exists? name) + 1 restore POST');
+    record('restore', 'restore nl <id> + approve', await count(() => requestAndApprove(`restore nl ${locationId} benchmark`)), 3, '1 read (exists? name) + 1 fresh role check of the approver before executing + 1 restore POST');
 
     // Planning reads the item and each reference; one that is not deleted is read live too (live or purged?).
     const deletedReferences = references.filter((ref) => simulator.tenant.findDeleted(ref.kind, ref.id));
     const planReads = 1 + deletedReferences.length + 2 * (references.length - deletedReferences.length);
     const restoreWithDependencies = await count(() => requestAndApprove(`restore ca ${DEMO_IDS.caPolicyWithDeletedLocation} report-only benchmark`));
-    record('restoreWithDependencies', 'restore ca <id> report-only + approve (1 deleted location)', restoreWithDependencies, planReads + deletedReferences.length + 1 + 1,
-      `${planReads} planning reads + ${deletedReferences.length + 1} restore POSTs + 1 report-only PATCH`);
+    record('restoreWithDependencies', 'restore ca <id> report-only + approve (1 deleted location)', restoreWithDependencies, planReads + 1 + deletedReferences.length + 1 + 1,
+      `${planReads} planning reads + 1 fresh role check + ${deletedReferences.length + 1} restore POSTs + 1 report-only PATCH`);
 
     await cycle(); // absorbs the restores above
-    record('alertCycleUnchanged', 'alert cycle, nothing changed', await count(cycle), minimumListCalls(simulator, ALL_KINDS), '⌈n/100⌉ list pages per kind');
+    record('alertCycleUnchanged', 'alert cycle, nothing changed', await count(cycle), minimumListCalls(simulator, POLICY_KIND_IDS) + LIVE_LISTINGS,
+      `⌈n/100⌉ list pages per policy kind (alerts on) + ${LIVE_LISTINGS} live listings for change history`);
 
     const burst = Array.from({ length: 30 }, (_, n) => addLivePolicy(simulator, `Bench burst ${n}`));
     for (const id of burst) simulator.tenant.deleteLive('ca', id, DEMO_ACTORS.adele);
     const auditEvents = simulator.tenant.visibleAuditEvents().filter((e) => e.loggedByService === 'Conditional Access').length;
     const auditPages = Math.max(1, Math.ceil(auditEvents / AUDIT_PAGE_SIZE));
-    record('alertCycleBurst30', 'alert cycle after 30 CA deletions', await count(cycle), minimumListCalls(simulator, ALL_KINDS) + auditPages,
-      `⌈n/100⌉ list pages per kind + ${auditPages} audit page(s) for the one service involved`);
+    record('alertCycleBurst30', 'alert cycle after 30 CA deletions', await count(cycle), minimumListCalls(simulator, POLICY_KIND_IDS) + LIVE_LISTINGS + auditPages,
+      `⌈n/100⌉ list pages per policy kind + ${LIVE_LISTINGS} live listings + ${auditPages} audit page(s) for the one service involved`);
 
   } finally {
     await bot.stop();
