@@ -90,13 +90,13 @@ export async function countGraphCalls(): Promise<GraphCallsResult> {
 
     const policy = simulator.tenant.findDeleted('ca', DEMO_IDS.caPolicyWithDeletedLocation)!;
     const references = kindById('ca').references(policy);
-    // An id does not say its kind: each policy recycle bin is asked, and the directory's once (its answer names the type).
-    const idLookups = POLICY_KINDS.length + 1;
+    // An id does not say its kind: each policy recycle bin is asked, then (when none holds it) the directory's once (its answer names the type).
+    const idLookups = POLICY_KINDS.length;
     // The users, groups and apps a policy names are read in one $batch; the live named locations are listed once per 10 minutes (warmed here).
     await chat.say(`show ca ${DEMO_IDS.caPolicyWithDeletedLocation}`);
     record('show', 'show <id> (kind not given)', await count(() => chat.say(`show ${DEMO_IDS.caPolicyWithDeletedLocation}`)), idLookups + references.length + 1,
-      `${POLICY_KINDS.length} policy lookups + 1 directory lookup + one per referenced location (${references.length}) + 1 $batch naming the people and apps it targets`);
-    record('showDirectory', 'show <id> of a deleted user (kind not given)', await count(() => chat.say(`show ${DEMO_IDS.deletedUser}`)), idLookups,
+      `${POLICY_KINDS.length} policy lookups + one per referenced location (${references.length}) + 1 $batch naming the people and apps it targets`);
+    record('showDirectory', 'show <id> of a deleted user (kind not given)', await count(() => chat.say(`show ${DEMO_IDS.deletedUser}`)), idLookups + 1,
       `${POLICY_KINDS.length} policy lookups + 1 read of /directory/deletedItems/{id}, whose @odata.type names the kind`);
     record('showKnownKind', 'show ca <id> (as the Details button)', await count(() => chat.say(`show ca ${DEMO_IDS.caPolicyWithDeletedLocation}`)), 1 + references.length + 1,
       `1 lookup + one per referenced location (${references.length}) + 1 $batch naming the people and apps it targets`);

@@ -140,9 +140,9 @@ export type Lookup =
 /**
  * Finds a deleted item by id. Partners and their sync policies share the tenant id,
  * so without a kind the same id can match more than one item. Without a kind, each policy
- * kind is read (their recycle bins are separate collections) and the directory recycle bin
- * once, all at the same time: its answer names the object's type, so five directory kinds
- * cost one read, not five.
+ * kind is read (their recycle bins are separate collections, usually served by the mirror),
+ * then, only when none holds the id, the directory recycle bin once: its answer names the
+ * object's type, so five directory kinds cost one read, not five, and a policy id none.
  */
 export async function findDeleted(bin: RecycleBin, id: string, kind: KindId | undefined, now: Date): Promise<Lookup> {
   if (kind) return findAmong(bin, id, [kindById(kind)], now, false);
@@ -150,10 +150,7 @@ export async function findDeleted(bin: RecycleBin, id: string, kind: KindId | un
 }
 
 async function findAmong(bin: RecycleBin, id: string, candidates: ResourceKind[], now: Date, directory: boolean): Promise<Lookup> {
-  const [results, inDirectory] = await Promise.all([
-    Promise.allSettled(candidates.map((k) => bin.getDeleted(k.id, id))),
-    directory ? bin.getDeletedDirectoryObject(id).then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error })) : undefined,
-  ]);
+  const results = await Promise.allSettled(candidates.map((k) => bin.getDeleted(k.id, id)));
   const items: DeletedItem[] = [];
   const failures: KindFailure[] = [];
   results.forEach((result, index) => {
@@ -161,11 +158,18 @@ async function findAmong(bin: RecycleBin, id: string, candidates: ResourceKind[]
     if (result.status === 'rejected') failures.push({ kind: k.id, error: result.reason });
     else if (result.value) items.push(toDeletedItem(k, result.value, now));
   });
-  if (inDirectory && !inDirectory.ok) failures.push({ error: inDirectory.error });
-  else if (inDirectory?.value) items.push(toDeletedItem(kindById(inDirectory.value.kind), inDirectory.value.raw, now));
+  const askDirectory = directory && items.length === 0;
+  if (askDirectory) {
+    try {
+      const inDirectory = await bin.getDeletedDirectoryObject(id);
+      if (inDirectory) items.push(toDeletedItem(kindById(inDirectory.kind), inDirectory.raw, now));
+    } catch (error) {
+      failures.push({ error });
+    }
+  }
   if (items.length === 1) return { found: 'one', item: items[0] };
   if (items.length > 1) return { found: 'several', items };
-  return { found: 'none', failures, lookups: candidates.length + (directory ? 1 : 0) };
+  return { found: 'none', failures, lookups: candidates.length + (askDirectory ? 1 : 0) };
 }
 
 export interface ReferenceStatus extends ItemRef {
