@@ -30,7 +30,7 @@ export interface ChangeAuditSource {
 /** Port: changes this bot made itself, for an approved request (ChangeRequests implements it). */
 export interface OwnChanges {
   /** Words naming the approved request that wrote this object between `since` and `at`, when the bot did. */
-  changedBy(item: { kind: TrackedKindId; key: string; since?: string; at: string }): Promise<{ requestId: string; words: string } | undefined>;
+  changedBy(item: { kind: TrackedKindId; key: string; name?: string; since?: string; at: string }): Promise<{ requestId: string; words: string } | undefined>;
 }
 
 export type ChangeType = 'baseline' | 'added' | 'changed' | 'reappeared';
@@ -198,7 +198,7 @@ export class ChangeHistory {
         }
         const n = (latest?.n ?? 0) + 1;
         const change: ChangeType = baseline ? 'baseline' : !record ? 'added' : record.value.goneAt ? 'reappeared' : 'changed';
-        const own = baseline ? undefined : await this.deps.ownChanges?.changedBy({ kind: kind.id, key, since: latest?.seenAt, at: nowText });
+        const own = baseline ? undefined : await this.deps.ownChanges?.changedBy({ kind: kind.id, key, name: kind.displayName(raw), since: latest?.seenAt, at: nowText });
         const versionMeta: VersionMeta = { n, hash, seenAt: nowText, change, ...(own ? { actor: own.words, requestId: own.requestId } : {}) };
         const previous = latest ? await this.version(kind.id, key, latest.n) : undefined;
         await this.deps.store.put<StoredVersion>(versionKey(kind.id, key, n), { kind: kind.id, key, n, hash, seenAt: nowText, object: raw });
