@@ -339,7 +339,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     aliases: ['re-create'],
     inMenu: false,
     usage: 'recreate {id} [report-only|as-stored] [reason]',
-    example: () => 'recreate {id} purged by mistake',
+    example: (ids) => `recreate ${ids.deletedPolicy} purged by mistake`,
     description:
       'Ask to create a purged policy or named location again from its last stored version (a new object id; locations it used that are gone are created first). CA policies come back report-only unless you say as-stored; a second admin approves it',
     parse: (args) => {
