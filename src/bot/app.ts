@@ -141,6 +141,7 @@ export function createBotApplication(deps: BotDependencies): { app: Application<
     history: (context, command) => historyRoutes.historyCommand(context, command.target),
     diff: (context, command) => historyRoutes.diffCommand(context, command),
     revert: (context, command) => historyRoutes.revertCommand(context, command),
+    recreate: (context, command) => historyRoutes.recreateCommand(context, command),
   };
   // TypeScript cannot correlate a union value with the handler of its own member; the map's type guarantees they match.
   const runCommand = (context: TurnContext, command: Command) => (commands[command.type] as (context: TurnContext, command: Command) => Promise<void>)(context, command);

@@ -45,6 +45,22 @@ export class HistoryRoutes {
         return versionCard(index, version, kind.summarise(version.object, await this.deps.history.namesFor(index.kind, version.object)), this.deps.view);
       }),
     );
+    // The Recreate button of a failed restore (Entra refused it): report-only, as `recreate {id}` asks by default.
+    app.adaptiveCards.actionExecute<{ id?: string }>('history.recreate', (context, _state, data) =>
+      withActor(context, this.deps.logger, async (actor) => {
+        if (!isObjectId(data.id)) return outOfDate(this.deps.logger, 'history.recreate', STALE);
+        const created = await this.deps.requests.requestRecreate({
+          actor,
+          reason: '',
+          tenantId: tenantOf(context),
+          conversation: TurnContext.getConversationReference(context.activity),
+          recreate: { id: data.id, reportOnly: true },
+        });
+        if (!created.ok) return created.message;
+        await this.deps.requestCards.publish(context, created.value);
+        return `Recreate request ${created.value.id} is posted for approval.`;
+      }),
+    );
     app.adaptiveCards.actionExecute<{ kind?: string; id?: string; version?: string }>('history.revert', (context, _state, data) =>
       withActor(context, this.deps.logger, async (actor) => {
         const index = await this.indexOf(data);
@@ -63,6 +79,21 @@ export class HistoryRoutes {
         return `Revert request ${created.value.id} is posted for approval.`;
       }),
     );
+  }
+
+  /** `recreate {id} [report-only|as-stored] [reason]`. */
+  async recreateCommand(context: TurnContext, command: { id: string; reportOnly: boolean; reason: string }): Promise<void> {
+    const actor = await commandActor(context);
+    if (!actor) return;
+    const created = await this.deps.requests.requestRecreate({
+      actor,
+      reason: capText(command.reason),
+      tenantId: tenantOf(context),
+      conversation: TurnContext.getConversationReference(context.activity),
+      recreate: { id: command.id, reportOnly: command.reportOnly },
+    });
+    if (!created.ok) return void (await context.sendActivity(created.message));
+    await this.deps.requestCards.publish(context, created.value);
   }
 
   async historyCommand(context: TurnContext, target: string): Promise<void> {

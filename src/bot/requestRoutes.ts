@@ -3,8 +3,8 @@ import type { Application, TeamsAdapter, TurnState } from '@microsoft/teams-ai';
 import type { AccessControl, Actor } from '../core/access';
 import { belongsTo, isRequestId, OTHER_TENANT, viewFor, type ChangeRequest } from '../core/approvals';
 import { isObjectId, isUpnShape } from '../core/model';
-import { upnShapeProblem } from '../core/restores';
-import { kindIdOf } from '../core/kinds';
+import { RECREATE_COST, upnShapeProblem } from '../core/restores';
+import { kindById, kindIdOf } from '../core/kinds';
 import type { BulkSelection } from '../core/commands';
 import { MAX_BULK_ITEMS } from '../core/approvals';
 import { SELECT_PREFIX } from './views';
@@ -259,8 +259,18 @@ export class RequestRoutes {
       conversation: TurnContext.getConversationReference(context.activity),
     });
     if (!created.ok && created.choices) return void (await send(context, chooseKindCard(command.id, created.choices, this.deps.view, 'item.restore')));
-    if (!created.ok) return void (await context.sendActivity(created.message));
+    if (!created.ok) return void (await context.sendActivity(await this.withRecreateOffer(command.id, created.message)));
     await this.publish(context, created.value);
+  }
+
+  /**
+   * A restore that cannot be asked for because the item is no longer in the recycle bin: when
+   * the bot has a stored version, the reply offers `recreate` and says what it costs.
+   */
+  private async withRecreateOffer(id: string, message: string): Promise<string> {
+    const stored = await this.deps.requests.storedVersionOf(id).catch(() => undefined);
+    if (!stored || !/^No deleted /.test(message)) return message;
+    return `${message}\n\nThe bot has a stored copy of ${kindById(stored.kind).label} "${stored.name}" (version ${stored.version}, seen ${formatDate(new Date(stored.seenAt))}). Type \`recreate ${id}\` to create it again from that version, in report-only (\`recreate ${id} as-stored\` keeps its stored state). Its cost: ${RECREATE_COST}; named locations it used that are gone are created first.`;
   }
 
   /** `restore {id} {id} …` or `restore all {kind} deleted-by {upn} [since …]`: one request with many items. */

@@ -1,4 +1,4 @@
-import { describeState, requestNoun, targetOf, type BulkRestoreAction, type ChangeRequest, type PartnerAction, type RequestAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
+import { describeState, requestNoun, targetOf, type BulkRestoreAction, type ChangeRequest, type PartnerAction, type RecreateAction, type RequestAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
 import type { AuditEntry } from '../store/port';
 import type { Actor, Where } from '../core/access';
 import { kindById } from '../core/kinds';
@@ -52,6 +52,7 @@ const PHASES: Record<RequestAction['type'], { running: string; done: string; fai
   restore: { running: 'Restoring…', done: 'Restored', failed: 'The restore failed.' },
   'restore.bulk': { running: 'Restoring…', done: 'Restored', failed: 'Restored in part: some items failed.' },
   revert: { running: 'Reverting…', done: 'Reverted', failed: 'The revert failed.' },
+  recreate: { running: 'Creating…', done: 'Created again, with a new id', failed: 'The recreate failed.' },
   'partner.add': { running: 'Applying…', done: 'Done', failed: 'The change failed.' },
   'partner.set': { running: 'Applying…', done: 'Done', failed: 'The change failed.' },
   'partner.remove': { running: 'Applying…', done: 'Done', failed: 'The change failed.' },
@@ -80,6 +81,7 @@ const DONE: Record<Exclude<RequestAction['type'], 'selftest'>, string> = {
   restore: 'restored',
   'restore.bulk': 'restored',
   revert: 'reverted',
+  recreate: 'created again (with a new id)',
   'partner.add': 'added the partner configuration for',
   'partner.set': 'changed the partner settings of',
   'partner.remove': 'removed the partner configuration of',
@@ -92,6 +94,7 @@ function whatOf(action: RequestAction): string {
   if (action.type === 'restore') return describe(action.target);
   if (action.type === 'restore.bulk') return `Restore ${bulkSummary(action)}`;
   if (action.type === 'revert') return `Put ${describe(action.target)} back as it was in version ${action.version} (now version ${action.fromVersion})`;
+  if (action.type === 'recreate') return `Create ${describe(action.target)} again from its stored version ${action.object.version}, as a new object`;
   if (action.type === 'selftest') return SELF_TEST_WHAT;
   return `Cross-tenant partner ${clip(action.target.name, 120)}: ${PARTNER_VERBS[action.type]}`;
 }
@@ -166,7 +169,8 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   const restore = action.type === 'restore' ? action : undefined;
   const bulk = action.type === 'restore.bulk' ? action : undefined;
   const revert = action.type === 'revert' ? action : undefined;
-  const partner = action.type === 'restore' || action.type === 'restore.bulk' || action.type === 'revert' || action.type === 'selftest' ? undefined : action;
+  const recreate = action.type === 'recreate' ? action : undefined;
+  const partner = action.type === 'partner.add' || action.type === 'partner.set' || action.type === 'partner.remove' ? action : undefined;
   const selfTest = action.type === 'selftest' ? action : undefined;
   const target = bulk ? undefined : targetOf(action);
   const facts = [
@@ -178,6 +182,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   if (restore?.target.kind === 'ca') facts.push({ label: 'Restore into', value: resultingStateText(restore) });
   if (restore?.newUserPrincipalName) facts.push({ label: 'Comes back as', value: `${restore.newUserPrincipalName} (new user principal name)` });
   if (bulk?.items.some((item) => item.kind === 'ca')) facts.push({ label: 'CA policies come back', value: bulk.reportOnly ? 'Report-only (nothing enforced until switched on)' : 'In the state each was deleted in' });
+  if (recreate) facts.push(...recreateFacts(recreate, request));
   if (pending) facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
   if (pending && restore) facts.push({ label: 'Purged for good', value: `${isoToText(restore.purgesAt)} (${daysText(restore.purgesAt, ctx)})` });
   if (request.approvals.length > 0) facts.push({ label: 'Approved by', value: names(request) });
@@ -198,7 +203,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     dependencies: restore ? restore.dependencies.map(describe) : [],
     blockers: pending ? action.blockers : [],
     // The approver reads exactly what the self-test will do in the tenant; once it has run, its steps say what it did.
-    plan: selfTest && (pending || request.state === 'executing') ? selfTest.plan.map((line, index) => `${index + 1}. ${line}`) : [],
+    plan: pending || request.state === 'executing' ? (selfTest ? selfTest.plan : recreate ? recreatePlan(recreate) : []).map((line, index) => `${index + 1}. ${line}`) : [],
     steps: bulk ? [] : (request.execution?.steps ?? []).map(selfTest ? selfTestStepFact : stepFact),
     itemGroups: bulk ? itemGroups(bulk, request, ctx.itemsPage ?? 0) : [],
     leftOut: bulk ? bulk.leftOut.slice(0, 20).map((why) => clip(why, 300)) : [],
@@ -206,6 +211,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     failure: request.state === 'failed' ? clip(request.execution?.failure ?? 'The change failed.', 500) : '',
     hint: request.state === 'failed' ? clip(request.execution?.hint ?? 'Check the item in the Entra admin center, then ask again if it is still needed.', 400) : '',
     note: ctx.note ?? '',
+    recreateOffer: request.state === 'failed' && request.execution?.recreateOffer ? { show: true, id: request.execution.recreateOffer.id } : { show: false, id: '' },
     canDecide: pending && viewer.canDecide,
     canCancel: pending && viewer.canCancel,
   });
@@ -222,6 +228,39 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   return card;
 }
 
+const CA_STATE_WORDS: Record<string, string> = { enabled: 'On (enforced)', disabled: 'Off', enabledForReportingButNotEnforced: 'Report-only' };
+
+/** What a recreate costs and what it creates, said plainly; once done, the new ids. */
+function recreateFacts(action: RecreateAction, request: ChangeRequest): { label: string; value: string }[] {
+  const facts = [
+    {
+      label: 'New object id',
+      value: `Entra gives the recreated object a new id. References to the old id ${action.target.id} elsewhere (scripts, exports, other tools) are not updated.`,
+    },
+  ];
+  if (action.target.kind === 'ca') {
+    const stored = action.storedState === undefined ? 'its stored state was not recorded' : (CA_STATE_WORDS[action.storedState] ?? action.storedState);
+    facts.push({ label: 'Created in', value: action.reportOnly ? 'Report-only (nothing enforced until switched on)' : `${stored}, as stored` });
+  }
+  if (action.stillInBinUntil) {
+    facts.push({ label: 'Old object', value: `Still in the recycle bin until ${isoToText(action.stillInBinUntil)}: the recreated copy is a separate object.` });
+  }
+  const created = request.execution?.created ?? [];
+  if (created.length > 0) facts.push({ label: 'New ids', value: clip(created.map((item) => `${item.name}: ${item.id}`).join(' · '), 500) });
+  return facts;
+}
+
+/** What the approver approves: each POST, in order. */
+function recreatePlan(action: RecreateAction): string[] {
+  const lines = action.dependencies.map(
+    (dependency) => `Create the ${kindById(dependency.item.kind).label} "${clip(dependency.item.name, 120)}" from its stored version ${dependency.version} (old id ${dependency.item.id}, gone for good).`,
+  );
+  const state = action.target.kind === 'ca' ? (action.reportOnly ? ' in report-only' : ' in its stored state') : '';
+  const using = action.dependencies.length > 0 ? ', naming the new ids of the locations above instead of the old ones' : '';
+  lines.push(`Create the ${kindById(action.target.kind).label} "${clip(action.target.name, 120)}"${state} from its stored version ${action.object.version}${using}.`);
+  return lines;
+}
+
 /** The short notice an approver gets in their personal chat; Open shows the request as it is now. */
 export function requestNoticeCard(request: ChangeRequest, ctx: ViewContext): AdaptiveCardJson {
   const { action } = request;
@@ -232,7 +271,9 @@ export function requestNoticeCard(request: ChangeRequest, ctx: ViewContext): Ada
         ? `restore ${describe(action.target)}`
         : action.type === 'revert'
           ? `revert ${describe(action.target)} to version ${action.version}`
-          : action.type === 'selftest'
+          : action.type === 'recreate'
+            ? `recreate ${describe(action.target)} as a new object`
+            : action.type === 'selftest'
             ? 'run the self-test in this tenant'
             : `${PARTNER_VERBS[action.type]} (partner ${action.target.id})`;
   return renderCard('requestNotice', {

@@ -258,13 +258,22 @@ export class AlertPoller {
       return { updated: 0 };
     }
     if (cycle.changes.length > 0) {
-      const cards: AlertCard[] = [];
-      for (const subscription of subscriptions) {
-        if (!subscription.changeKinds) continue;
-        const changes = cycle.changes.filter((change) => subscription.changeKinds!.includes(change.kind) && change.at >= subscription.subscribedAt);
-        if (changes.length > 0) cards.push({ id: randomUUID(), conversationKey: subscription.conversationKey, items: [], changes, createdAt: now.toISOString() });
-      }
-      if (cards.length > 0) await this.patchState((state) => ({ ...state, outbox: [...state.outbox, ...cards] }));
+      const idOf = (change: ChangeEvent) => `${change.kind}/${change.key.toLowerCase()}/${change.to}`;
+      await this.patchState((state) => {
+        // A change re-derived after a crash may already wait in the outbox: it is queued once.
+        const queued = new Set(state.outbox.flatMap((alert) => (alert.changes ?? []).map((change) => `${alert.conversationKey} ${idOf(change)}`)));
+        const cards: AlertCard[] = [];
+        for (const subscription of subscriptions) {
+          if (!subscription.changeKinds) continue;
+          const changes = cycle.changes.filter(
+            (change) => subscription.changeKinds!.includes(change.kind) && change.at >= subscription.subscribedAt && !queued.has(`${subscription.conversationKey} ${idOf(change)}`),
+          );
+          if (changes.length > 0) cards.push({ id: randomUUID(), conversationKey: subscription.conversationKey, items: [], changes, createdAt: now.toISOString() });
+        }
+        return cards.length > 0 ? { ...state, outbox: [...state.outbox, ...cards] } : state;
+      });
+      // Only now, with the cards stored: a crash before this leaves the versions pending, and the next cycle queues them.
+      await this.deps.history.alertsQueued(cycle.changes);
     }
     return { cycle, updated: cycle.actorsFound.length > 0 ? await this.updateChangeActors(cycle.actorsFound) : 0 };
   }

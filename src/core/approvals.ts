@@ -24,6 +24,8 @@ export const FINAL_STATES: readonly RequestState[] = ['rejected', 'cancelled', '
 
 export interface TargetItem extends ItemRef {
   name: string;
+  /** A recreated object: the old id of the object it was created in place of. */
+  replaces?: string;
 }
 
 export interface RestoreAction {
@@ -120,7 +122,42 @@ export interface RevertAction {
   blockers: string[];
 }
 
-export type RequestAction = RestoreAction | BulkRestoreAction | PartnerAction | RevertAction | SelfTestAction;
+/** One object a recreate creates with POST, from a stored version. */
+export interface RecreateItem {
+  /** Its old id (gone for good) and name; the created object gets a new id from Entra. */
+  item: TargetItem;
+  /** The stored version it is created from. */
+  version: number;
+  /**
+   * Exactly what is POSTed: the settable properties of that version. For the policy, the ids of
+   * the named locations created with it are replaced by their new ids at execution.
+   */
+  body: GraphObject;
+}
+
+/**
+ * Creates an object that is gone for good (purged, or its restore refused) again from its last
+ * stored version: a new object with a new id. The named locations a policy used that are gone
+ * too are created first, and the policy refers to their new ids.
+ */
+export interface RecreateAction {
+  type: 'recreate';
+  /** The object as it was (old id). */
+  target: TargetItem;
+  /** Named locations created first, in order. */
+  dependencies: RecreateItem[];
+  /** The object itself. */
+  object: RecreateItem;
+  /** CA policies only: created in report-only (the default) rather than in the stored state. */
+  reportOnly: boolean;
+  /** CA policies only: the state the stored version had. */
+  storedState?: string;
+  /** Set when the old object is still in the recycle bin (its restore was refused): the copy is a separate object. */
+  stillInBinUntil?: string;
+  blockers: string[];
+}
+
+export type RequestAction = RestoreAction | BulkRestoreAction | PartnerAction | RevertAction | RecreateAction | SelfTestAction;
 
 /** Whether a request restores from the recycle bins (one item or many). */
 export const isRestore = (action: RequestAction): action is RestoreAction | BulkRestoreAction => action.type === 'restore' || action.type === 'restore.bulk';
@@ -189,6 +226,8 @@ export interface ChangeRequest {
      * so that an instance taking over an interrupted execution can remove them.
      */
     created?: TargetItem[];
+    /** A restore Entra refused (403) of an object with a stored version: the card offers to recreate it. */
+    recreateOffer?: TargetItem;
   };
   /** While executing: which instance runs it, until when unless renewed. */
   claim?: Claim;
@@ -272,7 +311,8 @@ export const OTHER_TENANT = 'This request belongs to another tenant.';
 
 /** "restore", "partner change" or "self-test": how refusals and notices name a request. */
 export function requestNoun(request: ChangeRequest): string {
-  return isRestore(request.action) ? 'restore' : request.action.type === 'revert' ? 'revert' : request.action.type === 'selftest' ? 'self-test' : 'partner change';
+  const { type } = request.action;
+  return isRestore(request.action) ? 'restore' : type === 'revert' ? 'revert' : type === 'recreate' ? 'recreate' : type === 'selftest' ? 'self-test' : 'partner change';
 }
 
 export function isRequester(request: ChangeRequest, userId: string): boolean {
@@ -339,7 +379,7 @@ export function cancel(request: ChangeRequest, by: Actor, tenantId: string, now:
 }
 
 /** Closes an executing request; only the holder of its claim may (`claimToken`). */
-export function finish(request: ChangeRequest, claimToken: string, steps: StepResult[], now: Date, failure?: { message: string; hint?: string }): Transition {
+export function finish(request: ChangeRequest, claimToken: string, steps: StepResult[], now: Date, failure?: { message: string; hint?: string; recreate?: TargetItem }): Transition {
   if (request.state !== 'executing') return refuse(`Request ${request.id} is not executing.`);
   if (request.claim?.token !== claimToken) return refuse(`Request ${request.id} is being run by another instance (${request.claim?.owner ?? 'unknown'}).`);
   return {
@@ -355,6 +395,7 @@ export function finish(request: ChangeRequest, claimToken: string, steps: StepRe
         failure: failure?.message,
         hint: failure?.hint,
         ...(request.execution?.created ? { created: request.execution.created } : {}),
+        ...(failure?.recreate ? { recreateOffer: failure.recreate } : {}),
       },
     },
   };

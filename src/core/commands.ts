@@ -27,6 +27,7 @@ export type Command =
   | { type: 'history'; target: string }
   | { type: 'diff'; id: string; from?: number; to?: number }
   | { type: 'revert'; id: string; version?: number; reason: string }
+  | { type: 'recreate'; id: string; reportOnly: boolean; reason: string }
   | { type: 'partners'; search: string }
   | { type: 'partner'; action: 'show' | 'edit'; tenantId: string }
   | { type: 'partner'; action: 'add'; tenantId: string; serviceProvider: boolean; reason: string }
@@ -82,6 +83,7 @@ const ALL_KINDS_WORD = 'all';
 const EVERY_KIND_WORD = 'everything';
 const REPORT_ONLY_WORD = /^-{0,2}report-?only$/i;
 const AS_DELETED_WORD = /^-{0,2}as-?deleted$/i;
+const AS_STORED_WORD = /^-{0,2}as-?stored$/i;
 const kindWords = [...KINDS.map((k) => k.aliases[0]), ALL_KINDS_WORD, EVERY_KIND_WORD].join('|');
 const policyKindIds = (): KindId[] => POLICY_KINDS.map((k) => k.id);
 
@@ -338,6 +340,25 @@ export const COMMANDS: readonly CommandSpec[] = [
       const version = args[1] === undefined ? undefined : versionNumber(args[1]);
       const reason = args.slice(version === undefined ? 1 : 2).join(' ');
       return { type: 'revert', id, version, reason };
+    },
+  },
+  {
+    name: 'recreate',
+    aliases: ['re-create'],
+    inMenu: false,
+    usage: 'recreate {id} [report-only|as-stored] [reason]',
+    example: (ids) => `recreate ${ids.deletedPolicy} purged by mistake`,
+    description:
+      'Ask to create a purged policy or named location again from its last stored version (a new object id; locations it used that are gone are created first). CA policies come back report-only unless you say as-stored; a second admin approves it',
+    parse: (args) => {
+      const id = parseObjectId(args[0]);
+      if (id === undefined) return 'Which object? Give its old id (see `history`).';
+      if (typeof id !== 'string') return id.problem;
+      // Report-only is the default, as for restore: only an explicit word creates a policy enforced.
+      const stateWord = args[1] ?? '';
+      const asStored = AS_STORED_WORD.test(stateWord);
+      const explicit = asStored || REPORT_ONLY_WORD.test(stateWord);
+      return { type: 'recreate', id, reportOnly: !asStored, reason: args.slice(explicit ? 2 : 1).join(' ') };
     },
   },
   {

@@ -30,7 +30,7 @@ export interface ChangeAuditSource {
 /** Port: changes this bot made itself, for an approved request (ChangeRequests implements it). */
 export interface OwnChanges {
   /** Words naming the approved request that wrote this object between `since` and `at`, when the bot did. */
-  changedBy(item: { kind: TrackedKindId; key: string; since?: string; at: string }): Promise<{ requestId: string; words: string } | undefined>;
+  changedBy(item: { kind: TrackedKindId; key: string; name?: string; since?: string; at: string }): Promise<{ requestId: string; words: string } | undefined>;
 }
 
 export type ChangeType = 'baseline' | 'added' | 'changed' | 'reappeared';
@@ -45,6 +45,11 @@ export interface VersionMeta {
   actor?: string;
   /** The approved request of this bot that made it. */
   requestId?: string;
+  /**
+   * A change to alert, written with the version in the same index record and cleared once the
+   * alert is queued (alertsQueued): a crash in between leaves it set, and the next cycle alerts it.
+   */
+  alertPending?: true;
 }
 
 export interface HistoryIndex {
@@ -198,8 +203,10 @@ export class ChangeHistory {
         }
         const n = (latest?.n ?? 0) + 1;
         const change: ChangeType = baseline ? 'baseline' : !record ? 'added' : record.value.goneAt ? 'reappeared' : 'changed';
-        const own = baseline ? undefined : await this.deps.ownChanges?.changedBy({ kind: kind.id, key, since: latest?.seenAt, at: nowText });
-        const versionMeta: VersionMeta = { n, hash, seenAt: nowText, change, ...(own ? { actor: own.words, requestId: own.requestId } : {}) };
+        const own = baseline ? undefined : await this.deps.ownChanges?.changedBy({ kind: kind.id, key, name: kind.displayName(raw), since: latest?.seenAt, at: nowText });
+        // A restore is alerted by the deletion alerts; a change of this bot's own is on its request card.
+        const alerted = !baseline && !own && change !== 'reappeared';
+        const versionMeta: VersionMeta = { n, hash, seenAt: nowText, change, ...(own ? { actor: own.words, requestId: own.requestId } : {}), ...(alerted ? { alertPending: true as const } : {}) };
         const previous = latest ? await this.version(kind.id, key, latest.n) : undefined;
         await this.deps.store.put<StoredVersion>(versionKey(kind.id, key, n), { kind: kind.id, key, n, hash, seenAt: nowText, object: raw });
         written++;
@@ -214,22 +221,8 @@ export class ChangeHistory {
         await this.dropExpired(kind.id, key, record?.value.versions ?? [], next.versions);
         if (baseline) continue;
         if (!own) pendingActors.push({ index: next, meta: versionMeta, previousAt: latest?.seenAt });
-        // A restore is alerted by the deletion alerts; a change of this bot's own is on its request card.
-        if (change === 'reappeared' || own) continue;
-        const before = previous?.object;
-        const stateBefore = stateWord(before);
-        const stateAfter = stateWord(raw);
-        const lines = before ? await this.words(kind.id, before, raw) : [];
-        changes.push({
-          kind: kind.id,
-          key,
-          name: next.name,
-          change: !before ? 'added' : stateBefore !== stateAfter ? 'state' : 'changed',
-          from: latest?.n,
-          to: n,
-          at: nowText,
-          lines,
-        });
+        if (!alerted) continue;
+        changes.push(await this.changeEvent(kind.id, key, next.name, previous?.object, raw, latest?.n, versionMeta));
       }
       // Objects no longer listed: deleted (the deletion alerts cover it) or purged.
       for (const [storeKey, record] of indexes) {
@@ -238,6 +231,7 @@ export class ChangeHistory {
       }
     }
     if (baseline) await this.deps.store.put(META, { baselineAt: nowText });
+    changes.push(...(await this.unqueuedChanges(changes)));
 
     const found = await this.resolveActors(pendingActors.map((p) => ({ kind: p.index.kind, key: p.index.key, n: p.meta.n, seenAt: p.meta.seenAt, previousAt: p.previousAt })));
     for (const change of changes) {
@@ -246,6 +240,48 @@ export class ChangeHistory {
     }
     const later = await this.resolveEarlierActors(new Set(pendingActors.map((p) => `${p.index.kind}/${p.index.key.toLowerCase()}/${p.meta.n}`)));
     return { baseline, changes, actorsFound: later, written, failed: failures.map((f) => f.kind) };
+  }
+
+  private async changeEvent(kind: TrackedKindId, key: string, name: string, before: GraphObject | undefined, after: GraphObject, from: number | undefined, meta: VersionMeta): Promise<ChangeEvent> {
+    const lines = before ? await this.words(kind, before, after) : [];
+    const change = !before ? 'added' : stateWord(before) !== stateWord(after) ? 'state' : 'changed';
+    return { kind, key, name, change, from, to: meta.n, at: meta.seenAt, ...(meta.actor ? { actor: meta.actor } : {}), lines };
+  }
+
+  /**
+   * Changes stored by an earlier cycle whose alert was never queued (the process stopped between
+   * the version write and the queueing): derived again from their stored versions.
+   */
+  private async unqueuedChanges(thisCycle: ChangeEvent[]): Promise<ChangeEvent[]> {
+    const known = new Set(thisCycle.map((c) => `${c.kind}/${c.key.toLowerCase()}/${c.to}`));
+    const found: ChangeEvent[] = [];
+    for (const { value: index } of (await this.loadIndex()).values()) {
+      for (const [i, meta] of index.versions.entries()) {
+        if (!meta.alertPending || known.has(`${index.kind}/${index.key.toLowerCase()}/${meta.n}`)) continue;
+        const after = await this.version(index.kind, index.key, meta.n);
+        if (!after) continue;
+        const previous = index.versions[i - 1];
+        const before = previous ? await this.version(index.kind, index.key, previous.n) : undefined;
+        found.push(await this.changeEvent(index.kind, index.key, index.name, before?.object, after.object, previous?.n, meta));
+      }
+    }
+    return found;
+  }
+
+  /** The alerts of these changes are queued (or nobody subscribes to them): their versions stop being pending. */
+  async alertsQueued(changes: ChangeEvent[]): Promise<void> {
+    const byIndex = new Map<string, Set<number>>();
+    for (const change of changes) {
+      const storeKey = indexKey(change.kind, change.key);
+      byIndex.set(storeKey, (byIndex.get(storeKey) ?? new Set()).add(change.to));
+    }
+    const indexes = await this.loadIndex();
+    for (const [storeKey, numbers] of byIndex) {
+      const record = indexes.get(storeKey);
+      if (!record?.value.versions.some((v) => v.alertPending && numbers.has(v.n))) continue;
+      const versions = record.value.versions.map((v) => (v.alertPending && numbers.has(v.n) ? (({ alertPending: _done, ...rest }) => rest)(v) : v));
+      await this.writeIndex(storeKey, { ...record.value, versions }, record);
+    }
   }
 
   /** The index, from memory after the first cycle; a conflict on write drops it so the next cycle lists again. */

@@ -1,4 +1,4 @@
-import type { DeletedItem } from './model';
+import type { DeletedItem, ItemRef } from './model';
 import type { StepResult } from './approvals';
 
 /** What the core answers: a value, or why not in words a person can act on. */
@@ -18,6 +18,8 @@ export interface FailureLike {
 export interface Failure {
   message: string;
   hint?: string;
+  /** A fallback the card offers as a button: recreate this object from its stored version (its restore was refused). */
+  recreate?: ItemRef & { name: string };
 }
 
 /** The steps a change ran, and its failure when it did not complete. */

@@ -19,6 +19,7 @@ import {
   type SelfTestAction,
   type BulkRestoreAction,
   type RevertAction,
+  type RecreateAction,
   type ApprovalRule,
   type CardCopy,
   type ChangeRequest,
@@ -40,6 +41,8 @@ import { restoreStrategy, type RestoreInput } from './restores';
 import { SelfTestResults, selfTestStrategy, type SelfTestGraph, type SelfTestResult, type SelfTestTiming } from './selfTest';
 import { revertStrategy, type LiveWriter, type RevertInput } from './reverts';
 import type { ChangeHistory } from './history';
+import { RECREATABLE_KINDS, recreateStrategy, type RecreateInput } from './recreates';
+import { selfTestName } from './selfTest';
 import { oneLine } from './summaries/format';
 
 /**
@@ -92,6 +95,7 @@ export class ChangeRequests {
   private readonly selfTestResults: SelfTestResults;
   private readonly bulkRestores: ChangeStrategy<BulkRestoreInput, BulkRestoreAction>;
   private readonly reverts: ChangeStrategy<RevertInput, RevertAction>;
+  private readonly recreates: ChangeStrategy<RecreateInput, RecreateAction>;
   /** Which strategy runs each type of action. */
   private readonly strategies: Record<RequestAction['type'], ChangeStrategy<never, RequestAction>>;
 
@@ -121,7 +125,7 @@ export class ChangeRequests {
       log?: (event: string, fields: Record<string, unknown>) => void;
     },
   ) {
-    this.restores = restoreStrategy({ bin: deps.bin, writer: deps.writer, now: () => this.now() });
+    this.restores = restoreStrategy({ bin: deps.bin, writer: deps.writer, now: () => this.now(), recreatable: async (item) => (await this.storedVersionOf(item.id))?.kind === item.kind });
     this.partnerChanges = partnerStrategy({ partners: deps.partners, homeTenantId: deps.homeTenantId });
     this.selfTest = selfTestStrategy({ graph: deps.selfTestGraph, now: () => this.now(), timing: deps.selfTestTiming, sleep: deps.sleep });
     this.selfTestResults = new SelfTestResults(deps.store);
@@ -131,6 +135,10 @@ export class ChangeRequests {
       history && live
         ? revertStrategy({ history, live })
         : { plan: async () => ({ ok: false, message: 'This bot keeps no change history, so it cannot revert.' }), remainingSteps: async () => ({ ok: false, failure: { message: 'This bot keeps no change history.' } }) };
+    this.recreates =
+      history && live
+        ? recreateStrategy({ history, live, bin: deps.bin, graph: deps.selfTestGraph })
+        : { plan: async () => ({ ok: false, message: 'This bot keeps no change history, so it cannot recreate.' }), remainingSteps: async () => ({ ok: false, failure: { message: 'This bot keeps no change history.' } }) };
     this.strategies = {
       restore: this.restores,
       'restore.bulk': this.bulkRestores,
@@ -138,6 +146,7 @@ export class ChangeRequests {
       'partner.set': this.partnerChanges,
       'partner.remove': this.partnerChanges,
       revert: this.reverts,
+      recreate: this.recreates,
       selftest: this.selfTest,
     };
   }
@@ -231,6 +240,27 @@ export class ChangeRequests {
     if (!allowed.ok) return allowed;
     const plan = await this.reverts.plan(input.revert);
     if (!plan.ok) return plan;
+    return { ok: true, value: await this.store(input, plan.value) };
+  }
+
+  /**
+   * The object a recreate would create again from this id, with its last stored version: a CA
+   * policy or named location the bot has history of. What `restore` of a purged item offers.
+   */
+  async storedVersionOf(id: string): Promise<{ kind: KindId; name: string; version: number; seenAt: string } | undefined> {
+    if (!this.deps.history) return undefined;
+    const index = (await this.deps.history.find(id)).find((candidate) => candidate.key.toLowerCase() === id.toLowerCase() && (RECREATABLE_KINDS as readonly string[]).includes(candidate.kind));
+    const latest = index?.versions.at(-1);
+    return index && latest ? { kind: index.kind as KindId, name: index.name, version: latest.n, seenAt: latest.seenAt } : undefined;
+  }
+
+  /** `recreate {id} [report-only|as-stored]`: planned from the last stored version and fresh reads of what is live and deleted. */
+  async requestRecreate(input: RequestInput & { recreate: RecreateInput }): Promise<Outcome<ChangeRequest>> {
+    const allowed = await this.authorize(input.actor, 'operator', 'request a recreate');
+    if (!allowed.ok) return allowed;
+    const plan = await this.recreates.plan(input.recreate);
+    if (!plan.ok) return plan;
+    if (plan.value.blockers.length > 0) return { ok: false, message: `No request was made: this recreate cannot succeed. ${plan.value.blockers.join(' ')}` };
     return { ok: true, value: await this.store(input, plan.value) };
   }
 
@@ -465,7 +495,7 @@ export class ChangeRequests {
    * version) and `at` (when the change was seen), for change history: the bot's own change is
    * labelled with its request rather than alerted as someone else's.
    */
-  async changedBy(item: { kind: string; key: string; since?: string; at: string }): Promise<{ requestId: string; words: string } | undefined> {
+  async changedBy(item: { kind: string; key: string; name?: string; since?: string; at: string }): Promise<{ requestId: string; words: string } | undefined> {
     const at = Date.parse(item.at);
     const since = item.since ? Date.parse(item.since) : 0;
     const partnerFamily = (kind: string) => kind === 'partners' || kind === 'sync';
@@ -473,12 +503,30 @@ export class ChangeRequests {
       .map(({ value }) => value)
       .filter((request) => {
         const { action } = request;
-        // A bulk restore wrote each of its items; a self-test's objects have no target until it runs (their names say what they are).
-        const targets = action.type === 'restore.bulk' ? action.items : action.type === 'selftest' ? [] : [action.target];
+        if (!request.execution) return false;
+        // A bulk restore wrote each of its items, a restore its dependencies too; a self-test and a
+        // recreate wrote the objects they created, recorded as each was created.
+        const created = request.execution.created ?? [];
+        const targets =
+          action.type === 'restore.bulk'
+            ? action.items
+            : action.type === 'selftest'
+              ? created
+              : action.type === 'restore'
+                ? [action.target, ...action.dependencies]
+                : action.type === 'recreate'
+                  ? [action.target, ...created]
+                  : [action.target];
         const sameObject = targets.some(
           (target) => target.id.toLowerCase() === item.key.toLowerCase() && (target.kind === item.kind || (action.type.startsWith('partner.') && partnerFamily(item.kind))),
         );
-        if (!sameObject || !request.execution) return false;
+        // A create whose answer is not recorded yet: the self-test's objects carry the run's unique name, a recreate's the stored one.
+        const named =
+          request.state === 'executing' &&
+          item.name !== undefined &&
+          ((action.type === 'selftest' && item.name === selfTestName(request)) ||
+            (action.type === 'recreate' && [action.object, ...action.dependencies].some((o) => o.item.kind === item.kind && o.item.name === item.name)));
+        if (!sameObject && !named) return false;
         const started = Date.parse(request.execution.startedAt);
         const finished = request.execution.finishedAt ? Date.parse(request.execution.finishedAt) : undefined;
         return started <= at && (finished === undefined || finished >= since);

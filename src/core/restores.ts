@@ -38,7 +38,16 @@ export function resultingStateText(action: { reportOnly: boolean; deletedState?:
 /** A Conditional Access state in the words an admin needs when it is not what was asked for. */
 const STATE_WORDS: Record<string, string> = { enabled: 'ENFORCED', disabled: 'OFF (disabled)', [REPORT_ONLY]: 'report-only' };
 
-export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWriter; now: () => Date }): ChangeStrategy<RestoreInput, RestoreAction> {
+/** What a recreate costs, as the offers of it say. */
+export const RECREATE_COST = 'a new object id; references to the old id elsewhere (scripts, exports, other tools) are not updated';
+
+export function restoreStrategy(deps: {
+  bin: RecycleBin;
+  writer: RecycleBinWriter;
+  now: () => Date;
+  /** Whether the bot has a stored version to recreate this item from (offered when Entra refuses the restore). */
+  recreatable?: (item: TargetItem) => Promise<boolean>;
+}): ChangeStrategy<RestoreInput, RestoreAction> {
   const { bin, writer } = deps;
 
   /**
@@ -97,6 +106,11 @@ export function restoreStrategy(deps: { bin: RecycleBin; writer: RecycleBinWrite
       }
       const why = f.status === 404 ? 'it is no longer in the recycle bin (purged or restored elsewhere)' : (f.detail ?? f.message);
       const result: StepResult = { item, step: 'restore', outcome: 'failed', requestId: f.requestId, code: f.code, message: `${f.code ?? 'error'}: ${why}` };
+      // Entra refusing the restore to the app: the stored copy is the way back, at a cost the hint names.
+      if (f.status === 403 && (await deps.recreatable?.(item).catch(() => false))) {
+        const hint = `${f.hint ? `${f.hint} ` : ''}Or recreate it from its last stored version (\`recreate ${item.id}\`, or the button below): ${RECREATE_COST}.`;
+        return { result, failure: { message: failureOf(result), hint, recreate: item } };
+      }
       return { result, failure: { message: failureOf(result), hint: upnConflictHint(item, f.detail ?? f.message, newUserPrincipalName) ?? f.hint } };
     }
   }

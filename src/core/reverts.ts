@@ -10,7 +10,6 @@ import { contentHash, revertBody, trackedKind, type TrackedKindId } from './trac
 export interface LiveWriter {
   /** PATCH (PUT for identity-sync policies) of the given properties. */
   writeLive(kind: TrackedKindId, key: string, body: GraphObject): Promise<{ requestId?: string }>;
-  createLive(kind: 'ca' | 'locations', body: GraphObject): Promise<{ item: GraphObject; requestId?: string }>;
   /** The live object as a history cycle reads it, or undefined when it does not exist. */
   readLiveObject(kind: TrackedKindId, key: string): Promise<GraphObject | undefined>;
 }

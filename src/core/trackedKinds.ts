@@ -151,8 +151,31 @@ export function trackedKindByAlias(word: string): TrackedKind | undefined {
   return TRACKED_KINDS.find((k) => k.aliases.includes(lower));
 }
 
-/** Every recycle-bin kind is tracked: a kind added to KINDS without an entry here is caught by the tests. */
-export const UNTRACKED_BIN_KINDS = (): KindId[] => KINDS.map((k) => k.id).filter((id) => !TRACKED_KINDS.some((t) => t.binKind === id));
+/**
+ * Recycle-bin kinds whose live objects the bot keeps no versions of, each with the reason. Every
+ * kind in KINDS is either tracked above or listed here (a test checks it), so a kind added
+ * later is a decision, not an accident.
+ *
+ * The directory kinds are left out on purpose: they are not policy objects, they change all
+ * day (sign-ins, licences, memberships, credentials), so a version per change would cost more
+ * storage than every policy kind together and alert constantly; Entra's soft delete keeps them
+ * whole for 30 days (memberships and app roles included), which a stored copy could never do;
+ * and a user, group or app created again gets a new id that nothing else in the tenant knows,
+ * so recreate would not bring them back in any useful sense.
+ */
+const DIRECTORY_REASON = 'a directory object, not a policy: it changes constantly, its restore keeps what a stored copy cannot (memberships, roles, credentials), and a copy created again would be a stranger with a new id';
+export const UNTRACKED_BIN_KINDS: Readonly<Partial<Record<KindId, string>>> = {
+  users: DIRECTORY_REASON,
+  groups: DIRECTORY_REASON,
+  apps: DIRECTORY_REASON,
+  sps: `${DIRECTORY_REASON}; a service principal also follows its app`,
+  aus: DIRECTORY_REASON,
+};
+
+/** The recycle-bin kinds neither tracked nor listed as untracked (the tests require none). */
+export function undecidedBinKinds(): KindId[] {
+  return KINDS.map((k) => k.id).filter((id) => !TRACKED_KINDS.some((t) => t.binKind === id) && !UNTRACKED_BIN_KINDS[id]);
+}
 
 // ---- content ----------------------------------------------------------------------------
 

@@ -364,15 +364,6 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, LiveSource, L
     });
   }
 
-  /** POST of a new CA policy or named location; returns the created object (with its new id). */
-  async createLive(kind: 'ca' | 'locations', body: GraphObject): Promise<{ item: GraphObject; requestId?: string }> {
-    const path = kind === 'ca' ? CA_POLICIES_PATH : NAMED_LOCATIONS_PATH;
-    return this.call({ operation: `create a ${trackedKind(kind).label}`, permission: 'Policy.ReadWrite.ConditionalAccess' }, async () => {
-      const { body: created, requestId } = await this.send('POST', path, LIVE_WRITE_VERSION, body);
-      return { item: created ?? {}, requestId };
-    });
-  }
-
   /** The live object as a history cycle reads it (v1.0), or undefined when it does not exist. */
   async readLiveObject(kind: TrackedKindId, key: string): Promise<GraphObject | undefined> {
     const object = await this.getOrUndefined(`read the ${trackedKind(kind).label} ${key}`, 'Policy.Read.All', liveObjectPath(kind, key), LIVE_WRITE_VERSION);
@@ -457,9 +448,10 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, LiveSource, L
 
   // ---- the self-test: every call answers with its request-id ------------------------
 
+  /** POST of a new CA policy or named location (the self-test's objects, and recreated ones). */
   async create(kind: TestKind, body: GraphObject): Promise<GraphAnswer<GraphObject>> {
     const { label, permissions } = kindById(kind);
-    return this.call({ operation: `create the self-test ${label}`, permission: permissions.restore }, async () => {
+    return this.call({ operation: `create the ${label} "${String(body.displayName ?? '')}"`, permission: permissions.restore }, async () => {
       const { body: created, requestId } = await this.send('POST', LIVE_COLLECTIONS[kind], LIVE_WRITE_VERSION, body);
       return { value: created ?? {}, requestId };
     });
@@ -503,8 +495,8 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, LiveSource, L
   async liveNamed(kind: TestKind, displayName: string): Promise<GraphAnswer<GraphObject[]>> {
     const { plural, permissions } = kindById(kind);
     return this.call({ operation: `find ${plural} named "${displayName}"`, permission: permissions.read }, async () => {
-      // Every page with only the names: $filter on displayName is not documented for both collections.
-      const { value, requestId } = await this.pagesWithId(LIVE_COLLECTIONS[kind], KIND_PATHS[kind].version, { $select: 'id,displayName' });
+      // Every page with only the names and creation times: $filter on displayName is not documented for both collections.
+      const { value, requestId } = await this.pagesWithId(LIVE_COLLECTIONS[kind], KIND_PATHS[kind].version, { $select: 'id,displayName,createdDateTime' });
       return { value: value.filter((item) => item.displayName === displayName), requestId };
     });
   }

@@ -113,8 +113,13 @@ describe('change alerts, history and revert', () => {
     await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
     await bot.idle();
     assert.deepEqual(graphWrites(bot.simulator, since), [], 'nothing was written');
-    const request = await bot.product.runner['deps'].requests.get(requestIdOf(asked.card));
-    assert.equal(request?.state, 'failed');
-    assert.match(request?.execution?.failure ?? '', /Changed since requested/);
+    // What the people involved see: the card updated in place, and the requester told.
+    const card = bot.connector.updatesOf(asked.id).at(-1);
+    assert.match(cardText(card), /The revert failed\./);
+    assert.match(cardText(card), /Changed since requested, so nothing was written/);
+    assert.match(cardText(card), new RegExp(`diff ${DEMO_IDS.liveMfaPolicy}`));
+    // In a channel the notice goes to the card's thread.
+    const notices = bot.connector.activities.filter((a) => a.method === 'POST' && a.path.startsWith(`/v3/conversations/${channel.id};messageid=${asked.id}/`)).map((a) => a.body.text ?? '');
+    assert.ok(notices.some((text) => text.includes(`revert request ${requestIdOf(asked.card)} failed: Changed since requested`)), notices.join('\n'));
   });
 });

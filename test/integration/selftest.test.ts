@@ -150,6 +150,24 @@ describe('selftest: proving the recycle-bin loop in the tenant', function () {
     assert.match(status, new RegExp(`Last self-test: Failed at "Restore the named location", .* \\(request ${requestId}, asked by Alex Wilber, approved by Megan Bowen\\): Graph refused it \\(Authorization_RequestDenied, HTTP 403\\): it needs Policy\\.ReadWrite\\.ConditionalAccess`));
   });
 
+  it('its objects in change history are labelled as the bot\'s own: no change alert names anyone else', async () => {
+    await channel.say('alerts on changes');
+    await bot.product.poller.runCycle();
+    const changeAlerts = () => bot.connector.postsTo(channel.id).filter((a) => /Detected /.test(cardText(a.body.attachments?.[0]?.content)));
+    // Graph refuses every delete of a live policy or location: what the self-test created stays live for a cycle to see.
+    bot.simulator.faults.refuse.push({ method: 'DELETE', path: /^\/identity\/conditionalAccess\/(policies|namedLocations)\/[^/]+$/ });
+    const { requestId } = await askAndApprove();
+    assert.equal(leftovers().length, 2, 'both objects are left live');
+    const report = await bot.product.poller.runCycle();
+    assert.equal(report.versions, 2, 'history stores both');
+    assert.deepEqual(changeAlerts(), [], 'no change alert for the self-test\'s own objects');
+    for (const object of leftovers()) {
+      const kind = object.conditions ? 'ca' : 'locations';
+      const index = await bot.product.history.index(kind, String(object.id));
+      assert.match(index?.versions.at(-1)?.actor ?? '', new RegExp(`^this bot, for approved request ${requestId} \\(asked by Alex Wilber, approved by Megan Bowen\\)$`));
+    }
+  });
+
   it('the audit log lags: the audit step is reported as not there yet, and the test still passes', async () => {
     bot.simulator.faults.auditLagMs = 10 * 60_000;
     const { final } = await askAndApprove();
