@@ -287,22 +287,8 @@ export class AlertPoller {
     for (const { value: card, etag } of await this.deps.store.list<AlertCard>(CARDS)) {
       if (!card.changes?.some((change) => !change.actor && actorOf(change))) continue;
       const next = { ...card, changes: withActors(card.changes) };
-      try {
-        // Once every change names its author the card will not change again: forget it.
-        if (next.changes.every((change) => change.actor)) {
-          if (!(await this.deps.store.delete(CARDS + card.id, { ifMatch: etag }))) continue;
-        } else {
-          await this.deps.store.put(CARDS + card.id, next, { ifMatch: etag });
-        }
-      } catch (error) {
-        if (error instanceof ETagConflictError) continue;
-        throw error;
-      }
-      const subscription = await this.subscription(card.conversationKey);
-      if (!subscription?.enabled || !card.activityId) continue;
-      const delivery = await this.deps.notifier.update(subscription.reference, card.activityId, next);
-      if (delivery.ok) updated++;
-      else if (delivery.gone) await this.disable(subscription, delivery.reason);
+      // Once every change names its author the card will not change again: forget it.
+      if (await this.rewriteCard(card, etag, next, next.changes.every((change) => change.actor))) updated++;
     }
     return updated;
   }
@@ -466,24 +452,31 @@ export class AlertPoller {
       const next = { ...card, items: card.items.map((item) => (keys.has(keyOf(item)) ? change(item) : item)) };
       // Once every item has left the recycle bin the card will not change again: forget it, so
       // the cards a cycle scans stay the ones that can still change.
-      const final = next.items.every((item) => item.outcome);
-      try {
-        if (final) {
-          if (!(await this.deps.store.delete(CARDS + card.id, { ifMatch: etag }))) continue;
-        } else {
-          await this.deps.store.put(CARDS + card.id, next, { ifMatch: etag });
-        }
-      } catch (error) {
-        if (error instanceof ETagConflictError) continue;
-        throw error;
-      }
-      const subscription = await this.subscription(card.conversationKey);
-      if (!subscription?.enabled || !card.activityId) continue;
-      const delivery = await this.deps.notifier.update(subscription.reference, card.activityId, next);
-      if (delivery.ok) updated++;
-      else if (delivery.gone) await this.disable(subscription, delivery.reason);
+      if (await this.rewriteCard(card, etag, next, next.items.every((item) => item.outcome))) updated++;
     }
     return updated;
+  }
+
+  /**
+   * Stores a sent card's new content (or forgets it when `final`: it will not change again), then
+   * updates it where it was posted. False when another instance changed it first or it was not updated.
+   */
+  private async rewriteCard(card: AlertCard, etag: string, next: AlertCard, final: boolean): Promise<boolean> {
+    try {
+      if (final) {
+        if (!(await this.deps.store.delete(CARDS + card.id, { ifMatch: etag }))) return false;
+      } else {
+        await this.deps.store.put(CARDS + card.id, next, { ifMatch: etag });
+      }
+    } catch (error) {
+      if (error instanceof ETagConflictError) return false;
+      throw error;
+    }
+    const subscription = await this.subscription(card.conversationKey);
+    if (!subscription?.enabled || !card.activityId) return false;
+    const delivery = await this.deps.notifier.update(subscription.reference, card.activityId, next);
+    if (!delivery.ok && delivery.gone) await this.disable(subscription, delivery.reason);
+    return delivery.ok;
   }
 
   private async patchState(change: (state: PollerState) => PollerState): Promise<void> {
