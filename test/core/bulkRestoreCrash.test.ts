@@ -12,6 +12,7 @@ import { ChangeRequests } from '../../src/core/requests';
 import type { SelfTestGraph } from '../../src/core/selfTest';
 import { createMemoryStateStore } from '../../src/store/memory';
 import { StoreUnavailableError, type StateStore } from '../../src/store/port';
+import { hang, storeOfProcess, UNUSED_PARTNERS, UNUSED_SELF_TEST_GRAPH } from './scriptedProcess';
 
 /**
  * A bulk restore interrupted part-way, in-process: the memory store and a scripted tenant instead
@@ -28,7 +29,6 @@ const LEASE_MS = 30_000;
 const USERS = 45;
 const POLICIES = 2;
 
-const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
 const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
 const keyOf = (ref: ItemRef) => `${ref.kind}/${ref.id}`;
 const batchesFor = (items: number) => Math.ceil(items / MAX_RESTORES_PER_BATCH);
@@ -114,6 +114,8 @@ class Process {
   }
 
   readonly graph: RecycleBin & RecycleBinWriter & PartnerDirectory & SelfTestGraph = {
+    ...UNUSED_PARTNERS,
+    ...UNUSED_SELF_TEST_GRAPH,
     listDeleted: (kind: KindId) => this.alive(async () => [...this.tenant.deleted.entries()].filter(([key]) => key.startsWith(`${kind}/`)).map(([, raw]) => raw)),
     getDeleted: (kind: KindId, id: string) => this.alive(async () => this.tenant.deleted.get(`${kind}/${id}`)),
     getDeletedDirectoryObject: (id: string) =>
@@ -137,31 +139,11 @@ class Process {
       ),
     setReportOnly: () => hang(),
     organisationName: async () => undefined,
-    listPartners: async () => [],
-    getPartner: async () => undefined,
-    getPartnerSync: async () => undefined,
-    createPartner: () => hang(),
-    patchPartner: () => hang(),
-    putPartnerSync: () => hang(),
-    deletePartnerSync: () => hang(),
-    deletePartner: () => hang(),
-    create: () => hang(),
-    deleteLive: () => hang(),
-    readLive: () => hang(),
-    readDeleted: () => hang(),
-    purge: () => hang(),
-    readAudit: () => hang(),
-    liveNamed: () => hang(),
   };
 
   /** The shared store through this process: hangs once the process is dead. */
   store(through: StateStore = this.sharedStore): StateStore {
-    return new Proxy(through, {
-      get: (target, property: keyof StateStore) => {
-        const member = target[property];
-        return typeof member === 'function' ? (...args: unknown[]) => this.alive(() => (member as (...a: unknown[]) => Promise<unknown>).apply(target, args)) : member;
-      },
-    });
+    return storeOfProcess(through, (work) => this.alive(work));
   }
 }
 

@@ -5,6 +5,7 @@ import { ChangeHistory } from '../../src/core/history';
 import type { GraphObject } from '../../src/core/model';
 import { createMemoryStateStore } from '../../src/store/memory';
 import type { StateStore } from '../../src/store/port';
+import { hang } from './scriptedProcess';
 
 /**
  * A change alert survives a crash between the version write and the queueing of its alert:
@@ -13,7 +14,6 @@ import type { StateStore } from '../../src/store/port';
  */
 
 const POLICY = '0f5c9b8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
-const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 describe('change alerts across a crash', () => {
   let clock: number;

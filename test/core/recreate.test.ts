@@ -12,6 +12,7 @@ import type { TestKind } from '../../src/core/selfTest';
 import type { TrackedKindId } from '../../src/core/trackedKinds';
 import { createMemoryStateStore } from '../../src/store/memory';
 import type { StateStore } from '../../src/store/port';
+import { hang, storeOfProcess } from './scriptedProcess';
 
 /**
  * Recreate in-process, with the memory store: a process dies at each point of a two-object
@@ -25,7 +26,6 @@ const LOCATION = '7d2e4f6a-8b0c-4d1e-9f2a-3b4c5d6e7f80';
 const ALEX: Actor = { aadObjectId: 'a1a1a1a1-0000-4000-8000-000000000001', name: 'Alex' };
 const MEGAN: Actor = { aadObjectId: 'b2b2b2b2-0000-4000-8000-000000000002', name: 'Megan' };
 const LEASE_MS = 30_000;
-const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
 const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const STORED_LOCATION: GraphObject = {
@@ -93,12 +93,7 @@ class Process {
   readLiveObject = (kind: TrackedKindId, key: string) => this.alive(async () => this.tenant.live.get(`${kind}/${key}`));
 
   get store(): StateStore {
-    return new Proxy(this.shared, {
-      get: (target, property: keyof StateStore) => {
-        const member = target[property];
-        return typeof member === 'function' ? (...args: unknown[]) => this.alive(() => (member as (...a: unknown[]) => Promise<unknown>).apply(target, args)) : member;
-      },
-    });
+    return storeOfProcess(this.shared, (work) => this.alive(work));
   }
 }
 

@@ -11,6 +11,7 @@ import { RequestRunner, type RequestNotifier } from '../../src/core/requestRunne
 import { ChangeRequests } from '../../src/core/requests';
 import { createMemoryStateStore } from '../../src/store/memory';
 import { StoreUnavailableError, type StateStore } from '../../src/store/port';
+import { hang, storeOfProcess, UNUSED_PARTNERS, UNUSED_SELF_TEST_GRAPH } from './scriptedProcess';
 
 /**
  * The request runner in-process: the memory store, and a scripted tenant instead of Graph.
@@ -27,7 +28,6 @@ const ADELE: Actor = { aadObjectId: 'c3c3c3c3-0000-4000-8000-000000000003', name
 const REPORT_ONLY = 'enabledForReportingButNotEnforced';
 const LEASE_MS = 30_000;
 
-const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
 const tick = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The tenant: recycle bins and live objects, shared by every process. */
@@ -83,6 +83,8 @@ class Process {
   }
 
   readonly graph: RecycleBin & RecycleBinWriter & PartnerDirectory & SelfTestGraph = {
+    ...UNUSED_PARTNERS,
+    ...UNUSED_SELF_TEST_GRAPH,
     listDeleted: (kind: KindId) => this.alive(async () => [...this.tenant.deleted.entries()].filter(([key]) => key.startsWith(`${kind}/`)).map(([, raw]) => raw)),
     getDeleted: (kind: KindId, id: string) => this.alive(async () => this.tenant.deleted.get(`${kind}/${id}`)),
     getDeletedDirectoryObject: (id: string) =>
@@ -124,32 +126,11 @@ class Process {
         policy.state = REPORT_ONLY;
         return { requestId: `req-${this.tenant.writes.length + 1}` };
       }),
-    listPartners: async () => [],
-    getPartner: async () => undefined,
-    getPartnerSync: async () => undefined,
-    createPartner: () => hang(),
-    patchPartner: () => hang(),
-    putPartnerSync: () => hang(),
-    deletePartnerSync: () => hang(),
-    deletePartner: () => hang(),
-    // The self-test has its own scripted tenant (selfTest.test.ts); these restores never call it.
-    create: () => hang(),
-    deleteLive: () => hang(),
-    readLive: () => hang(),
-    readDeleted: () => hang(),
-    purge: () => hang(),
-    readAudit: () => hang(),
-    liveNamed: () => hang(),
   };
 
   /** The shared store as this process reaches it: every call hangs once the process is dead. */
   get store(): StateStore {
-    return new Proxy(this.sharedStore, {
-      get: (target, property: keyof StateStore) => {
-        const member = target[property];
-        return typeof member === 'function' ? (...args: unknown[]) => this.alive(() => (member as (...a: unknown[]) => Promise<unknown>).apply(target, args)) : member;
-      },
-    });
+    return storeOfProcess(this.sharedStore, (work) => this.alive(work));
   }
 }
 

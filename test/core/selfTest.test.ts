@@ -13,6 +13,7 @@ import { ChangeRequests } from '../../src/core/requests';
 import { retryDelays, SELF_TEST_NAME_PREFIX, SELF_TEST_TIMING, type GraphAnswer, type SelfTestGraph, type TestKind } from '../../src/core/selfTest';
 import { createMemoryStateStore } from '../../src/store/memory';
 import type { StateStore } from '../../src/store/port';
+import { hang } from './scriptedProcess';
 
 /**
  * The self-test in-process: the memory store and a scripted tenant instead of Graph. A
@@ -27,7 +28,6 @@ const MEGAN: Actor = { aadObjectId: 'b2b2b2b2-0000-4000-8000-000000000002', name
 const ISAIAH: Actor = { aadObjectId: 'd4d4d4d4-0000-4000-8000-000000000004', name: 'Isaiah' };
 const LEASE_MS = 30_000;
 
-const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
 const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
 const refused = (status: number, code: string) => Object.assign(new Error(code), { status, code, requestId: `req-${randomUUID()}` });
 
