@@ -220,7 +220,8 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
     const alertText = await ui.textOf(alert);
     assert.match(alertText, /by grady\.archie@contoso\.onmicrosoft\.com/);
     assert.match(alertText, /\d+ days left to restore it/);
-    assert.deepEqual(await ui.buttonsOf(alert), ['Details', 'Restore']);
+    // Alert cards carry Select toggles and Restore selected since bulk restore.
+    assert.deepEqual(await ui.buttonsOf(alert), ['Details', 'Restore', 'Restore selected']);
     await ui.screenshot('alert-in-channel', alert);
 
     await ui.clickButton(alert, 'Restore');
