@@ -29,6 +29,12 @@ const BREAK_GLASS_USERS = ['0f7c6f1e-3b1a-4d2e-9a8b-5c6d7e8f9a01', '1a2b3c4d-5e6
 const BREAK_GLASS_GROUP = '5d0b9e3c-8a7f-4e6d-b2c1-9f8e7d6c5b4a';
 /** Who deletes a policy behind the bot's back in the alerts scenario (the audit log names them). */
 const GRADY = { user: { id: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b', userPrincipalName: 'grady.archie@contoso.onmicrosoft.com', displayName: 'Grady Archie' } };
+/** CA002: a live policy no other scenario touches; the change-alert scenario changes and reverts it. */
+const CA002 = DEMO_IDS.liveMfaPolicy;
+/** The seeded deleted user Diego Siciliani. */
+const DIEGO = DEMO_IDS.deletedUser;
+/** The Finance group (src/simulator/seed.ts), which the admin excludes from CA002. */
+const FINANCE_GROUP = '8e2a4c6f-0b1d-4e3f-9a5c-7d9f1b3e5a06';
 
 describe('In a Teams client: the Agents Playground in headless Chromium', function () {
   this.timeout(60_000);
@@ -214,7 +220,8 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
     const alertText = await ui.textOf(alert);
     assert.match(alertText, /by grady\.archie@contoso\.onmicrosoft\.com/);
     assert.match(alertText, /\d+ days left to restore it/);
-    assert.deepEqual(await ui.buttonsOf(alert), ['Details', 'Restore']);
+    // Alert cards carry Select toggles and Restore selected since bulk restore.
+    assert.deepEqual(await ui.buttonsOf(alert), ['Details', 'Restore', 'Restore selected']);
     await ui.screenshot('alert-in-channel', alert);
 
     await ui.clickButton(alert, 'Restore');
@@ -274,6 +281,75 @@ describe('In a Teams client: the Agents Playground in headless Chromium', functi
     assert.match(text, /Named location: Contoso corporate egress IPs\nNot in the recycle bin/, 'the live location it depends on is named too');
     for (const id of [...BREAK_GLASS_USERS, BREAK_GLASS_GROUP]) assert.ok(!text.includes(id), `no bare id ${id} where a name is known`);
     await ui.screenshot('details-with-names', details);
+  });
+
+  it('change alert: an admin turns a policy off in the tenant, the channel is told who and what, and Revert through approval puts it back', async () => {
+    await ui.openChat(GENERAL);
+    await ui.mention('alerts on changes');
+    await ui.waitForText(/Changes too \(new, changed and switched-off objects\)/);
+    await ui.screenshot('change-alerts-on');
+
+    // Grady turns CA002 off and excludes the Finance group from it, as in the Entra admin
+    // center: the simulator applies the PATCH and records "Update conditional access policy" by him.
+    const tenant = stack.simulator.tenant;
+    const before = structuredClone(tenant.findLive('ca', CA002)!);
+    const conditions = structuredClone(before.conditions) as { users: { excludeGroups: string[] } };
+    conditions.users.excludeGroups = [...conditions.users.excludeGroups, FINANCE_GROUP];
+    tenant.update('ca', CA002, { state: 'disabled', conditions }, GRADY);
+
+    // The next check (every 2 s here) posts the alert; its author may come with a later update of the card.
+    const alert = await ui.waitForCard(/State changed \(On → Off\): CA002 - Require MFA for all users[\s\S]*by grady\.archie@contoso\.onmicrosoft\.com/);
+    const alertText = await ui.textOf(alert);
+    assert.ok(alertText.includes(CA002), 'the alert names the policy id');
+    assert.match(alertText, /version 1 → 2/);
+    assert.match(alertText, /State: On → Off/);
+    assert.match(alertText, /Excluded groups: \+ Finance/, 'the group is named, not its id');
+    assert.ok(!alertText.includes(FINANCE_GROUP), 'no bare group id');
+    assert.deepEqual(await ui.buttonsOf(alert), ['Revert', 'Details', 'History']);
+    await ui.screenshot('change-alert-in-channel', alert);
+
+    await ui.clickButton(alert, 'Revert');
+    const pending = await ui.waitForCard(/Revert request R-[2-9A-Z]{7}\s+Waiting for approval \(0 of 1\)/);
+    const requestId = await requestIdOn(pending);
+    const pendingText = await ui.textOf(pending);
+    assert.match(pendingText, /Put Conditional Access policy "CA002 - Require MFA for all users" back as it was in version 1 \(now version 2\)/);
+    assert.match(pendingText, /Requested by\nAlex Wilber/);
+    assert.match(pendingText, /State\s*:?\s*Off → On/, 'the card shows the diff the PATCH applies');
+    assert.match(pendingText, /Excluded groups\s*:?\s*− Finance/);
+    await ui.screenshot('change-revert-requested', pending);
+
+    const since = stack.simulator.requests.length;
+    await ui.clickAs(megan, await approvalCardOf(requestId), 'request.approve', { requestId });
+    const reverted = await ui.waitForCard(new RegExp(`request ${requestId}\\s+Reverted\\. Approved by Megan Bowen\\.`));
+    assert.match(await ui.textOf(reverted), /Revert CA002 - Require MFA for all users\nDone · request-id [0-9a-f-]{36}/);
+    await ui.screenshot('change-reverted', reverted);
+
+    // Exactly one write reached the policy: a PATCH of the two properties that differed, back to their earlier values.
+    const writes = stack.simulator.requests.slice(since).filter((r) => r.method !== 'GET' && r.path.includes(CA002));
+    assert.deepEqual(writes.map((r) => `${r.method} ${r.path}`), [`PATCH /identity/conditionalAccess/policies/${CA002}`]);
+    assert.deepEqual(writes[0].body, { state: before.state, conditions: before.conditions });
+    const { modifiedDateTime: _then, ...earlier } = before;
+    const { modifiedDateTime: _now, ...now } = tenant.findLive('ca', CA002)!;
+    assert.deepEqual(now, earlier, 'the policy in the tenant is back to its earlier content');
+  });
+
+  it('directory recycle bin: "deleted users" lists the deleted users, and Details shows a user\'s UPN', async () => {
+    await ui.openChat('Personal Chat');
+    const list = await ui.ask('deleted users', 'Deleted users', 'say');
+    const listText = await ui.textOf(list);
+    assert.match(listText, /showing 1–2 of 2/);
+    assert.match(listText, /Diego Siciliani/);
+    assert.match(listText, /Lee Gu/);
+    assert.doesNotMatch(listText, /Conditional Access policy ·|Named location ·/, 'only users');
+    await ui.screenshot('directory-deleted-users', list);
+
+    await ui.clickButton(ui.row(list, 'Diego Siciliani'), 'Details');
+    const details = await ui.waitForCard(/Diego Siciliani[\s\S]*Sign-in name \(UPN\)/);
+    const detailsText = await ui.textOf(details);
+    assert.match(detailsText, /Sign-in name \(UPN\)\s*:?\s*diegos@contoso\.onmicrosoft\.com/);
+    assert.ok(detailsText.includes(DIEGO), 'the details name the user\'s object id');
+    assert.ok((await ui.buttonsOf(details)).includes('Restore'));
+    await ui.screenshot('directory-user-details', details);
   });
 
   // Last: it sets the approvals conversation, and clears it again at the end.
