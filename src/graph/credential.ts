@@ -1,5 +1,5 @@
 import { Agent } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import {
   ClientCertificateCredential,
   ClientSecretCredential,
@@ -35,7 +35,8 @@ export function createCredential(config: GraphCredentialConfig, options: Credent
 
 /** Adds a CA to the trust store of the credential's HTTP pipeline only; TLS checks stay on. */
 function trustCaPolicy(pem: string) {
-  const agent = new Agent({ ca: [...rootCertificates, pem], keepAlive: true });
+  // One TLS context for every connection (see HttpsTransport).
+  const agent = new Agent({ secureContext: createSecureContext({ ca: [...rootCertificates, pem] }), keepAlive: true });
   return {
     name: 'trustPrivateCa',
     sendRequest: (request: { agent?: unknown }, next: (request: never) => Promise<never>) => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Logger } from '../log';
@@ -77,8 +77,9 @@ export class HttpsTransport implements Middleware {
   private lastCaAnswer = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: TransportOptions) {
-    const ca = options.trustedCaPem ? [...rootCertificates, options.trustedCaPem] : undefined;
-    this.dispatcher = new Agent({ connect: ca ? { ca } : {}, keepAliveTimeout: 30_000 });
+    // One TLS context for every connection: built per connection, the extra CA means parsing every root certificate again.
+    const secureContext = options.trustedCaPem ? createSecureContext({ ca: [...rootCertificates, options.trustedCaPem] }) : undefined;
+    this.dispatcher = new Agent({ connect: secureContext ? { secureContext } : {}, keepAliveTimeout: 30_000 });
   }
 
   async execute(context: Context): Promise<void> {
