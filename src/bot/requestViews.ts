@@ -2,6 +2,7 @@ import { describeState, requestNoun, targetOf, type BulkRestoreAction, type Chan
 import type { AuditEntry } from '../store/port';
 import type { Actor, Where } from '../core/access';
 import { kindById } from '../core/kinds';
+import { kindWords, type TrackedKindId } from '../core/trackedKinds';
 import { daysUntilPurge } from '../core/model';
 import { resultingStateText } from '../core/restores';
 import { selfTestStepWords } from '../core/selfTest';
@@ -23,7 +24,7 @@ const MAX_REFRESH_USERS = 60;
 /** Entra display names are at most 256 characters; this shows any real one whole. */
 const STEP_NAME_MAX = 256;
 
-const describe = (item: TargetItem) => `${capitalise(kindById(item.kind).label)} "${clip(item.name, 120)}"`;
+const describe = (item: TargetItem<TrackedKindId>) => `${capitalise(kindWords(item.kind).label)} "${clip(item.name, 120)}"`;
 const isoToText = (iso: string) => formatDate(new Date(iso));
 
 export function restoreFormCard(action: RestoreAction, ctx: ViewContext): AdaptiveCardJson {
@@ -253,11 +254,11 @@ function recreateFacts(action: RecreateAction, request: ChangeRequest): { label:
 /** What the approver approves: each POST, in order. */
 function recreatePlan(action: RecreateAction): string[] {
   const lines = action.dependencies.map(
-    (dependency) => `Create the ${kindById(dependency.item.kind).label} "${clip(dependency.item.name, 120)}" from its stored version ${dependency.version} (old id ${dependency.item.id}, gone for good).`,
+    (dependency) => `Create the ${kindWords(dependency.item.kind).label} "${clip(dependency.item.name, 120)}" from its stored version ${dependency.version} (old id ${dependency.item.id}, gone for good).`,
   );
   const state = action.target.kind === 'ca' ? (action.reportOnly ? ' in report-only' : ' in its stored state') : '';
   const using = action.dependencies.length > 0 ? ', naming the new ids of the locations above instead of the old ones' : '';
-  lines.push(`Create the ${kindById(action.target.kind).label} "${clip(action.target.name, 120)}"${state} from its stored version ${action.object.version}${using}.`);
+  lines.push(`Create the ${kindWords(action.target.kind).label} "${clip(action.target.name, 120)}"${state} from its stored version ${action.object.version}${using}.`);
   return lines;
 }
 

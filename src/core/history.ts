@@ -75,7 +75,8 @@ export interface ChangeEvent {
   kind: TrackedKindId;
   key: string;
   name: string;
-  change: 'added' | 'changed' | 'state';
+  /** deleted: a kind Entra cannot soft-delete left the live listing (only a stored copy can bring it back). */
+  change: 'added' | 'changed' | 'state' | 'deleted';
   from?: number;
   to: number;
   at: string;

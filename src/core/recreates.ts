@@ -8,7 +8,7 @@ import type { RecycleBin } from './recycleBin';
 import type { LiveWriter } from './reverts';
 import type { SelfTestGraph } from './selfTest';
 import { capitalise } from './summaries';
-import { creationBody, trackedKind } from './trackedKinds';
+import { creationBody, kindWords, trackedKind, type TrackedKindId } from './trackedKinds';
 
 /**
  * Recreate: an object gone for good (purged from the recycle bin, or its restore refused) is
@@ -127,7 +127,7 @@ export function recreateStrategy(deps: RecreateDeps): ChangeStrategy<RecreateInp
   async function remainingSteps(action: RecreateAction, context: ExecutionContext): Promise<StepsToRun> {
     const { request } = context;
     const startedAt = Date.parse(request.execution?.startedAt ?? request.createdAt);
-    const created: TargetItem[] = [...(request.execution?.created ?? [])];
+    const created: TargetItem<TrackedKindId>[] = [...(request.execution?.created ?? [])];
     const newIds = new Map<string, string>();
     for (const item of created) if (item.replaces) newIds.set(item.replaces.toLowerCase(), item.id);
     const results: StepResult[] = [];
@@ -143,7 +143,7 @@ export function recreateStrategy(deps: RecreateDeps): ChangeStrategy<RecreateInp
 
     const items = [...action.dependencies, action.object];
     const bodyOf = (item: RecreateItem) => (item === action.object ? withLocationIds(item.body, newIds) : item.body);
-    const wordsOf = (item: RecreateItem) => `${kindById(item.item.kind).label} "${item.item.name}"`;
+    const wordsOf = (item: RecreateItem) => `${kindWords(item.item.kind).label} "${item.item.name}"`;
 
     /** A create an interrupted execution may have made without recording it: same name, created since the execution started. */
     async function createdUnrecorded(item: RecreateItem): Promise<GraphObject | undefined> {
@@ -178,7 +178,7 @@ export function recreateStrategy(deps: RecreateDeps): ChangeStrategy<RecreateInp
             const { value, requestId } = await graph.create(item.item.kind as RecreatableKind, bodyOf(item));
             if (!isObjectId(value.id)) {
               const result: StepResult = { item: item.item, step: 'create', outcome: 'failed', requestId, message: 'Graph answered without the id of the new object.' };
-              return { result, failure: { message: `Creating the ${wordsOf(item)} failed: Graph answered without its new id. Check the ${kindById(item.item.kind).plural} in the Entra admin center before asking again.` } };
+              return { result, failure: { message: `Creating the ${wordsOf(item)} failed: Graph answered without its new id. Check the ${kindWords(item.item.kind).plural} in the Entra admin center before asking again.` } };
             }
             const result: StepResult = { item: item.item, step: 'create', outcome: 'done', requestId, message: `created as ${value.id}` };
             await record(item, value.id, result);

@@ -34,7 +34,7 @@ import { deletersOf } from './alerts';
 import type { AuditSource } from './alertPoller';
 import { kindById } from './kinds';
 import { compareAndSet, valueAfter } from './compareAndSet';
-import type { KindId } from './model';
+import { isObjectId, type KindId } from './model';
 import type { ExecutionResult, Failure, Outcome } from './outcome';
 import type { RecycleBin, RecycleBinWriter } from './recycleBin';
 import { restoreStrategy, type RestoreInput } from './restores';
@@ -241,6 +241,13 @@ export class ChangeRequests {
     const plan = await this.reverts.plan(input.revert);
     if (!plan.ok) return plan;
     return { ok: true, value: await this.store(input, plan.value) };
+  }
+
+  /** The name of the built-in authentication strength with this id, when it is one (revert and recreate refuse them). */
+  async builtInStrength(id: string): Promise<string | undefined> {
+    if (!this.deps.live || !isObjectId(id)) return undefined;
+    const strength = await this.deps.live.readLiveObject('strengths', id).catch(() => undefined);
+    return strength?.policyType === 'builtIn' ? String(strength.displayName ?? id) : undefined;
   }
 
   /**

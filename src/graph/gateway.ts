@@ -31,6 +31,7 @@ import { batchAnswers, batchItemError, batchItemRequestId, headerOf } from './ba
 import { toGraphFailure, type GraphFailure } from './errors';
 import {
   AUTHENTICATION_STRENGTHS_PATH,
+  authenticationStrengthActionPath,
   BATCH_PATH,
   deletedItemPath,
   CA_POLICIES_PATH,
@@ -360,6 +361,14 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, LiveSource, L
     const path = liveObjectPath(kind, key);
     return this.call({ operation: `write the ${tracked.label} ${key}`, permission }, async () => {
       const { requestId } = await this.send(kind === 'sync' ? 'PUT' : 'PATCH', path, LIVE_WRITE_VERSION, body);
+      return { requestId };
+    });
+  }
+
+  /** POST of the updateAllowedCombinations action: Graph changes a custom strength's combinations only this way, never by PATCH. */
+  async updateAllowedCombinations(id: string, allowedCombinations: string[]): Promise<{ requestId?: string }> {
+    return this.call({ operation: `set the allowed combinations of the authentication strength ${id}`, permission: 'Policy.ReadWrite.ConditionalAccess' }, async () => {
+      const { requestId } = await this.send('POST', authenticationStrengthActionPath(segment(id), 'updateAllowedCombinations'), LIVE_WRITE_VERSION, { allowedCombinations });
       return { requestId };
     });
   }
