@@ -169,6 +169,12 @@ export interface RecreateAction {
   storedState?: string;
   /** Set when the old object is still in the recycle bin (its restore was refused): the copy is a separate object. */
   stillInBinUntil?: string;
+  /** Partners: the identity-sync policy written (PUT) after the partner configuration is created. */
+  identitySync?: RecreateItem;
+  /** Partners: keyed by the partner's tenant id, the configuration comes back under the same id. */
+  keepsId?: true;
+  /** Custom authentication strengths: CA policies whose last stored version requires the old strength id, which must be pointed at the new one. */
+  referencedBy?: { id: string; name: string; live: boolean }[];
   blockers: string[];
 }
 

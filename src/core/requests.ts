@@ -41,7 +41,10 @@ import { restoreStrategy, type RestoreInput } from './restores';
 import { SelfTestResults, selfTestStrategy, type SelfTestGraph, type SelfTestResult, type SelfTestTiming } from './selfTest';
 import { revertStrategy, type LiveWriter, type RevertInput } from './reverts';
 import type { ChangeHistory } from './history';
-import { RECREATABLE_KINDS, recreateStrategy, type RecreateInput } from './recreates';
+import { recreateStrategy, type RecreateInput } from './recreates';
+
+/** The recycle-bin kinds whose `restore`, once purged, offers a recreate in report-only (what that offer says fits them). */
+const RESTORE_FALLBACK_KINDS = ['ca', 'locations'] as const;
 import { selfTestName } from './selfTest';
 import { oneLine } from './summaries/format';
 
@@ -137,7 +140,7 @@ export class ChangeRequests {
         : { plan: async () => ({ ok: false, message: 'This bot keeps no change history, so it cannot revert.' }), remainingSteps: async () => ({ ok: false, failure: { message: 'This bot keeps no change history.' } }) };
     this.recreates =
       history && live
-        ? recreateStrategy({ history, live, bin: deps.bin, graph: deps.selfTestGraph })
+        ? recreateStrategy({ history, live, bin: deps.bin, graph: deps.selfTestGraph, partners: deps.partners })
         : { plan: async () => ({ ok: false, message: 'This bot keeps no change history, so it cannot recreate.' }), remainingSteps: async () => ({ ok: false, failure: { message: 'This bot keeps no change history.' } }) };
     this.strategies = {
       restore: this.restores,
@@ -256,7 +259,7 @@ export class ChangeRequests {
    */
   async storedVersionOf(id: string): Promise<{ kind: KindId; name: string; version: number; seenAt: string } | undefined> {
     if (!this.deps.history) return undefined;
-    const index = (await this.deps.history.find(id)).find((candidate) => candidate.key.toLowerCase() === id.toLowerCase() && (RECREATABLE_KINDS as readonly string[]).includes(candidate.kind));
+    const index = (await this.deps.history.find(id)).find((candidate) => candidate.key.toLowerCase() === id.toLowerCase() && (RESTORE_FALLBACK_KINDS as readonly string[]).includes(candidate.kind));
     const latest = index?.versions.at(-1);
     return index && latest ? { kind: index.kind as KindId, name: index.name, version: latest.n, seenAt: latest.seenAt } : undefined;
   }

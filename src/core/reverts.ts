@@ -12,6 +12,10 @@ export interface LiveWriter {
   writeLive(kind: TrackedKindId, key: string, body: GraphObject): Promise<{ requestId?: string }>;
   /** POST …/authenticationStrengthPolicies/{id}/updateAllowedCombinations: the only way Graph changes a strength's combinations. */
   updateAllowedCombinations(id: string, allowedCombinations: string[]): Promise<{ requestId?: string }>;
+  /** POST of a custom authentication strength (recreate): Graph answers with the new object and its id. */
+  createStrength(body: GraphObject): Promise<{ value: GraphObject; requestId?: string }>;
+  /** The custom strengths with this display name, with their creation times (a recreate taken over after a crash looks for its own). */
+  strengthsNamed(displayName: string): Promise<GraphObject[]>;
   /** The live object as a history cycle reads it, or undefined when it does not exist. */
   readLiveObject(kind: TrackedKindId, key: string): Promise<GraphObject | undefined>;
 }

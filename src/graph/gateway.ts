@@ -373,6 +373,22 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, LiveSource, L
     });
   }
 
+  /** POST of a custom authentication strength (a recreate): the created strength, with its new id. */
+  async createStrength(body: GraphObject): Promise<{ value: GraphObject; requestId?: string }> {
+    return this.call({ operation: `create the authentication strength "${String(body.displayName ?? '')}"`, permission: 'Policy.ReadWrite.ConditionalAccess' }, async () => {
+      const { body: created, requestId } = await this.send('POST', AUTHENTICATION_STRENGTHS_PATH, LIVE_WRITE_VERSION, body);
+      return { value: created ?? {}, requestId };
+    });
+  }
+
+  /** The custom strengths with this display name (every page, compared here: $filter on displayName is not documented for them). */
+  async strengthsNamed(displayName: string): Promise<GraphObject[]> {
+    return this.call({ operation: `find authentication strengths named "${displayName}"`, permission: 'Policy.Read.All' }, async () => {
+      const all = this.allPages(await this.client.api(AUTHENTICATION_STRENGTHS_PATH).version(LIVE_WRITE_VERSION).get());
+      return (await all).filter((strength) => strength.policyType === 'custom' && strength.displayName === displayName);
+    });
+  }
+
   /** The live object as a history cycle reads it (v1.0), or undefined when it does not exist. */
   async readLiveObject(kind: TrackedKindId, key: string): Promise<GraphObject | undefined> {
     const object = await this.getOrUndefined(`read the ${trackedKind(kind).label} ${key}`, 'Policy.Read.All', liveObjectPath(kind, key), LIVE_WRITE_VERSION);
