@@ -1,7 +1,8 @@
 import { TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import type { ChangeHistory, HistoryIndex } from '../core/history';
-import { isObjectId, type KindId } from '../core/model';
+import { isObjectId } from '../core/model';
+import { builtInStrengthRefusal } from '../core/reverts';
 import type { ChangeRequests } from '../core/requests';
 import { capText } from '../core/requests';
 import { trackedKind, trackedKindIdOf } from '../core/trackedKinds';
@@ -64,15 +65,14 @@ export class HistoryRoutes {
     app.adaptiveCards.actionExecute<{ kind?: string; id?: string; version?: string }>('history.revert', (context, _state, data) =>
       withActor(context, this.deps.logger, async (actor) => {
         const index = await this.indexOf(data);
-        const binKind = index && trackedKind(index.kind).binKind;
-        if (!index || !binKind) return outOfDate(this.deps.logger, 'history.revert', STALE);
+        if (!index) return outOfDate(this.deps.logger, 'history.revert', STALE);
         const version = Number(data.version);
         const created = await this.deps.requests.requestRevert({
           actor,
           reason: '',
           tenantId: tenantOf(context),
           conversation: TurnContext.getConversationReference(context.activity),
-          revert: { kind: binKind, id: index.key, version: Number.isInteger(version) && version > 0 ? version : undefined },
+          revert: { kind: index.kind, id: index.key, version: Number.isInteger(version) && version > 0 ? version : undefined },
         });
         if (!created.ok) return created.message;
         await this.deps.requestCards.publish(context, created.value);
@@ -122,10 +122,10 @@ export class HistoryRoutes {
   async revertCommand(context: TurnContext, command: { id: string; version?: number; reason: string }): Promise<void> {
     const actor = await commandActor(context);
     if (!actor) return;
-    const candidates = (await this.deps.history.find(command.id)).filter((index) => trackedKind(index.kind).binKind);
+    const candidates = await this.deps.history.find(command.id);
     if (candidates.length === 0) {
-      const any = (await this.deps.history.find(command.id))[0];
-      return void (await context.sendActivity(any ? `Revert is not available for the ${trackedKind(any.kind).label} yet; \`history ${command.id}\` shows its versions.` : `The bot has no history of ${command.id}.`));
+      const builtIn = await this.deps.requests.builtInStrength(command.id);
+      return void (await context.sendActivity(builtIn ? builtInStrengthRefusal(builtIn) : `The bot has no history of ${command.id}.`));
     }
     // A partner and its sync policy share the tenant id: the partner configuration is meant unless only the sync policy changed.
     const index = candidates.find((c) => c.kind !== 'sync' && c.versions.length > 1) ?? candidates.find((c) => c.versions.length > 1) ?? candidates[0];
@@ -134,7 +134,7 @@ export class HistoryRoutes {
       reason: capText(command.reason),
       tenantId: tenantOf(context),
       conversation: TurnContext.getConversationReference(context.activity),
-      revert: { kind: trackedKind(index.kind).binKind as KindId, id: index.key, version: command.version },
+      revert: { kind: index.kind, id: index.key, version: command.version },
     });
     if (!created.ok) return void (await context.sendActivity(created.message));
     await this.deps.requestCards.publish(context, created.value);

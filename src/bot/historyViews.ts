@@ -16,10 +16,11 @@ const lineRows = (lines: string[]) => {
   return shown;
 };
 
-const HEADLINES: Record<ChangeEvent['change'], string> = { added: 'New', changed: 'Changed', state: 'State changed' };
+const HEADLINES: Record<ChangeEvent['change'], string> = { added: 'New', changed: 'Changed', state: 'State changed', deleted: 'Deleted' };
+const DELETED_LINE = 'Deleted — only a stored copy can bring it back: Entra has no recycle bin for it. Recreate creates it again from its last version (a new id).';
 
 /** What a revert of this change can do: only kinds Graph lets the bot write back. */
-const revertable = (change: ChangeEvent) => change.from !== undefined && Boolean(trackedKind(change.kind).binKind);
+const revertable = (change: ChangeEvent) => change.from !== undefined && change.change !== 'deleted';
 
 export function changeAlertCard(alert: AlertCard, ctx: ViewContext): AdaptiveCardJson {
   const changes = alert.changes ?? [];
@@ -32,11 +33,12 @@ export function changeAlertCard(alert: AlertCard, ctx: ViewContext): AdaptiveCar
       to: String(change.to),
       headline: `${stateLine ? `State changed (${stateLine.slice('State: '.length)})` : HEADLINES[change.change]}: ${clip(change.name || change.key, 160)}`,
       kindLabel: capitalise(trackedKind(change.kind).label),
-      versions: change.from === undefined ? `version ${change.to}` : `version ${change.from} → ${change.to}`,
-      lines: lineRows(change.change === 'added' ? ['Created (or first seen) since the last check.'] : change.lines.length > 0 ? change.lines : ['Changed (no setting the bot summarises; see Details).']),
+      versions: change.change === 'deleted' ? `last stored version ${change.to}` : change.from === undefined ? `version ${change.to}` : `version ${change.from} → ${change.to}`,
+      lines: lineRows(change.change === 'deleted' ? [DELETED_LINE, ...change.lines] : change.change === 'added' ? ['Created (or first seen) since the last check.'] : change.lines.length > 0 ? change.lines : ['Changed (no setting the bot summarises; see Details).']),
       when: `Seen ${formatDate(new Date(change.at))}`,
       actor: clip(change.actor ?? 'someone not yet known (audit records arrive within minutes; this card will be updated)', 200),
       canRevert: revertable(change),
+      canRecreate: change.change === 'deleted',
     };
   });
   const count = changes.length;
@@ -76,7 +78,7 @@ export function historyCard(index: HistoryIndex, rows: HistoryRow[], ctx: ViewCo
       lines: lineRows(row.lines),
       hasActions: true,
       showDetails: true,
-      canRevert: row.version !== latest && Boolean(kind.binKind) && !index.goneAt,
+      canRevert: row.version !== latest && !index.goneAt,
     })),
     more: rows.length > shown.length ? `${rows.length - shown.length} older versions are not shown; \`diff ${index.key} {from} {to}\` compares any two.` : '',
   });

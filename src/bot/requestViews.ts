@@ -2,6 +2,7 @@ import { describeState, requestNoun, targetOf, type BulkRestoreAction, type Chan
 import type { AuditEntry } from '../store/port';
 import type { Actor, Where } from '../core/access';
 import { kindById } from '../core/kinds';
+import { kindWords, type TrackedKindId } from '../core/trackedKinds';
 import { daysUntilPurge } from '../core/model';
 import { resultingStateText } from '../core/restores';
 import { selfTestStepWords } from '../core/selfTest';
@@ -23,7 +24,7 @@ const MAX_REFRESH_USERS = 60;
 /** Entra display names are at most 256 characters; this shows any real one whole. */
 const STEP_NAME_MAX = 256;
 
-const describe = (item: TargetItem) => `${capitalise(kindById(item.kind).label)} "${clip(item.name, 120)}"`;
+const describe = (item: TargetItem<TrackedKindId>) => `${capitalise(kindWords(item.kind).label)} "${clip(item.name, 120)}"`;
 const isoToText = (iso: string) => formatDate(new Date(iso));
 
 export function restoreFormCard(action: RestoreAction, ctx: ViewContext): AdaptiveCardJson {
@@ -62,7 +63,7 @@ const PHASES: Record<RequestAction['type'], { running: string; done: string; fai
 const STATUS: Record<ChangeRequest['state'], { text: (r: ChangeRequest) => string; color: string }> = {
   pending: { text: (r) => `Waiting for approval (${r.approvals.length} of ${r.requiredApprovals})`, color: 'Warning' },
   executing: { text: (r) => `Approved by ${names(r)}. ${PHASES[r.action.type].running}`, color: 'Accent' },
-  succeeded: { text: (r) => `${PHASES[r.action.type].done}. Approved by ${names(r)}.`, color: 'Good' },
+  succeeded: { text: (r) => `${r.action.type === 'recreate' && r.action.keepsId ? 'Created again, under the same tenant id' : PHASES[r.action.type].done}. Approved by ${names(r)}.`, color: 'Good' },
   failed: { text: (r) => PHASES[r.action.type].failed, color: 'Attention' },
   rejected: { text: (r) => `Rejected by ${r.rejection ? personName(r.rejection.by) : 'an approver'}${r.rejection?.reason ? `: "${plainText(clip(r.rejection.reason, 200))}"` : '.'}`, color: 'Attention' },
   cancelled: { text: (r) => `Cancelled by ${r.cancellation ? personName(r.cancellation.by) : 'the requester'}.`, color: 'Default' },
@@ -233,11 +234,28 @@ const CA_STATE_WORDS: Record<string, string> = { enabled: 'On (enforced)', disab
 /** What a recreate costs and what it creates, said plainly; once done, the new ids. */
 function recreateFacts(action: RecreateAction, request: ChangeRequest): { label: string; value: string }[] {
   const facts = [
-    {
-      label: 'New object id',
-      value: `Entra gives the recreated object a new id. References to the old id ${action.target.id} elsewhere (scripts, exports, other tools) are not updated.`,
-    },
+    action.keepsId
+      ? {
+          label: 'Same id',
+          value: `A partner configuration is keyed by the partner's tenant id, so it comes back under the same id (${action.target.id}): nothing that refers to it needs updating. Its settings are those of the stored version, not any made after the bot last saw it.`,
+        }
+      : {
+          label: 'New object id',
+          value: `Entra gives the recreated object a new id. References to the old id ${action.target.id} elsewhere (scripts, exports, other tools) are not updated.`,
+        },
   ];
+  if (action.referencedBy) {
+    facts.push({
+      label: 'CA policies to update',
+      value:
+        action.referencedBy.length === 0
+          ? 'None: no Conditional Access policy the bot has seen required this strength in its last version.'
+          : clip(
+              `These require the old strength id ${action.target.id} in their last stored version; Entra will not point them at the new one, so update each after the recreate (grant control "Require authentication strength"): ${action.referencedBy.map((p) => `${p.name} (${p.id}${p.live ? '' : ', not live'})`).join(' · ')}.`,
+              900,
+            ),
+    });
+  }
   if (action.target.kind === 'ca') {
     const stored = action.storedState === undefined ? 'its stored state was not recorded' : (CA_STATE_WORDS[action.storedState] ?? action.storedState);
     facts.push({ label: 'Created in', value: action.reportOnly ? 'Report-only (nothing enforced until switched on)' : `${stored}, as stored` });
@@ -245,19 +263,29 @@ function recreateFacts(action: RecreateAction, request: ChangeRequest): { label:
   if (action.stillInBinUntil) {
     facts.push({ label: 'Old object', value: `Still in the recycle bin until ${isoToText(action.stillInBinUntil)}: the recreated copy is a separate object.` });
   }
-  const created = request.execution?.created ?? [];
+  const created = action.keepsId ? [] : (request.execution?.created ?? []);
   if (created.length > 0) facts.push({ label: 'New ids', value: clip(created.map((item) => `${item.name}: ${item.id}`).join(' · '), 500) });
   return facts;
 }
 
 /** What the approver approves: each POST, in order. */
 function recreatePlan(action: RecreateAction): string[] {
+  if (action.target.kind === 'partners') {
+    const lines = [`Create the partner configuration for tenant ${action.target.id} (POST …/crossTenantAccessPolicy/partners) from its stored version ${action.object.version}: ${Object.keys(action.object.body).filter((name) => name !== 'tenantId').join(', ') || 'no settings beyond the tenant id'}.`];
+    if (action.identitySync) lines.push(`Set its identity-sync policy (PUT …/partners/${action.target.id}/identitySynchronization) from its stored version ${action.identitySync.version}.`);
+    else lines.push('No identity-sync policy: the bot has no stored one that was there when the partner went.');
+    return lines;
+  }
+  if (action.target.kind === 'strengths') {
+    const combinations = Array.isArray(action.object.body.allowedCombinations) ? action.object.body.allowedCombinations.length : 0;
+    return [`Create the custom authentication strength "${clip(action.target.name, 120)}" (POST …/authenticationStrengthPolicies) from its stored version ${action.object.version}, with its ${combinations} allowed combination${combinations === 1 ? '' : 's'}.`];
+  }
   const lines = action.dependencies.map(
-    (dependency) => `Create the ${kindById(dependency.item.kind).label} "${clip(dependency.item.name, 120)}" from its stored version ${dependency.version} (old id ${dependency.item.id}, gone for good).`,
+    (dependency) => `Create the ${kindWords(dependency.item.kind).label} "${clip(dependency.item.name, 120)}" from its stored version ${dependency.version} (old id ${dependency.item.id}, gone for good).`,
   );
   const state = action.target.kind === 'ca' ? (action.reportOnly ? ' in report-only' : ' in its stored state') : '';
   const using = action.dependencies.length > 0 ? ', naming the new ids of the locations above instead of the old ones' : '';
-  lines.push(`Create the ${kindById(action.target.kind).label} "${clip(action.target.name, 120)}"${state} from its stored version ${action.object.version}${using}.`);
+  lines.push(`Create the ${kindWords(action.target.kind).label} "${clip(action.target.name, 120)}"${state} from its stored version ${action.object.version}${using}.`);
   return lines;
 }
 

@@ -258,7 +258,7 @@ export class AlertPoller {
       return { updated: 0 };
     }
     if (cycle.changes.length > 0) {
-      const idOf = (change: ChangeEvent) => `${change.kind}/${change.key.toLowerCase()}/${change.to}`;
+      const idOf = (change: ChangeEvent) => `${change.kind}/${change.key.toLowerCase()}/${change.to}${change.change === 'deleted' ? '/deleted' : ''}`;
       await this.patchState((state) => {
         // A change re-derived after a crash may already wait in the outbox: it is queued once.
         const queued = new Set(state.outbox.flatMap((alert) => (alert.changes ?? []).map((change) => `${alert.conversationKey} ${idOf(change)}`)));

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Actor } from './access';
-import type { ItemRef } from './model';
+import type { KindId } from './model';
+import type { TrackedKindId } from './trackedKinds';
 import type { GraphObject } from './model';
 import type { CarriedValue, SettingChange } from './partnerSettings';
 import type { AuditEntry } from '../store/port';
@@ -22,7 +23,14 @@ export type RequestState = 'pending' | 'rejected' | 'cancelled' | 'expired' | 'e
 export const OPEN_STATES: readonly RequestState[] = ['pending'];
 export const FINAL_STATES: readonly RequestState[] = ['rejected', 'cancelled', 'expired', 'succeeded', 'failed'];
 
-export interface TargetItem extends ItemRef {
+/**
+ * What a request acts on. Restores and partner changes name recycle-bin kinds; a revert or a
+ * recreate may also name the two kinds Entra cannot soft-delete (the default cross-tenant
+ * configuration and custom authentication strengths).
+ */
+export interface TargetItem<K extends TrackedKindId = KindId> {
+  kind: K;
+  id: string;
   name: string;
   /** A recreated object: the old id of the object it was created in place of. */
   replaces?: string;
@@ -78,7 +86,7 @@ export interface SelfTestAction {
 }
 
 /** The item a request acts on; a self-test's objects exist only once it runs. */
-export function targetOf(action: RequestAction): TargetItem | undefined {
+export function targetOf(action: RequestAction): TargetItem<TrackedKindId> | undefined {
   return action.type === 'selftest' ? undefined : action.target;
 }
 
@@ -108,15 +116,22 @@ export const MAX_BULK_ITEMS = 100;
 /** Writes a stored version of a live object back (the settable properties that differ). */
 export interface RevertAction {
   type: 'revert';
-  target: TargetItem;
+  target: TargetItem<TrackedKindId>;
   /** The stored version written back. */
   version: number;
   /** The latest stored version when requested (what the object looked like then). */
   fromVersion: number;
   /** Content hash of the live object read at request time: the write goes ahead only while it still holds. */
   currentHash: string;
-  /** Exactly what will be sent (PATCH, or PUT for an identity-sync policy). */
+  /** Exactly what will be sent (PATCH, or PUT for an identity-sync policy); empty when only allowedCombinations differ. */
   body: GraphObject;
+  /**
+   * Custom authentication strengths: the combinations sent with the updateAllowedCombinations
+   * action after the PATCH (Graph refuses them in a PATCH), when they differ.
+   */
+  allowedCombinations?: string[];
+  /** When both a PATCH and the action are sent: the content hash once the PATCH alone is done (a resumed execution then sends only the action). */
+  afterPatchHash?: string;
   /** The change the write makes, in words ("State: Off → On"). */
   lines: string[];
   blockers: string[];
@@ -125,7 +140,7 @@ export interface RevertAction {
 /** One object a recreate creates with POST, from a stored version. */
 export interface RecreateItem {
   /** Its old id (gone for good) and name; the created object gets a new id from Entra. */
-  item: TargetItem;
+  item: TargetItem<TrackedKindId>;
   /** The stored version it is created from. */
   version: number;
   /**
@@ -143,7 +158,7 @@ export interface RecreateItem {
 export interface RecreateAction {
   type: 'recreate';
   /** The object as it was (old id). */
-  target: TargetItem;
+  target: TargetItem<TrackedKindId>;
   /** Named locations created first, in order. */
   dependencies: RecreateItem[];
   /** The object itself. */
@@ -154,6 +169,12 @@ export interface RecreateAction {
   storedState?: string;
   /** Set when the old object is still in the recycle bin (its restore was refused): the copy is a separate object. */
   stillInBinUntil?: string;
+  /** Partners: the identity-sync policy written (PUT) after the partner configuration is created. */
+  identitySync?: RecreateItem;
+  /** Partners: keyed by the partner's tenant id, the configuration comes back under the same id. */
+  keepsId?: true;
+  /** Custom authentication strengths: CA policies whose last stored version requires the old strength id, which must be pointed at the new one. */
+  referencedBy?: { id: string; name: string; live: boolean }[];
   blockers: string[];
 }
 
@@ -163,8 +184,8 @@ export type RequestAction = RestoreAction | BulkRestoreAction | PartnerAction | 
 export const isRestore = (action: RequestAction): action is RestoreAction | BulkRestoreAction => action.type === 'restore' || action.type === 'restore.bulk';
 
 export interface StepResult {
-  item: TargetItem;
-  step: 'restore' | 'set report-only' | 'revert' | 'create partner' | 'update partner' | 'set identity sync' | 'delete identity sync' | 'delete partner' | SelfTestStep;
+  item: TargetItem<TrackedKindId>;
+  step: 'restore' | 'set report-only' | 'revert' | 'set allowed combinations' | 'create partner' | 'update partner' | 'set identity sync' | 'delete identity sync' | 'delete partner' | SelfTestStep;
   outcome: 'done' | 'skipped' | 'failed';
   requestId?: string;
   code?: string;
@@ -225,7 +246,7 @@ export interface ChangeRequest {
      * Objects the execution created in the tenant (a self-test's), recorded as each is created,
      * so that an instance taking over an interrupted execution can remove them.
      */
-    created?: TargetItem[];
+    created?: TargetItem<TrackedKindId>[];
     /** A restore Entra refused (403) of an object with a stored version: the card offers to recreate it. */
     recreateOffer?: TargetItem;
   };

@@ -1,7 +1,7 @@
 import { MAX_BULK_ITEMS, type BulkRestoreAction, type StepResult, type TargetItem } from './approvals';
 import { foundDone, type ChangeStrategy, type ExecutionContext, type PlannedStep, type StepRun, type StepsToRun } from './changeStrategy';
 import { KINDS, kindById } from './kinds';
-import type { GraphObject, ItemRef, KindId } from './model';
+import type { GraphObject, KindId } from './model';
 import type { Failure, FailureLike, Outcome } from './outcome';
 import { MAX_RESTORES_PER_BATCH, toDeletedItem, type RecycleBin, type RecycleBinWriter } from './recycleBin';
 import { upnConflictHint } from './restores';
@@ -21,7 +21,7 @@ export interface BulkRestoreInput {
 
 const REPORT_ONLY = 'enabledForReportingButNotEnforced';
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-const keyOf = (ref: ItemRef) => `${ref.kind}/${ref.id.toLowerCase()}`;
+const keyOf = (ref: { kind: string; id: string }) => `${ref.kind}/${ref.id.toLowerCase()}`;
 
 /** Items in the order they run: lower restoreRank first, then registry order, then name. */
 export function restoreOrder(items: TargetItem[]): TargetItem[] {

@@ -1,5 +1,6 @@
 import type { ChangeRequest, RequestAction, StepResult, TargetItem } from './approvals';
 import type { Failure, Outcome } from './outcome';
+import type { TrackedKindId } from './trackedKinds';
 
 /**
  * One kind of change a request can carry (a restore, a partner change, the self-test). A
@@ -45,7 +46,7 @@ export type StepsToRun =
 export interface ExecutionProgress {
   steps: StepResult[];
   /** Objects the execution created (the self-test's), kept when not given. */
-  created?: TargetItem[];
+  created?: TargetItem<TrackedKindId>[];
 }
 
 export interface ExecutionContext {
@@ -82,6 +83,6 @@ export interface ChangeStrategy<Input, A extends RequestAction> {
 }
 
 /** A step Graph showed as done when an interrupted execution was resumed. */
-export function foundDone(item: TargetItem, step: StepResult['step']): StepResult {
+export function foundDone(item: TargetItem<TrackedKindId>, step: StepResult['step']): StepResult {
   return { item, step, outcome: 'done', message: 'found done when resumed' };
 }

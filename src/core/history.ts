@@ -59,6 +59,11 @@ export interface HistoryIndex {
   versions: VersionMeta[];
   /** Set while the object is not in the live listing (deleted or purged). */
   goneAt?: string;
+  /**
+   * A kind Entra cannot soft-delete left the listing: its deletion is to be alerted (the deletion
+   * alerts never see it). Written with goneAt, cleared once the alert is queued, as alertPending is.
+   */
+  goneAlertPending?: true;
 }
 
 export interface StoredVersion {
@@ -75,7 +80,8 @@ export interface ChangeEvent {
   kind: TrackedKindId;
   key: string;
   name: string;
-  change: 'added' | 'changed' | 'state';
+  /** deleted: a kind Entra cannot soft-delete left the live listing (only a stored copy can bring it back). */
+  change: 'added' | 'changed' | 'state' | 'deleted';
   from?: number;
   to: number;
   at: string;
@@ -105,6 +111,8 @@ const DAY_MS = 86_400_000;
 const ACTOR_GIVE_UP_MS = 60 * 60 * 1000;
 const AUDIT_SLACK_MS = 10 * 60 * 1000;
 export const NOT_IN_AUDIT_LOG = 'not in the audit log';
+/** Who deleted an object without a recycle bin is not looked up: the alert says where to find it. */
+export const DELETION_ACTOR = 'see the Conditional Access audit log (the bot does not look up who deleted it)';
 
 export const indexKey = (kind: TrackedKindId, key: string) => `${INDEX}${kind}/${key.toLowerCase()}`;
 export const versionKey = (kind: TrackedKindId, key: string, n: number) => `${VERSIONS}${kind}/${key.toLowerCase()}/${String(n).padStart(6, '0')}`;
@@ -137,6 +145,11 @@ export class ChangeHistory {
 
   async version(kind: TrackedKindId, key: string, n: number): Promise<StoredVersion | undefined> {
     return (await this.deps.store.get<StoredVersion>(versionKey(kind, key, n)))?.value;
+  }
+
+  /** Every object of one kind the bot has history of. */
+  async all(kind: TrackedKindId): Promise<HistoryIndex[]> {
+    return (await this.deps.store.list<HistoryIndex>(`${INDEX}${kind}/`)).map((r) => r.value);
   }
 
   /** Objects with history whose key is this id, or whose name is (or contains) this text. */
@@ -198,7 +211,7 @@ export class ChangeHistory {
         const record = indexes.get(storeKey);
         const latest = record?.value.versions.at(-1);
         if (latest?.hash === hash) {
-          if (record && (record.value.goneAt || record.value.name !== kind.displayName(raw))) await this.writeIndex(storeKey, { ...record.value, name: kind.displayName(raw), goneAt: undefined }, record);
+          if (record && (record.value.goneAt || record.value.name !== kind.displayName(raw))) await this.writeIndex(storeKey, { ...record.value, name: kind.displayName(raw), goneAt: undefined, goneAlertPending: undefined }, record);
           continue;
         }
         const n = (latest?.n ?? 0) + 1;
@@ -224,10 +237,13 @@ export class ChangeHistory {
         if (!alerted) continue;
         changes.push(await this.changeEvent(kind.id, key, next.name, previous?.object, raw, latest?.n, versionMeta));
       }
-      // Objects no longer listed: deleted (the deletion alerts cover it) or purged.
+      // Objects no longer listed: deleted (the deletion alerts cover the recycle-bin kinds) or purged.
+      // A kind with no recycle bin is gone for good: its deletion is alerted here, with its last version.
       for (const [storeKey, record] of indexes) {
         if (record.value.kind !== kind.id || seen.has(storeKey) || record.value.goneAt) continue;
-        await this.writeIndex(storeKey, { ...record.value, goneAt: nowText }, record);
+        const alerted = !kind.binKind && !baseline;
+        const stored = await this.writeIndex(storeKey, { ...record.value, goneAt: nowText, ...(alerted ? { goneAlertPending: true as const } : {}) }, record);
+        if (stored && alerted) changes.push(this.deletionEvent({ ...record.value, goneAt: nowText }));
       }
     }
     if (baseline) await this.deps.store.put(META, { baselineAt: nowText });
@@ -242,6 +258,11 @@ export class ChangeHistory {
     return { baseline, changes, actorsFound: later, written, failed: failures.map((f) => f.kind) };
   }
 
+  private deletionEvent(index: HistoryIndex): ChangeEvent {
+    const last = index.versions.at(-1);
+    return { kind: index.kind, key: index.key, name: index.name, change: 'deleted', to: last?.n ?? 0, at: index.goneAt ?? this.now().toISOString(), actor: DELETION_ACTOR, lines: [] };
+  }
+
   private async changeEvent(kind: TrackedKindId, key: string, name: string, before: GraphObject | undefined, after: GraphObject, from: number | undefined, meta: VersionMeta): Promise<ChangeEvent> {
     const lines = before ? await this.words(kind, before, after) : [];
     const change = !before ? 'added' : stateWord(before) !== stateWord(after) ? 'state' : 'changed';
@@ -253,9 +274,10 @@ export class ChangeHistory {
    * the version write and the queueing): derived again from their stored versions.
    */
   private async unqueuedChanges(thisCycle: ChangeEvent[]): Promise<ChangeEvent[]> {
-    const known = new Set(thisCycle.map((c) => `${c.kind}/${c.key.toLowerCase()}/${c.to}`));
+    const known = new Set(thisCycle.map((c) => `${c.kind}/${c.key.toLowerCase()}/${c.to}${c.change === 'deleted' ? '/deleted' : ''}`));
     const found: ChangeEvent[] = [];
     for (const { value: index } of (await this.loadIndex()).values()) {
+      if (index.goneAlertPending && index.goneAt && !known.has(`${index.kind}/${index.key.toLowerCase()}/${index.versions.at(-1)?.n ?? 0}/deleted`)) found.push(this.deletionEvent(index));
       for (const [i, meta] of index.versions.entries()) {
         if (!meta.alertPending || known.has(`${index.kind}/${index.key.toLowerCase()}/${meta.n}`)) continue;
         const after = await this.version(index.kind, index.key, meta.n);
@@ -271,7 +293,13 @@ export class ChangeHistory {
   /** The alerts of these changes are queued (or nobody subscribes to them): their versions stop being pending. */
   async alertsQueued(changes: ChangeEvent[]): Promise<void> {
     const byIndex = new Map<string, Set<number>>();
+    const deletions = new Set(changes.filter((c) => c.change === 'deleted').map((c) => indexKey(c.kind, c.key)));
+    for (const storeKey of deletions) {
+      const record = (await this.loadIndex()).get(storeKey);
+      if (record?.value.goneAlertPending) await this.writeIndex(storeKey, (({ goneAlertPending: _done, ...rest }) => rest)(record.value), record);
+    }
     for (const change of changes) {
+      if (change.change === 'deleted') continue;
       const storeKey = indexKey(change.kind, change.key);
       byIndex.set(storeKey, (byIndex.get(storeKey) ?? new Set()).add(change.to));
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, Where } from './access';
-import type { ChangeRequest, Claim } from './approvals';
+import type { ChangeRequest, Claim, TargetItem } from './approvals';
+import { isBinKind } from './trackedKinds';
 import type { Outcome } from './outcome';
 import type { ItemRef } from './model';
 import { expiryToShow, isInterrupted, type ChangeRequests } from './requests';
@@ -146,7 +147,7 @@ export class RequestRunner {
 
   /** A failure here only delays the list until the next cycle: it is logged, not raised. */
   private async noteRestored(request: ChangeRequest): Promise<void> {
-    const restored = (request.execution?.steps ?? []).filter((step) => step.step === 'restore' && step.outcome !== 'failed').map((step) => step.item);
+    const restored = (request.execution?.steps ?? []).filter((step) => step.step === 'restore' && step.outcome !== 'failed').map((step) => step.item).filter((item): item is TargetItem => isBinKind(item.kind));
     await this.deps.restored?.noteRestored(restored).catch((error: Error) => this.deps.log?.('mirror.note_failed', { requestId: request.id, error: error.message }));
   }
 

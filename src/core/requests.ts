@@ -34,14 +34,17 @@ import { deletersOf } from './alerts';
 import type { AuditSource } from './alertPoller';
 import { kindById } from './kinds';
 import { compareAndSet, valueAfter } from './compareAndSet';
-import type { KindId } from './model';
+import { isObjectId, type KindId } from './model';
 import type { ExecutionResult, Failure, Outcome } from './outcome';
 import type { RecycleBin, RecycleBinWriter } from './recycleBin';
 import { restoreStrategy, type RestoreInput } from './restores';
 import { SelfTestResults, selfTestStrategy, type SelfTestGraph, type SelfTestResult, type SelfTestTiming } from './selfTest';
 import { revertStrategy, type LiveWriter, type RevertInput } from './reverts';
 import type { ChangeHistory } from './history';
-import { RECREATABLE_KINDS, recreateStrategy, type RecreateInput } from './recreates';
+import { recreateStrategy, type RecreateInput } from './recreates';
+
+/** The recycle-bin kinds whose `restore`, once purged, offers a recreate in report-only (what that offer says fits them). */
+const RESTORE_FALLBACK_KINDS = ['ca', 'locations'] as const;
 import { selfTestName } from './selfTest';
 import { oneLine } from './summaries/format';
 
@@ -137,7 +140,7 @@ export class ChangeRequests {
         : { plan: async () => ({ ok: false, message: 'This bot keeps no change history, so it cannot revert.' }), remainingSteps: async () => ({ ok: false, failure: { message: 'This bot keeps no change history.' } }) };
     this.recreates =
       history && live
-        ? recreateStrategy({ history, live, bin: deps.bin, graph: deps.selfTestGraph })
+        ? recreateStrategy({ history, live, bin: deps.bin, graph: deps.selfTestGraph, partners: deps.partners })
         : { plan: async () => ({ ok: false, message: 'This bot keeps no change history, so it cannot recreate.' }), remainingSteps: async () => ({ ok: false, failure: { message: 'This bot keeps no change history.' } }) };
     this.strategies = {
       restore: this.restores,
@@ -243,13 +246,20 @@ export class ChangeRequests {
     return { ok: true, value: await this.store(input, plan.value) };
   }
 
+  /** The name of the built-in authentication strength with this id, when it is one (revert and recreate refuse them). */
+  async builtInStrength(id: string): Promise<string | undefined> {
+    if (!this.deps.live || !isObjectId(id)) return undefined;
+    const strength = await this.deps.live.readLiveObject('strengths', id).catch(() => undefined);
+    return strength?.policyType === 'builtIn' ? String(strength.displayName ?? id) : undefined;
+  }
+
   /**
    * The object a recreate would create again from this id, with its last stored version: a CA
    * policy or named location the bot has history of. What `restore` of a purged item offers.
    */
   async storedVersionOf(id: string): Promise<{ kind: KindId; name: string; version: number; seenAt: string } | undefined> {
     if (!this.deps.history) return undefined;
-    const index = (await this.deps.history.find(id)).find((candidate) => candidate.key.toLowerCase() === id.toLowerCase() && (RECREATABLE_KINDS as readonly string[]).includes(candidate.kind));
+    const index = (await this.deps.history.find(id)).find((candidate) => candidate.key.toLowerCase() === id.toLowerCase() && (RESTORE_FALLBACK_KINDS as readonly string[]).includes(candidate.kind));
     const latest = index?.versions.at(-1);
     return index && latest ? { kind: index.kind as KindId, name: index.name, version: latest.n, seenAt: latest.seenAt } : undefined;
   }

@@ -4,6 +4,7 @@ import type { ChangeRequest, SelfTestAction, SelfTestStep, StepResult, TargetIte
 import type { ChangeStrategy, ExecutionContext, PlannedStep, StepRun, StepsToRun } from './changeStrategy';
 import { compareAndSet } from './compareAndSet';
 import { AUDIT_PERMISSION, kindById } from './kinds';
+import { kindWords } from './trackedKinds';
 import { isObjectId, type GraphObject, type ItemRef } from './model';
 import type { Failure, FailureLike, Outcome } from './outcome';
 import { capitalise } from './summaries';
@@ -105,7 +106,7 @@ interface TestObject {
 
 /** A step's line on the card: what it did, in words. */
 export function selfTestStepWords(result: Pick<StepResult, 'step' | 'item'>): string {
-  const label = kindById(result.item.kind).label;
+  const label = kindWords(result.item.kind).label;
   const words: Record<SelfTestStep, string> = {
     create: result.item.kind === 'ca' ? `Create the report-only ${label}` : `Create the ${label}`,
     delete: `Delete the ${label}`,
@@ -194,7 +195,7 @@ export function selfTestStrategy(deps: SelfTestDeps): ChangeStrategy<Record<stri
     const recorded = context.resuming ? (request.execution?.steps ?? []) : [];
     const created = request.execution?.created ?? [];
     const objectOf = (kind: TestKind): TestObject => {
-      const known = created.find((item) => item.kind === kind);
+      const known = created.find((item): item is TargetItem<TestKind> => item.kind === kind);
       // After a crash every object's state is read from Graph again.
       if (context.resuming) return { item: known ?? { kind, id: '', name }, where: 'unknown' };
       return { item: { kind, id: '', name }, where: 'not created' };

@@ -117,7 +117,8 @@ export const TRACKED_KINDS: readonly TrackedKind[] = [
     summarise: (raw) => summarisePartner(raw),
     directoryReferences: noDirectoryReferences,
     volatile: [...SERVER_MANAGED, 'isServiceDefault'],
-    settable: [...CROSS_TENANT_SETTINGS, 'invitationRedemptionIdentityProviderConfiguration'],
+    // v1.0 crossTenantAccessPolicyConfigurationDefault: isServiceDefault is the service's (it turns false on any write).
+    settable: [...CROSS_TENANT_SETTINGS, 'invitationRedemptionIdentityProviderConfiguration', 'm365CollaborationInbound', 'm365CollaborationOutbound', 'appServiceConnectInbound'],
     audit: { service: 'Core Directory', activities: ['Update the company default cross-tenant access setting', 'Reset the cross-tenant access default setting'], match: 'any' },
   },
   {
@@ -141,6 +142,15 @@ export function trackedKind(id: TrackedKindId): TrackedKind {
   if (!kind) throw new Error(`unknown tracked kind ${id}`);
   return kind;
 }
+
+/** The words for any kind a request names: a recycle-bin kind or one only tracked here. */
+export function kindWords(kind: TrackedKindId): { label: string; plural: string } {
+  const tracked = TRACKED_KINDS.find((k) => k.id === kind && !k.binKind);
+  return tracked ?? kindById(kind as KindId);
+}
+
+/** Whether an item is of a recycle-bin kind (restores, bulk restores and the mirror name only those). */
+export const isBinKind = (kind: TrackedKindId): kind is KindId => KINDS.some((k) => k.id === kind);
 
 export function trackedKindIdOf(value: unknown): TrackedKindId | undefined {
   return typeof value === 'string' && TRACKED_KINDS.some((k) => k.id === value) ? (value as TrackedKindId) : undefined;

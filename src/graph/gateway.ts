@@ -31,6 +31,7 @@ import { batchAnswers, batchItemError, batchItemRequestId, headerOf } from './ba
 import { toGraphFailure, type GraphFailure } from './errors';
 import {
   AUTHENTICATION_STRENGTHS_PATH,
+  authenticationStrengthActionPath,
   BATCH_PATH,
   deletedItemPath,
   CA_POLICIES_PATH,
@@ -361,6 +362,30 @@ export class GraphGateway implements RecycleBin, RecycleBinWriter, LiveSource, L
     return this.call({ operation: `write the ${tracked.label} ${key}`, permission }, async () => {
       const { requestId } = await this.send(kind === 'sync' ? 'PUT' : 'PATCH', path, LIVE_WRITE_VERSION, body);
       return { requestId };
+    });
+  }
+
+  /** POST of the updateAllowedCombinations action: Graph changes a custom strength's combinations only this way, never by PATCH. */
+  async updateAllowedCombinations(id: string, allowedCombinations: string[]): Promise<{ requestId?: string }> {
+    return this.call({ operation: `set the allowed combinations of the authentication strength ${id}`, permission: 'Policy.ReadWrite.ConditionalAccess' }, async () => {
+      const { requestId } = await this.send('POST', authenticationStrengthActionPath(segment(id), 'updateAllowedCombinations'), LIVE_WRITE_VERSION, { allowedCombinations });
+      return { requestId };
+    });
+  }
+
+  /** POST of a custom authentication strength (a recreate): the created strength, with its new id. */
+  async createStrength(body: GraphObject): Promise<{ value: GraphObject; requestId?: string }> {
+    return this.call({ operation: `create the authentication strength "${String(body.displayName ?? '')}"`, permission: 'Policy.ReadWrite.ConditionalAccess' }, async () => {
+      const { body: created, requestId } = await this.send('POST', AUTHENTICATION_STRENGTHS_PATH, LIVE_WRITE_VERSION, body);
+      return { value: created ?? {}, requestId };
+    });
+  }
+
+  /** The custom strengths with this display name (every page, compared here: $filter on displayName is not documented for them). */
+  async strengthsNamed(displayName: string): Promise<GraphObject[]> {
+    return this.call({ operation: `find authentication strengths named "${displayName}"`, permission: 'Policy.Read.All' }, async () => {
+      const all = this.allPages(await this.client.api(AUTHENTICATION_STRENGTHS_PATH).version(LIVE_WRITE_VERSION).get());
+      return (await all).filter((strength) => strength.policyType === 'custom' && strength.displayName === displayName);
     });
   }
 

@@ -75,6 +75,8 @@ export const CONDITIONAL_ACCESS_POLICIES_PATH = '/identity/conditionalAccess/pol
 export const LIVE_COLLECTIONS: Readonly<Record<'ca' | 'locations', string>> = { ca: CONDITIONAL_ACCESS_POLICIES_PATH, locations: NAMED_LOCATIONS_PATH };
 /** Outside /identity/conditionalAccess, so reading it does not spend the Conditional Access request budget. */
 export const AUTHENTICATION_STRENGTHS_PATH = '/policies/authenticationStrengthPolicies';
+export const authenticationStrengthPath = (id: string): string => `${AUTHENTICATION_STRENGTHS_PATH}/${id}`;
+export const authenticationStrengthActionPath = (id: string, action: 'updateAllowedCombinations'): string => `${authenticationStrengthPath(id)}/${action}`;
 /** Graph's JSON batching endpoint: at most MAX_BATCH_REQUESTS requests per call. */
 export const BATCH_PATH = '/$batch';
 export const MAX_BATCH_REQUESTS = 20;

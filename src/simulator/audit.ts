@@ -112,6 +112,7 @@ const AUDIT_NAMES: Record<AuditKind, KindAuditNames> = {
     activities: {
       add: 'Add authentication strength policy', // not in the reference list: a guess
       update: 'Update authentication strength policy', // not in the reference list: a guess
+      delete: 'Delete authentication strength policy', // not in the reference list: a guess
     },
   },
 };

@@ -625,6 +625,13 @@ const AUTHENTICATION_STRENGTH_ROUTES: Route[] = [
           return noContent();
         },
       },
+      DELETE: {
+        roles: ROLES.caWrite,
+        handle: ({ call, params, tenant }) => {
+          tenant.deleteAuthenticationStrength(params.key, changeContext(call));
+          return noContent();
+        },
+      },
     },
   },
   {

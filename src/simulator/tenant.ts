@@ -377,6 +377,21 @@ export class SimTenant {
     this.audit('strengths', 'update', strength, toContext(actorOrContext));
   }
 
+  /**
+   * DELETE of a custom strength: gone for good (Entra has no recycle bin for strengths). Refused
+   * for built-in ones, and while a Conditional Access policy still requires it.
+   */
+  deleteAuthenticationStrength(id: string, actorOrContext?: AuditActor | ChangeContext): void {
+    const index = this.strengths.findIndex((s) => text(s.id).toLowerCase() === id.toLowerCase());
+    if (index < 0) throw notFound(id);
+    const strength = this.strengths[index];
+    if (strength.policyType === 'builtIn') throw badRequest('Built-in authentication strengths cannot be deleted.');
+    const users = this.live('ca').filter((policy) => text(((policy.grantControls as GraphObject | undefined)?.authenticationStrength as GraphObject | undefined)?.id).toLowerCase() === id.toLowerCase());
+    if (users.length > 0) throw badRequest(`The authentication strength is used by Conditional Access policies (${users.map((p) => text(p.displayName)).join(', ')}) and cannot be deleted.`);
+    this.strengths.splice(index, 1);
+    this.audit('strengths', 'delete', strength, toContext(actorOrContext));
+  }
+
   /** POST …/{id}/updateAllowedCombinations. */
   updateAllowedCombinations(id: string, combinations: unknown, actorOrContext?: AuditActor | ChangeContext): GraphObject {
     const strength = this.strengths.find((s) => text(s.id).toLowerCase() === id.toLowerCase());

@@ -30,7 +30,7 @@ const USERS = 45;
 const POLICIES = 2;
 
 const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
-const keyOf = (ref: ItemRef) => `${ref.kind}/${ref.id}`;
+const keyOf = (ref: { kind: string; id: string }) => `${ref.kind}/${ref.id}`;
 const batchesFor = (items: number) => Math.ceil(items / MAX_RESTORES_PER_BATCH);
 
 /** Deleted users and policies, and every restore call that reached the tenant, by which process. */

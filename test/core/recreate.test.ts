@@ -141,7 +141,7 @@ describe('recreate, resumed after a crash', () => {
       partners: { listPartners: unused, getPartner: unused, getPartnerSync: unused, createPartner: unused, patchPartner: unused, putPartnerSync: unused, deletePartnerSync: unused, deletePartner: unused, organisationName: async () => undefined },
       selfTestGraph: { create: process.create, liveNamed: process.liveNamed, deleteLive: unused, readLive: unused, readDeleted: unused, restore: unused, purge: unused, readAudit: unused },
       history,
-      live: { writeLive: unused, readLiveObject: process.readLiveObject },
+      live: { writeLive: unused, updateAllowedCombinations: unused, createStrength: unused, strengthsNamed: unused, readLiveObject: process.readLiveObject },
       access,
       gatekeeper: new Gatekeeper({ access, store: pstore, now }),
       settings: { ttlHours: 24, requiredApprovals: 1, allowSelfApproval: false },

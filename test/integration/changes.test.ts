@@ -122,4 +122,81 @@ describe('change alerts, history and revert', () => {
     const notices = bot.connector.activities.filter((a) => a.method === 'POST' && a.path.startsWith(`/v3/conversations/${channel.id};messageid=${asked.id}/`)).map((a) => a.body.text ?? '');
     assert.ok(notices.some((text) => text.includes(`revert request ${requestIdOf(asked.card)} failed: Changed since requested`)), notices.join('\n'));
   });
+
+  it('revert of the default cross-tenant configuration: alerted, then PATCHed back with only the settings that differ', async () => {
+    await channel.say('alerts on changes');
+    await cycle();
+    const allowed = structuredClone(tenant().crossTenantDefault().b2bCollaborationInbound);
+    const blocked = { usersAndGroups: { accessType: 'blocked', targets: [{ target: 'AllUsers', targetType: 'user' }] }, applications: { accessType: 'blocked', targets: [{ target: 'AllApplications', targetType: 'application' }] } };
+    tenant().updateCrossTenantDefault({ b2bCollaborationInbound: blocked }, ADMIN);
+    await cycle();
+    const cards = changeCards(bot, channel);
+    assert.equal(cards.length, 1);
+    assert.match(cardText(cards[0]), /Default cross-tenant access settings/);
+    assert.deepEqual(listActions(cards[0]).map((a) => a.title), ['Revert', 'Details', 'History']);
+
+    const clicked = await channel.click(cards[0], 'Revert');
+    const asked = cardReply(clicked.replies);
+    assert.match(cardText(asked.card), /back as it was in version 1/);
+    const since = bot.simulator.requests.length;
+    await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    const writes = graphWrites(bot.simulator, since);
+    assert.deepEqual(writes.map((w) => `${w.method} ${w.path}`), ['PATCH /policies/crossTenantAccessPolicy/default']);
+    assert.deepEqual(writes[0].body, { b2bCollaborationInbound: allowed });
+    assert.deepEqual(tenant().crossTenantDefault().b2bCollaborationInbound, allowed);
+    assert.match(cardText(bot.connector.updatesOf(asked.id).at(-1)), /Reverted/);
+  });
+
+  it('revert of the default configuration is refused when it changed again since the request', async () => {
+    await cycle();
+    tenant().updateCrossTenantDefault({ automaticUserConsentSettings: { inboundAllowed: true, outboundAllowed: false } }, ADMIN);
+    await cycle();
+    const asked = cardReply(await channel.say('revert default'));
+    tenant().updateCrossTenantDefault({ automaticUserConsentSettings: { inboundAllowed: true, outboundAllowed: true } }, ADMIN);
+    const since = bot.simulator.requests.length;
+    await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    assert.deepEqual(graphWrites(bot.simulator, since), []);
+    assert.match(cardText(bot.connector.updatesOf(asked.id).at(-1)), /Changed since requested/);
+  });
+
+  it('revert of a custom authentication strength: PATCH of the name, then the updateAllowedCombinations action, exact bodies', async () => {
+    const strength = tenant().createAuthenticationStrength({ displayName: 'Contractors strong auth', description: 'FIDO2 or Windows Hello', allowedCombinations: ['fido2', 'windowsHelloForBusiness'] }, ADMIN);
+    await cycle();
+    tenant().updateAuthenticationStrength(String(strength.id), { displayName: 'Contractors auth', description: 'Relaxed' }, ADMIN);
+    tenant().updateAllowedCombinations(String(strength.id), ['fido2', 'windowsHelloForBusiness', 'password,sms'], ADMIN);
+    await cycle();
+    const asked = cardReply(await channel.say(`revert ${strength.id}`));
+    assert.match(cardText(asked.card), /Put Custom authentication strength "Contractors auth" back as it was in version 1/);
+    const since = bot.simulator.requests.length;
+    await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    const writes = graphWrites(bot.simulator, since);
+    assert.deepEqual(writes.map((w) => `${w.method} ${w.path}`), [
+      `PATCH /policies/authenticationStrengthPolicies/${strength.id}`,
+      `POST /policies/authenticationStrengthPolicies/${strength.id}/updateAllowedCombinations`,
+    ]);
+    assert.deepEqual(writes[0].body, { displayName: 'Contractors strong auth', description: 'FIDO2 or Windows Hello' });
+    assert.deepEqual(writes[1].body, { allowedCombinations: ['fido2', 'windowsHelloForBusiness'] });
+    const live = tenant().authenticationStrengths().find((s) => s.id === strength.id)!;
+    assert.deepEqual([live.displayName, live.allowedCombinations], ['Contractors strong auth', ['fido2', 'windowsHelloForBusiness']]);
+  });
+
+  it('a strength whose combinations alone changed is reverted with the action only; built-in strengths are refused', async () => {
+    const strength = tenant().createAuthenticationStrength({ displayName: 'Admins phishing-resistant', allowedCombinations: ['fido2'] }, ADMIN);
+    await cycle();
+    tenant().updateAllowedCombinations(String(strength.id), ['fido2', 'password,microsoftAuthenticatorPush'], ADMIN);
+    await cycle();
+    const asked = cardReply(await channel.say(`revert ${strength.id}`));
+    const since = bot.simulator.requests.length;
+    await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    const writes = graphWrites(bot.simulator, since);
+    assert.deepEqual(writes.map((w) => `${w.method} ${w.path}`), [`POST /policies/authenticationStrengthPolicies/${strength.id}/updateAllowedCombinations`]);
+    assert.deepEqual(writes[0].body, { allowedCombinations: ['fido2'] });
+
+    const refused = (await channel.say('revert 00000000-0000-0000-0000-000000000002'))[0].text ?? '';
+    assert.match(refused, /Multifactor authentication is a built-in authentication strength: Microsoft defines it and Graph refuses any change to it/);
+  });
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { ALEX, BotHarness, cardReply, cardText, graphWrites, listActions, MEGAN, requestIdOf, type Conversation } from '../support/botHarness';
 import type { GraphObject } from '../../src/core/model';
+import { trackedKind } from '../../src/core/trackedKinds';
+import { DEMO_IDS } from '../../src/simulator';
 
 /**
  * Recreate, through the bot's real HTTP entry point: a policy and the named location it uses,
@@ -141,5 +143,82 @@ describe('recreate from the stored version', () => {
     const card = cardReply(clicked.replies).card;
     assert.match(cardText(card), /Old object: Still in the recycle bin until/);
     assert.match(cardText(card), /Created in: Report-only/);
+  });
+
+  it('a deleted custom authentication strength: alerted as gone with Recreate; recreated by POST (new id), the CA policies that required it named', async () => {
+    const strength = tenant().createAuthenticationStrength({ displayName: 'Contractors phishing-resistant', description: 'FIDO2 only', allowedCombinations: ['fido2', 'x509CertificateMultiFactor'] }, ADMIN);
+    const policy = tenant().create(
+      'ca',
+      {
+        displayName: 'CA080 - Contractors need phishing-resistant MFA',
+        state: 'enabled',
+        conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: ['All'] }, clientAppTypes: ['all'] },
+        grantControls: { operator: 'OR', builtInControls: [], authenticationStrength: { id: strength.id } },
+      },
+      ADMIN,
+    );
+    await channel.say('alerts on changes');
+    await cycle();
+    // Entra refuses to delete a strength a policy requires: the admin changes the policy first, then deletes it.
+    tenant().update('ca', String(policy.id), { grantControls: { operator: 'OR', builtInControls: ['mfa'] } }, ADMIN);
+    tenant().deleteAuthenticationStrength(String(strength.id), ADMIN);
+    await cycle();
+    const alert = bot.connector
+      .postsTo(channel.id)
+      .map((a) => a.body.attachments?.[0]?.content)
+      .find((card) => card && /Deleted: Contractors phishing-resistant/.test(cardText(card)));
+    assert.ok(alert, 'a change alert names the deleted strength');
+    assert.match(cardText(alert), /Deleted — only a stored copy can bring it back/);
+    assert.ok(listActions(alert).some((a) => a.title === 'Recreate' && (a.data as { id?: string }).id === strength.id), 'with a Recreate button');
+
+    const clicked = await channel.click(alert, 'Recreate');
+    const asked = cardReply(clicked.replies);
+    const text = cardText(asked.card);
+    assert.match(text, /New object id/);
+    assert.match(text, new RegExp(`References to the old id ${strength.id}`));
+    assert.match(text, new RegExp(`CA policies to update.*CA080 - Contractors need phishing-resistant MFA \\(${policy.id}\\)`));
+    assert.match(text, /Create the custom authentication strength "Contractors phishing-resistant" \(POST …\/authenticationStrengthPolicies\) from its stored version 1, with its 2 allowed combinations/);
+
+    const since = bot.simulator.requests.length;
+    await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    const writes = graphWrites(bot.simulator, since);
+    assert.deepEqual(writes.map((w) => `${w.method} ${w.path}`), ['POST /policies/authenticationStrengthPolicies']);
+    assert.deepEqual(writes[0].body, { displayName: 'Contractors phishing-resistant', description: 'FIDO2 only', allowedCombinations: ['fido2', 'x509CertificateMultiFactor'] });
+    const created = tenant().authenticationStrengths().find((s) => s.displayName === 'Contractors phishing-resistant')!;
+    assert.notEqual(created.id, strength.id);
+    const final = cardText(bot.connector.updatesOf(asked.id).at(-1));
+    assert.match(final, /Created again, with a new id/);
+    assert.match(final, new RegExp(`New ids: Contractors phishing-resistant: ${created.id}`));
+  });
+
+  it('a purged partner configuration and its identity-sync policy: POST of the partner, then PUT of the sync policy, under the same tenant id', async () => {
+    const TAILSPIN = DEMO_IDS.livePartnerWithSync;
+    await cycle();
+    const partner = tenant().findLive('partners', TAILSPIN)!;
+    const sync = tenant().findLive('sync', TAILSPIN)!;
+    tenant().deleteLive('sync', TAILSPIN, ADMIN);
+    tenant().deleteLive('partners', TAILSPIN, ADMIN);
+    tenant().purgeDeleted('sync', TAILSPIN, ADMIN);
+    tenant().purgeDeleted('partners', TAILSPIN, ADMIN);
+    await cycle();
+
+    const asked = cardReply(await channel.say(`recreate ${TAILSPIN} removed by mistake`));
+    const text = cardText(asked.card);
+    assert.match(text, new RegExp(`Same id: A partner configuration is keyed by the partner's tenant id, so it comes back under the same id \\(${TAILSPIN}\\)`));
+    assert.doesNotMatch(text, /New object id/);
+    assert.match(text, new RegExp(`2\\. Set its identity-sync policy \\(PUT …/partners/${TAILSPIN}/identitySynchronization\\) from its stored version 1`));
+
+    const since = bot.simulator.requests.length;
+    await channel.as(MEGAN).invoke('request.approve', { requestId: requestIdOf(asked.card) }, asked.id);
+    await bot.idle();
+    const writes = graphWrites(bot.simulator, since);
+    assert.deepEqual(writes.map((w) => `${w.method} ${w.path}`), ['POST /policies/crossTenantAccessPolicy/partners', `PUT /policies/crossTenantAccessPolicy/partners/${TAILSPIN}/identitySynchronization`]);
+    const settable = (object: GraphObject, kind: 'partners' | 'sync') => Object.fromEntries(trackedKind(kind).settable.filter((name) => object[name] !== undefined && object[name] !== null).map((name) => [name, object[name]]));
+    assert.deepEqual(writes[0].body, { tenantId: TAILSPIN, ...settable(partner, 'partners') });
+    assert.deepEqual(writes[1].body, settable(sync, 'sync'));
+    assert.ok(tenant().findLive('partners', TAILSPIN));
+    assert.deepEqual(tenant().findLive('sync', TAILSPIN)?.userSyncInbound, sync.userSyncInbound);
+    assert.match(cardText(bot.connector.updatesOf(asked.id).at(-1)), /Created again, under the same tenant id/);
   });
 });
