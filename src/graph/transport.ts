@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { rootCertificates } from 'node:tls';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Logger } from '../log';
+import { trustedContext } from './trust';
 
 /**
  * The two ends of our Graph middleware chain. The library's AuthenticationHandler and
@@ -75,8 +75,8 @@ export class HttpsTransport implements Middleware {
   private lastCaAnswer = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: TransportOptions) {
-    const ca = options.trustedCaPem ? [...rootCertificates, options.trustedCaPem] : undefined;
-    this.dispatcher = new Agent({ connect: ca ? { ca } : {}, keepAliveTimeout: 30_000 });
+    const connect = options.trustedCaPem ? { secureContext: trustedContext(options.trustedCaPem) } : {};
+    this.dispatcher = new Agent({ connect, keepAliveTimeout: 30_000 });
   }
 
   async execute(context: Context): Promise<void> {
