@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,10 +6,11 @@ import type { GraphSimulator } from '../src/simulator';
 import type { CycleReport } from '../src/core/alertPoller';
 import { Conversation, type ChatTarget, type FakeConnector, type TestUser } from '../test/support/botHarness';
 import { tenantModeEnv } from '../test/support/botCluster';
+import { forkGroup, stopGroup } from '../test/support/processes';
 
 /**
- * A bot in its own process, talking HTTPS to the simulator and replying to the fake
- * connector, both in the benchmark's process. Its event loop and memory are then the
+ * A bot in its own process (and process group, stopped however the benchmark ends), talking
+ * HTTPS to the simulator and replying to the fake connector, both in the benchmark's process. Its event loop and memory are then the
  * bot's alone: the simulator's TLS and JSON work, and the connector's, are not billed to it.
  */
 
@@ -68,7 +69,7 @@ export class BotProcess implements ChatTarget {
       ALERT_POLL_SECONDS: '0',
       ...options.env,
     };
-    const child = fork(join(__dirname, 'botProcessMain.ts'), [], {
+    const child = forkGroup(join(__dirname, 'botProcessMain.ts'), [], {
       env,
       cwd: join(__dirname, '..'),
       execArgv: ['--import', 'tsx', ...(options.nodeOptions ?? [])],
@@ -85,6 +86,7 @@ export class BotProcess implements ChatTarget {
         });
       });
     } catch (error) {
+      await stopGroup(child);
       rmSync(workDir, { recursive: true, force: true });
       throw error;
     }
@@ -114,6 +116,7 @@ export class BotProcess implements ChatTarget {
       await this.request('stop').catch(() => undefined);
       await exited;
     }
+    await stopGroup(this.child);
     rmSync(this.workDir, { recursive: true, force: true });
   }
 

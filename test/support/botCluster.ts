@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,10 +6,12 @@ import { DEMO_IDS, startGraphSimulator, type GraphSimulator } from '../../src/si
 import { startAzurite } from './azurite';
 import { Conversation, FakeConnector, type ChatTarget, type TestUser } from './botHarness';
 import { freePort } from './freePort';
+import { signalGroup, spawnGroup, stopGroup } from './processes';
 
 /**
  * Several real bot processes (`src/index.ts` in tenant mode) sharing one Azurite account,
- * one Graph simulator (trusted through GRAPH_CA_FILE) and one fake Bot Connector.
+ * one Graph simulator (trusted through GRAPH_CA_FILE) and one fake Bot Connector. Each bot
+ * leads its own process group (./processes.ts), stopped by stop() or when the runner exits.
  */
 
 const ROOT = join(__dirname, '..', '..');
@@ -59,13 +61,13 @@ export class BotInstance implements ChatTarget {
 
   async start(): Promise<void> {
     this.output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    const child = spawnGroup(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
       cwd: ROOT,
       env: { ...this.cluster.env, PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.process = child;
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
@@ -88,14 +90,22 @@ export class BotInstance implements ChatTarget {
     return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
   }
 
-  /** Kills the process without any chance to clean up. */
+  /** Kills the process (its group) without any chance to clean up, and waits until it has exited. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.process;
-    if (!child || !this.isRunning()) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill(signal);
-    });
+    if (!child) return;
+    if (this.isRunning()) {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        signalGroup(child, signal);
+      });
+    }
+    await stopGroup(child);
+  }
+
+  /** Stops the process: SIGTERM to its group, SIGKILL after a grace period. */
+  async stop(): Promise<void> {
+    if (this.process) await stopGroup(this.process);
   }
 
   /** Whether this instance currently holds the alert poller's lease (from its log). */
@@ -117,7 +127,12 @@ export class BotCluster {
   ) {}
 
   static async start(count: number, env: Record<string, string> = {}): Promise<BotCluster> {
-    const [simulator, connector, azurite] = await Promise.all([startGraphSimulator(), FakeConnector.start(), startAzurite()]);
+    const started = await Promise.allSettled([startGraphSimulator(), FakeConnector.start(), startAzurite()] as const);
+    const [simulator, connector, azurite] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined)) as [GraphSimulator?, FakeConnector?, Awaited<ReturnType<typeof startAzurite>>?];
+    if (!simulator || !connector || !azurite) {
+      await Promise.all([simulator?.close(), connector?.close(), azurite?.stop()]);
+      throw (started.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason;
+    }
     const workDir = mkdtempSync(join(tmpdir(), 'bot-cluster-'));
     const cluster = new BotCluster(simulator, connector, azurite, workDir);
     cluster.env = {
@@ -131,13 +146,19 @@ export class BotCluster {
       ALERT_POLL_SECONDS: '1',
       ...env,
     };
-    for (let index = 0; index < count; index++) cluster.instances.push(new BotInstance(index, await freePort(), cluster));
-    await Promise.all(cluster.instances.map((instance) => instance.start()));
+    try {
+      for (let index = 0; index < count; index++) cluster.instances.push(new BotInstance(index, await freePort(), cluster));
+      await Promise.all(cluster.instances.map((instance) => instance.start()));
+    } catch (error) {
+      // The instances that did start, and Azurite, must not outlive the failed start.
+      await cluster.stop();
+      throw error;
+    }
     return cluster;
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.instances.map((instance) => instance.kill('SIGTERM')));
+    await Promise.all(this.instances.map((instance) => instance.stop()));
     await Promise.all([this.simulator.close(), this.connector.close(), this.azurite.stop()]);
     rmSync(this.workDir, { recursive: true, force: true });
   }
