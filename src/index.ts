@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config';
-import { startPlayground } from './demo/playground';
+import { startPlayground, stopPlayground } from './demo/playground';
 import { createLogger } from './log';
 import { startProduct } from './product';
 
@@ -27,8 +27,7 @@ async function main(): Promise<void> {
   }
   const shutdown = async (signal: string) => {
     logger.info('shutdown', { signal });
-    playground?.kill();
-    await product.stop();
+    await Promise.all([stopPlayground(playground), product.stop()]);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
