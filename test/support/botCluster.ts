@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KIND_PATHS } from '../../src/graph/paths';
 import { DEMO_IDS, startGraphSimulator, type GraphSimulator } from '../../src/simulator';
 import { startAzurite } from './azurite';
 import { Conversation, FakeConnector, type ChatTarget, type TestUser } from './botHarness';
@@ -108,6 +109,11 @@ export class BotInstance implements ChatTarget {
     if (this.process) await stopGroup(this.process);
   }
 
+  /** How many poll cycles this instance has logged that sent at least one alert. */
+  alertSendingCycles(): number {
+    return [...this.output.matchAll(/"event":"alerts\.cycle"[^\n]*"sent":([0-9]+)/g)].filter((m) => Number(m[1]) > 0).length;
+  }
+
   /** Whether this instance currently holds the alert poller's lease (from its log). */
   isPollLeader(): boolean {
     const events = [...this.output.matchAll(/"event":"lease\.(acquired|lost|released)"/g)].map((m) => m[1]);
@@ -161,6 +167,30 @@ export class BotCluster {
     await Promise.all(this.instances.map((instance) => instance.stop()));
     await Promise.all([this.simulator.close(), this.connector.close(), this.azurite.stop()]);
     rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  /** Waits until an instance has logged the alert poller's baseline (deletions after it are alerted). */
+  async baselineRecorded(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.instances.some((i) => /"event":"alerts\.cycle","baseline":true/.test(i.output))) {
+      if (Date.now() > deadline) throw new Error('no instance recorded the alert baseline');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * Waits until `count` more poll cycles have run, whichever instance ran them: each cycle lists
+   * every recycle bin once, and nothing else lists the identity-sync one unless a user asks.
+   * Tests wait for cycles, not for seconds, so a loaded machine only makes them slower.
+   */
+  async pollCycles(count: number, timeoutMs = 60_000): Promise<void> {
+    const listings = () => this.simulator.requests.filter((r) => r.method === 'GET' && r.path === KIND_PATHS.sync.deletedItems && r.status === 200).length;
+    const target = listings() + count;
+    const deadline = Date.now() + timeoutMs;
+    while (listings() < target) {
+      if (Date.now() > deadline) throw new Error(`fewer than ${count} poll cycles in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Waits until exactly one running instance holds the poll lease, and returns it. */
