@@ -39,7 +39,8 @@ export function targetsOf(overhead: OverheadResult, graphCalls: GraphCallsResult
   return targets;
 }
 
-export function formatReport(overhead: OverheadResult, graphCalls: GraphCallsResult, scale: ScaleResult, throttling: ThrottlingResult, userLatency: UserLatencyResult, targets: Target[]): string {
+/** `more`: further parts, printed before the targets. */
+export function formatReport(overhead: OverheadResult, graphCalls: GraphCallsResult, scale: ScaleResult, throttling: ThrottlingResult, userLatency: UserLatencyResult, targets: Target[], more: string[] = []): string {
   const parts: string[] = [];
   parts.push(
     `1. Bot overhead vs echo floor (${overhead.samplesPerCommand} samples each after ${overhead.warmupRounds} warm-up rounds; CA pacing ${overhead.caPacing}; Graph = time the simulator spent answering)`,
@@ -99,6 +100,7 @@ export function formatReport(overhead: OverheadResult, graphCalls: GraphCallsRes
       ],
     ),
     '',
+    ...more.flatMap((part) => [part, '']),
     'Targets',
     table(['target', 'figure', 'met'], targets.map((t) => [t.target, t.figure, yesNo(t.met)])),
   );
