@@ -1,4 +1,5 @@
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,10 +7,11 @@ import type { GraphSimulator } from '../src/simulator';
 import type { CycleReport } from '../src/core/alertPoller';
 import { Conversation, type ChatTarget, type FakeConnector, type TestUser } from '../test/support/botHarness';
 import { tenantModeEnv } from '../test/support/botCluster';
+import { forkGroup, stopGroup } from '../test/support/processes';
 
 /**
- * A bot in its own process, talking HTTPS to the simulator and replying to the fake
- * connector, both in the benchmark's process. Its event loop and memory are then the
+ * A bot in its own process (and process group, stopped however the benchmark ends), talking
+ * HTTPS to the simulator and replying to the fake connector, both in the benchmark's process. Its event loop and memory are then the
  * bot's alone: the simulator's TLS and JSON work, and the connector's, are not billed to it.
  * It runs compiled, with the Node options production uses (package.json's `serve`), as App
  * Service runs it.
@@ -86,7 +88,7 @@ export class BotProcess implements ChatTarget {
       ...options.env,
     };
     compile();
-    const child = fork(join(COMPILED, 'bench', 'botProcessMain.js'), [], {
+    const child = forkGroup(join(COMPILED, 'bench', 'botProcessMain.js'), [], {
       env,
       cwd: ROOT,
       execArgv: [...SERVE_NODE_OPTIONS, ...(options.nodeOptions ?? [])],
@@ -103,6 +105,7 @@ export class BotProcess implements ChatTarget {
         });
       });
     } catch (error) {
+      await stopGroup(child);
       rmSync(workDir, { recursive: true, force: true });
       throw error;
     }
@@ -132,6 +135,7 @@ export class BotProcess implements ChatTarget {
       await this.request('stop').catch(() => undefined);
       await exited;
     }
+    await stopGroup(this.child);
     rmSync(this.workDir, { recursive: true, force: true });
   }
 

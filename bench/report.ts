@@ -58,6 +58,8 @@ export function formatReport(
   dependencies: DependencyCost[],
   bulk: BulkRestoreResult,
   targets: Target[],
+  /** Further parts, printed before the targets. */
+  more: string[] = [],
 ): string {
   const parts: string[] = [];
   parts.push(
@@ -130,6 +132,7 @@ export function formatReport(
       Object.values(bulk).map((b) => [b.items, b.requestCalls, b.requestMinimum, b.executionCalls, b.executionMinimum, b.batchCalls, b.restoresInBatches, b.singleRestores, b.throttled, b.wallMs, `${b.reported}/${b.items}`]),
     ),
     '',
+    ...more.flatMap((part) => [part, '']),
     'Targets',
     table(['target', 'figure', 'met'], targets.map((t) => [t.target, t.figure, yesNo(t.met)])),
   );

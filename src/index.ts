@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config';
-import { startPlayground } from './demo/playground';
+import { startPlayground, stopPlayground } from './demo/playground';
 import { createLogger } from './log';
 import { startTelemetry } from './telemetry';
 
@@ -38,9 +38,8 @@ async function main(): Promise<void> {
     logger.info('shutdown.started', { signal, graceSeconds: config.shutdownGraceSeconds });
     // If stopping itself hangs (a store that never answers), leave anyway: the claims hand the work over.
     setTimeout(() => void exit(1), graceMs + 5000).unref();
-    playground?.kill();
     try {
-      await product.stop(graceMs);
+      await Promise.all([stopPlayground(playground), product.stop(graceMs)]);
       // Spans and metrics still buffered go out before the process ends.
       await telemetry?.shutdown();
       logger.info('shutdown.complete', { signal });

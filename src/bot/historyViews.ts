@@ -3,18 +3,39 @@ import type { ChangeEvent, HistoryIndex, StoredVersion } from '../core/history';
 import type { DetailSection } from '../core/model';
 import { capitalise, clip } from '../core/summaries';
 import { trackedKind } from '../core/trackedKinds';
-import { renderCard, type AdaptiveCardJson } from './cards';
+import { cardBytes, MAX_CARD_BYTES, renderCard, type AdaptiveCardJson } from './cards';
 import { formatDate, type ViewContext } from './views';
 
 /** Change alerts, history and diffs as cards. */
 
 const ROWS_SHOWN = 10;
-const LINES_SHOWN = 8;
-const lineRows = (lines: string[]) => {
-  const shown = lines.slice(0, LINES_SHOWN).map((line) => ({ line: clip(line, 300) }));
-  if (lines.length > LINES_SHOWN) shown.push({ line: `…and ${lines.length - LINES_SHOWN} more changes (Details shows the whole version)` });
+
+/**
+ * How many change lines each row shows and how long each may be, widest first: a card that would
+ * not fit Teams' message budget (cards.ts) is rendered again with the next, narrower one.
+ */
+const LINE_BUDGETS = [
+  { lines: 8, chars: 300 },
+  { lines: 4, chars: 160 },
+  { lines: 2, chars: 100 },
+];
+type LineBudget = (typeof LINE_BUDGETS)[number];
+
+const lineRows = (lines: string[], budget: LineBudget) => {
+  const shown = lines.slice(0, budget.lines).map((line) => ({ line: clip(line, budget.chars) }));
+  if (lines.length > budget.lines) shown.push({ line: `…and ${lines.length - budget.lines} more changes (Details shows the whole version)` });
   return shown;
 };
+
+/** The first rendering that fits the message budget, else the narrowest. */
+function withinBudget(render: (budget: LineBudget) => AdaptiveCardJson): AdaptiveCardJson {
+  let card: AdaptiveCardJson | undefined;
+  for (const budget of LINE_BUDGETS) {
+    card = render(budget);
+    if (cardBytes(card) < MAX_CARD_BYTES) break;
+  }
+  return card!;
+}
 
 const HEADLINES: Record<ChangeEvent['change'], string> = { added: 'New', changed: 'Changed', state: 'State changed', deleted: 'Deleted' };
 const DELETED_LINE = 'Deleted — only a stored copy can bring it back: Entra has no recycle bin for it. Recreate creates it again from its last version (a new id).';
@@ -23,6 +44,10 @@ const DELETED_LINE = 'Deleted — only a stored copy can bring it back: Entra ha
 const revertable = (change: ChangeEvent) => change.from !== undefined && change.change !== 'deleted';
 
 export function changeAlertCard(alert: AlertCard, ctx: ViewContext): AdaptiveCardJson {
+  return withinBudget((budget) => renderChangeAlert(alert, ctx, budget));
+}
+
+function renderChangeAlert(alert: AlertCard, ctx: ViewContext, budget: LineBudget): AdaptiveCardJson {
   const changes = alert.changes ?? [];
   const rows = changes.slice(0, ROWS_SHOWN).map((change) => {
     const stateLine = change.change === 'state' ? change.lines.find((line) => line.startsWith('State:')) : undefined;
@@ -34,7 +59,7 @@ export function changeAlertCard(alert: AlertCard, ctx: ViewContext): AdaptiveCar
       headline: `${stateLine ? `State changed (${stateLine.slice('State: '.length)})` : HEADLINES[change.change]}: ${clip(change.name || change.key, 160)}`,
       kindLabel: capitalise(trackedKind(change.kind).label),
       versions: change.change === 'deleted' ? `last stored version ${change.to}` : change.from === undefined ? `version ${change.to}` : `version ${change.from} → ${change.to}`,
-      lines: lineRows(change.change === 'deleted' ? [DELETED_LINE, ...change.lines] : change.change === 'added' ? ['Created (or first seen) since the last check.'] : change.lines.length > 0 ? change.lines : ['Changed (no setting the bot summarises; see Details).']),
+      lines: lineRows(change.change === 'deleted' ? [DELETED_LINE, ...change.lines] : change.change === 'added' ? ['Created (or first seen) since the last check.'] : change.lines.length > 0 ? change.lines : ['Changed (no setting the bot summarises; see Details).'], budget),
       when: `Seen ${formatDate(new Date(change.at))}`,
       actor: clip(change.actor ?? 'someone not yet known (audit records arrive within minutes; this card will be updated)', 200),
       canRevert: revertable(change),
@@ -62,6 +87,10 @@ export interface HistoryRow {
 }
 
 export function historyCard(index: HistoryIndex, rows: HistoryRow[], ctx: ViewContext): AdaptiveCardJson {
+  return withinBudget((budget) => renderHistory(index, rows, ctx, budget));
+}
+
+function renderHistory(index: HistoryIndex, rows: HistoryRow[], ctx: ViewContext, budget: LineBudget): AdaptiveCardJson {
   const kind = trackedKind(index.kind);
   const latest = index.versions[index.versions.length - 1]?.n;
   const shown = rows.slice(0, ROWS_SHOWN);
@@ -75,7 +104,7 @@ export function historyCard(index: HistoryIndex, rows: HistoryRow[], ctx: ViewCo
       version: String(row.version),
       headline: `Version ${row.version}${row.version === latest ? ' (latest)' : ''} · ${row.change}`,
       detail: `Seen ${formatDate(new Date(row.seenAt))}${row.change === 'baseline' ? '' : ` · by ${clip(row.actor ?? 'not yet known', 200)}`}`,
-      lines: lineRows(row.lines),
+      lines: lineRows(row.lines, budget),
       hasActions: true,
       showDetails: true,
       canRevert: row.version !== latest && !index.goneAt,

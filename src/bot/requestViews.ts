@@ -7,7 +7,7 @@ import { daysUntilPurge } from '../core/model';
 import { resultingStateText } from '../core/restores';
 import { selfTestStepWords } from '../core/selfTest';
 import { capitalise, clip } from '../core/summaries';
-import { renderCard, type AdaptiveCardJson } from './cards';
+import { cardBytes, MAX_CARD_BYTES, renderCard, type AdaptiveCardJson } from './cards';
 import { daysLeftText, formatDate, personName, plainText, type ViewContext } from './views';
 
 /** Card data for restore requests. Only the request id ever travels in card data. */
@@ -164,7 +164,28 @@ function itemsPaging(action: BulkRestoreAction, page: number) {
   return { show: pageCount > 1, page: index + 1, pageCount, hasPrevious: index > 0, hasNext: index + 1 < pageCount, previousPage: index - 1, nextPage: index + 1 };
 }
 
+/**
+ * How much of each free text a request card shows, widest first: a card that would not fit
+ * Teams' message budget (cards.ts) is rendered again with the next, narrower one. Real requests
+ * fit the first; twenty dependencies that each failed with a long message need the others.
+ */
+const REQUEST_BUDGETS = [
+  { stepName: STEP_NAME_MAX, stepValue: 400, text: 500, value: 300 },
+  { stepName: 120, stepValue: 160, text: 300, value: 160 },
+  { stepName: 60, stepValue: 80, text: 160, value: 80 },
+];
+type RequestBudget = (typeof REQUEST_BUDGETS)[number];
+
 export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: ViewContext & { refreshUserIds?: string[]; note?: string; itemsPage?: number }): AdaptiveCardJson {
+  let card: AdaptiveCardJson | undefined;
+  for (const budget of REQUEST_BUDGETS) {
+    card = renderRequest(request, viewer, ctx, budget);
+    if (cardBytes(card) < MAX_CARD_BYTES) break;
+  }
+  return card!;
+}
+
+function renderRequest(request: ChangeRequest, viewer: RequestViewer, ctx: ViewContext & { refreshUserIds?: string[]; note?: string; itemsPage?: number }, budget: RequestBudget): AdaptiveCardJson {
   const { action } = request;
   const pending = request.state === 'pending';
   const restore = action.type === 'restore' ? action : undefined;
@@ -178,7 +199,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     { label: 'What', value: whatOf(action) },
     ...(target ? [{ label: 'Id', value: target.id }] : []),
     { label: 'Requested by', value: `${personName(request.requester)} at ${isoToText(request.createdAt)}` },
-    { label: 'Why', value: request.reason ? plainText(clip(request.reason, 300)) : '(no reason given)' },
+    { label: 'Why', value: request.reason ? plainText(clip(request.reason, budget.value)) : '(no reason given)' },
   ];
   if (restore?.target.kind === 'ca') facts.push({ label: 'Restore into', value: resultingStateText(restore) });
   if (restore?.newUserPrincipalName) facts.push({ label: 'Comes back as', value: `${restore.newUserPrincipalName} (new user principal name)` });
@@ -187,7 +208,7 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
   if (pending) facts.push({ label: 'Expires', value: isoToText(request.expiresAt) });
   if (pending && restore) facts.push({ label: 'Purged for good', value: `${isoToText(restore.purgesAt)} (${daysText(restore.purgesAt, ctx)})` });
   if (request.approvals.length > 0) facts.push({ label: 'Approved by', value: names(request) });
-  if (request.lapsedApprovals?.length) facts.push({ label: 'No longer counted', value: clip(request.lapsedApprovals.map((a) => `${personName(a.by)} (${a.reason})`).join(', '), 300) });
+  if (request.lapsedApprovals?.length) facts.push({ label: 'No longer counted', value: clip(request.lapsedApprovals.map((a) => `${personName(a.by)} (${a.reason})`).join(', '), budget.value) });
   const status = STATUS[request.state];
   const card = renderCard('request', {
     footer: ctx.footer,
@@ -198,20 +219,20 @@ export function requestCard(request: ChangeRequest, viewer: RequestViewer, ctx: 
     selfApproval: request.selfApprovalAllowed,
     facts,
     changes: revert
-      ? revert.lines.slice(0, 20).map((line) => ({ label: clip(line.split(': ')[0], 60), value: clip(line.split(': ').slice(1).join(': ') || line, 300) }))
-      : (partner?.changes ?? []).map((change) => ({ label: clip(change.label, 60), value: clip(`${change.from} → ${change.to}`, 300) })),
-    carried: (partner?.carried ?? []).map((value) => ({ label: clip(value.label, 60), value: clip(value.value, 300) })),
+      ? revert.lines.slice(0, 20).map((line) => ({ label: clip(line.split(': ')[0], 60), value: clip(line.split(': ').slice(1).join(': ') || line, budget.value) }))
+      : (partner?.changes ?? []).map((change) => ({ label: clip(change.label, 60), value: clip(`${change.from} → ${change.to}`, budget.value) })),
+    carried: (partner?.carried ?? []).map((value) => ({ label: clip(value.label, 60), value: clip(value.value, budget.value) })),
     dependencies: restore ? restore.dependencies.map(describe) : [],
     blockers: pending ? action.blockers : [],
     // The approver reads exactly what the self-test will do in the tenant; once it has run, its steps say what it did.
     plan: pending || request.state === 'executing' ? (selfTest ? selfTest.plan : recreate ? recreatePlan(recreate) : []).map((line, index) => `${index + 1}. ${line}`) : [],
-    steps: bulk ? [] : (request.execution?.steps ?? []).map(selfTest ? selfTestStepFact : stepFact),
+    steps: bulk ? [] : (request.execution?.steps ?? []).map((step) => (selfTest ? selfTestStepFact(step) : stepFact(step, budget))),
     itemGroups: bulk ? itemGroups(bulk, request, ctx.itemsPage ?? 0) : [],
     leftOut: bulk ? bulk.leftOut.slice(0, 20).map((why) => clip(why, 300)) : [],
     itemsPaging: bulk ? itemsPaging(bulk, ctx.itemsPage ?? 0) : { show: false, page: 1, pageCount: 1, hasPrevious: false, hasNext: false, previousPage: 0, nextPage: 0 },
-    failure: request.state === 'failed' ? clip(request.execution?.failure ?? 'The change failed.', 500) : '',
-    hint: request.state === 'failed' ? clip(request.execution?.hint ?? 'Check the item in the Entra admin center, then ask again if it is still needed.', 400) : '',
-    note: ctx.note ?? '',
+    failure: request.state === 'failed' ? clip(request.execution?.failure ?? 'The change failed.', budget.text) : '',
+    hint: request.state === 'failed' ? clip(request.execution?.hint ?? 'Check the item in the Entra admin center, then ask again if it is still needed.', budget.text) : '',
+    note: clip(ctx.note ?? '', budget.text),
     recreateOffer: request.state === 'failed' && request.execution?.recreateOffer ? { show: true, id: request.execution.recreateOffer.id } : { show: false, id: '' },
     canDecide: pending && viewer.canDecide,
     canCancel: pending && viewer.canCancel,
@@ -316,11 +337,12 @@ export function requestNoticeCard(request: ChangeRequest, ctx: ViewContext): Ada
 export const NO_APPROVER_SEES_IT =
   'No approver can see this request yet: the team has no approvals conversation. An approver sets one up by typing `approvals here` in the team\'s channel (or a group chat of approvers); until then, an approver can open it from `pending`.';
 
-function stepFact(step: StepResult) {
+function stepFact(step: StepResult, budget: RequestBudget) {
   const outcome = step.outcome === 'done' ? `Done${step.message ? ` (${step.message})` : ''}` : step.outcome === 'skipped' ? `Skipped (${step.message ?? 'not needed'})` : `Failed: ${step.message ?? step.code ?? 'error'}`;
   const requestId = step.requestId ? ` · request-id ${step.requestId}` : '';
-  // Label and value wrap on their own lines, so a long name is shown whole up to the name limit.
-  return { label: `${capitalise(step.step)} ${clip(step.item.name, STEP_NAME_MAX)}`, value: clip(outcome + requestId, 400) };
+  // Label and value wrap on their own lines, so a long name is shown whole up to the name limit
+  // (unless the card would not fit otherwise); the request-id is never cut off.
+  return { label: `${capitalise(step.step)} ${clip(step.item.name, budget.stepName)}`, value: clip(outcome, Math.max(20, budget.stepValue - requestId.length)) + requestId };
 }
 
 /** A self-test step: ✓ done, ✗ failed, ⚠ a soft step that found nothing yet; what it did, Graph's request-id and how long it took. */
@@ -345,10 +367,28 @@ export function pendingCard(requests: ChangeRequest[], ctx: ViewContext): Adapti
   });
 }
 
+/** Widest first, as for request cards; then the oldest entries make way, and the card says how many. */
+const AUDIT_BUDGETS = [
+  { headline: 200, detail: 400 },
+  { headline: 120, detail: 200 },
+  { headline: 80, detail: 100 },
+];
+
 export function auditCard(entries: AuditEntry[], ctx: ViewContext): AdaptiveCardJson {
+  let card: AdaptiveCardJson | undefined;
+  for (const budget of AUDIT_BUDGETS) {
+    card = renderAudit(entries, entries.length, ctx, budget);
+    if (cardBytes(card) < MAX_CARD_BYTES) return card;
+  }
+  for (let shown = entries.length - 1; shown > 0 && cardBytes(card!) >= MAX_CARD_BYTES; shown--) card = renderAudit(entries, shown, ctx, AUDIT_BUDGETS[AUDIT_BUDGETS.length - 1]);
+  return card!;
+}
+
+function renderAudit(entries: AuditEntry[], shown: number, ctx: ViewContext, budget: (typeof AUDIT_BUDGETS)[number]): AdaptiveCardJson {
   return renderCard('audit', {
     footer: ctx.footer,
-    rows: entries.map((entry) => {
+    omitted: entries.length - shown,
+    rows: entries.slice(0, shown).map((entry) => {
       const actor = entry.actor ? personName(entry.actor as Actor) : undefined;
       const target = entry.target as TargetItem | undefined;
       const headline = [isoToText(entry.at), entry.action, entry.requestId].filter(Boolean).join(' · ');
@@ -362,7 +402,7 @@ export function auditCard(entries: AuditEntry[], ctx: ViewContext): AdaptiveCard
         where && `in a ${CONVERSATION_WORDS[where] ?? 'conversation'}`,
       ];
       const steps = Array.isArray(entry.steps) ? (entry.steps as StepResult[]).map((s) => `${s.step} ${s.outcome}${s.requestId ? ` (request-id ${s.requestId})` : ''}`) : [];
-      return { headline: clip(headline, 200), detail: clip([...parts.filter(Boolean), ...steps].join(' · ') || ' ', 400) };
+      return { headline: clip(headline, budget.headline), detail: clip([...parts.filter(Boolean), ...steps].join(' · ') || ' ', budget.detail) };
     }),
   });
 }

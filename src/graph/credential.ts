@@ -1,5 +1,4 @@
 import { Agent } from 'node:https';
-import { createSecureContext, rootCertificates } from 'node:tls';
 import {
   ClientCertificateCredential,
   ClientSecretCredential,
@@ -8,6 +7,7 @@ import {
   type TokenCredentialOptions,
 } from '@azure/identity';
 import type { GraphCredentialConfig } from '../config';
+import { trustedContext } from './trust';
 
 export interface CredentialOptions {
   authorityHost?: string;
@@ -35,8 +35,7 @@ export function createCredential(config: GraphCredentialConfig, options: Credent
 
 /** Adds a CA to the trust store of the credential's HTTP pipeline only; TLS checks stay on. */
 function trustCaPolicy(pem: string) {
-  // One TLS context for every connection (see HttpsTransport).
-  const agent = new Agent({ secureContext: createSecureContext({ ca: [...rootCertificates, pem] }), keepAlive: true });
+  const agent = new Agent({ secureContext: trustedContext(pem), keepAlive: true });
   return {
     name: 'trustPrivateCa',
     sendRequest: (request: { agent?: unknown }, next: (request: never) => Promise<never>) => {

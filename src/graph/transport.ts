@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Logger } from '../log';
 import { graphCall } from '../telemetry';
+import { trustedContext } from './trust';
 
 /**
  * The two ends of our Graph middleware chain. The library's AuthenticationHandler and
@@ -77,9 +77,8 @@ export class HttpsTransport implements Middleware {
   private lastCaAnswer = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: TransportOptions) {
-    // One TLS context for every connection: built per connection, the extra CA means parsing every root certificate again.
-    const secureContext = options.trustedCaPem ? createSecureContext({ ca: [...rootCertificates, options.trustedCaPem] }) : undefined;
-    this.dispatcher = new Agent({ connect: secureContext ? { secureContext } : {}, keepAliveTimeout: 30_000 });
+    const connect = options.trustedCaPem ? { secureContext: trustedContext(options.trustedCaPem) } : {};
+    this.dispatcher = new Agent({ connect, keepAliveTimeout: 30_000 });
   }
 
   async execute(context: Context): Promise<void> {

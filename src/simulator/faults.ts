@@ -80,15 +80,18 @@ export function takeConnectionFault(faults: FaultSettings): ConnectionFault | un
 const WINDOW_MS = 1000;
 
 /**
- * Sliding one-second window over admitted requests, in real time (clients back off in
- * real time even when the tenant clock is simulated). Throttled requests do not count.
+ * Sliding one-second window over admitted requests, in real time by default (clients back
+ * off in real time even when the tenant clock is simulated). Throttled requests do not count.
  */
 export class RateLimiter {
   private admitted: number[] = [];
 
-  constructor(private readonly limit: () => number) {}
+  constructor(
+    private readonly limit: () => number,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
 
-  tryAcquire(nowMs = performance.now()): boolean {
+  tryAcquire(nowMs = this.clock()): boolean {
     const limit = this.limit();
     if (limit <= 0) return true;
     this.admitted = this.admitted.filter((time) => time > nowMs - WINDOW_MS);

@@ -59,6 +59,8 @@ export interface GraphServiceDeps {
   faults: FaultSettings;
   origin: () => string;
   record: (entry: RecordedRequest) => void;
+  /** See SimulatorOptions.rateLimitClock. */
+  rateLimitClock?: () => number;
 }
 
 const MAX_BATCH_REQUESTS = 20;
@@ -70,7 +72,7 @@ export class GraphService {
   private readonly caLimiter: RateLimiter;
 
   constructor(private readonly deps: GraphServiceDeps) {
-    this.caLimiter = new RateLimiter(() => deps.faults.caRateLimitPerSecond);
+    this.caLimiter = new RateLimiter(() => deps.faults.caRateLimitPerSecond, deps.rateLimitClock);
   }
 
   handle(request: GraphRequest): GraphOutcome {

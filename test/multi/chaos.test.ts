@@ -30,7 +30,7 @@ describe('SIGKILL at random moments', function () {
     const bot = cluster.instances[0];
     const channel = bot.conversation('channel', ALEX);
     await channel.say('alerts on');
-    await sleep(2500); // baseline
+    await cluster.baselineRecorded();
     const tenant = cluster.simulator.tenant;
     const requestIds = new Set<string>();
     const reportOnlyPolicies = new Map<string, string>();

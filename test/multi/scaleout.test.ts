@@ -50,7 +50,7 @@ describe('several instances sharing Azure Storage', function () {
     );
     assert.ok(clicks.every((click) => click.status === 200), 'every click answered');
     await eventually(() => cluster.connector.updatesOf(asked.id).some((card) => /Restored\./.test(cardText(card))), 20_000, 'the restore');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await cluster.pollCycles(2); // time for a second execution to show, counted in the bots' own cycles
     assert.equal(restoreCalls(cluster, since).length, 1);
   });
 
@@ -58,15 +58,17 @@ describe('several instances sharing Azure Storage', function () {
     const channel = cluster.instances[2].conversation('channel', ALEX);
     await channel.say('alerts on');
     const leader = await cluster.pollLeader();
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // baseline recorded
+    await cluster.baselineRecorded();
     const alertsIn = () => cluster.connector.postsTo(channel.id).filter((a) => /Detected /.test(JSON.stringify(a.body)));
 
     const firstPolicy = cluster.simulator.tenant.addLive('ca', { displayName: 'CA201 - first', state: 'enabled', conditions: {}, grantControls: null });
+    const sendingCycles = leader.alertSendingCycles();
     cluster.simulator.tenant.deleteLive('ca', String(firstPolicy.id));
     await eventually(() => alertsIn().length === 1, 15_000, 'the first alert');
-    // Let the leader record the send. (Killed in the milliseconds between Teams accepting a
-    // card and that write, a successor would send the card again: at least once, never lost.)
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The leader logs the cycle once it has recorded the send. (Killed in the milliseconds
+    // between Teams accepting a card and that write, a successor would send the card again: at
+    // least once, never lost.)
+    await eventually(() => leader.alertSendingCycles() > sendingCycles, 15_000, 'the send recorded');
 
     await leader.kill('SIGKILL');
     const secondPolicy = cluster.simulator.tenant.addLive('ca', { displayName: 'CA202 - second', state: 'enabled', conditions: {}, grantControls: null });
@@ -75,7 +77,7 @@ describe('several instances sharing Azure Storage', function () {
       const successor = await cluster.pollLeader(60_000);
       assert.notEqual(successor.index, leader.index);
       await eventually(() => alertsIn().length === 2, 30_000, 'the alert after the takeover');
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await cluster.pollCycles(3); // a card sent twice would be sent again within these
       const texts = alertsIn().map((a) => JSON.stringify(a.body));
       assert.equal(texts.length, 2, 'nothing sent twice');
       assert.ok(texts[0].includes('CA201') && texts[1].includes('CA202'));

@@ -59,7 +59,10 @@ describe('an instance that starts while another executes a request', function ()
         `PATCH policies/${DEMO_IDS.caPolicyWithDeletedLocation}`,
       ]);
       assert.equal(cluster.simulator.tenant.live('ca').find((p) => p.id === DEMO_IDS.caPolicyWithDeletedLocation)?.state, 'enabledForReportingButNotEnforced');
-      await sleep(2500); // a few more sweeps by both instances change nothing
+      // A few more sweeps by both instances change nothing. Sweeps log nothing when they find
+      // nothing to do, so wait in the bots' own time: three poll cycles of a second each, on
+      // instances that sweep every second.
+      await cluster.pollCycles(3);
       const story = (await store.readAudit({ limit: 50, requestId })).map((entry) => entry.action).reverse();
       assert.deepEqual(story, ['request.created', 'request.approved', 'request.executing', 'request.succeeded']);
       assert.equal((await store.get<ChangeRequest>(`requests/${requestId}`))!.value.state, 'succeeded');

@@ -8,10 +8,18 @@ const PARTNERS = '/policies/crossTenantAccessPolicy/partners';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * No wall-clock upper bounds (the machine may be loaded): the rate limit runs on a clock the
+ * test holds, and "promptly" is an order of events. Timing targets are in the bench.
+ */
+
 describe('simulator: fault injection', () => {
   let client: SimClient;
+  /** The CA rate limit's clock: it moves only when a test moves it. */
+  let rateClockMs = 0;
   beforeEach(async () => {
-    client = await startSimClient();
+    rateClockMs = 1_000_000;
+    client = await startSimClient({ rateLimitClock: () => rateClockMs });
     await client.token(); // fetch the token before faults are armed
   });
   afterEach(async () => client.close());
@@ -36,7 +44,9 @@ describe('simulator: fault injection', () => {
     assert.ok(batch.body.responses.every((response: { status: number }) => response.status === 429), 'window still full');
     assert.ok(batch.body.responses.every((response: { headers: Record<string, string> }) => !('Retry-After' in response.headers)));
 
-    await sleep(1050);
+    rateClockMs += 999;
+    assert.equal((await client.graph(CA_POLICIES)).status, 429, 'the window is one second');
+    rateClockMs += 51;
     assert.equal((await client.graph(CA_POLICIES)).status, 200, 'a client that backs off gets through');
     client.sim.faults.caRateLimitPerSecond = 0;
     const unthrottled = await Promise.all(Array.from({ length: 5 }, () => client.graph(CA_POLICIES)));
@@ -74,11 +84,12 @@ describe('simulator: fault injection', () => {
     assert.equal((await client.graph(CA_POLICIES)).status, 200, 'later requests are answered');
 
     client.sim.faults.hangNext = 1;
+    const before = client.sim.requests.length;
     const pending = client.graph(CA_POLICIES).catch((error: unknown) => error);
-    await sleep(100);
-    const closing = performance.now();
+    while (client.sim.requests.length === before) await sleep(10); // it has arrived, and hangs
+    // close() resolves although the request is still unanswered (were it waiting for it, the test would time out)...
     await client.sim.close();
-    assert.ok(performance.now() - closing < 1000, 'close() does not wait for the hung request');
+    // ...and only then does the hung request fail.
     assert.ok((await pending) instanceof Error, 'the hung request fails once the simulator closes');
   });
 
@@ -90,10 +101,15 @@ describe('simulator: fault injection', () => {
     const unauthenticated = performance.now();
     assert.equal((await client.graph(CA_POLICIES, { token: null })).status, 401);
     assert.ok(performance.now() - unauthenticated >= 290, 'errors are delayed too');
+
+    // Latency is taken when a request arrives: a slow one in flight does not slow the next.
+    client.sim.faults.latencyMs = 10_000;
+    const before = client.sim.requests.length;
+    const slow = client.graph(CA_POLICIES).then(() => 'slow', () => 'slow');
+    while (client.sim.requests.length === before) await sleep(10);
     client.sim.faults.latencyMs = 0;
-    const fast = performance.now();
-    await client.graph(CA_POLICIES);
-    assert.ok(performance.now() - fast < 250);
+    const fast = client.graph(CA_POLICIES).then(() => 'fast');
+    assert.equal(await Promise.race([slow, fast]), 'fast');
   });
 });
 
@@ -104,13 +120,11 @@ describe('simulator: scale', () => {
   });
   after(async () => client.close());
 
-  it('seeds 10 000 deleted items in well under a second, spread across the kinds and the retention window', async () => {
+  // How fast seeding and listing are is measured by the bench (bench/suiteTargets.ts).
+  it('seeds 10 000 deleted items spread across the kinds and the retention window, and lists them all', async () => {
     const { tenant } = client.sim;
     const before = Object.fromEntries(POLICY_KIND_IDS.map((kind) => [kind, tenant.deleted(kind).length]));
-    const started = performance.now();
     tenant.seedBulk(10_000);
-    const elapsed = performance.now() - started;
-    assert.ok(elapsed < 1000, `seedBulk took ${Math.round(elapsed)} ms`);
 
     let total = 0;
     const now = Date.now();
@@ -126,10 +140,8 @@ describe('simulator: scale', () => {
     }
     assert.equal(total, 10_000);
 
-    const listed = performance.now();
     const { items, pages } = await listAll(client, '/identity/conditionalAccess/deletedItems/policies?$top=999');
     assert.equal(items.length, tenant.deleted('ca').length);
     assert.equal(pages, Math.ceil(items.length / 999));
-    assert.ok(performance.now() - listed < 5000);
   });
 });

@@ -172,11 +172,14 @@ describe('simulator: recycle bin behaviour', () => {
       assert.equal(patched.status, 204);
       assert.equal(client.sim.tenant.findLive('ca', id)?.state, 'enabled');
 
+      // Stamped at the DELETE: between the moment it was sent and the moment it was answered.
       const before = Date.now();
       assert.equal((await client.graph(`/identity/conditionalAccess/policies/${id}`, { method: 'DELETE' })).status, 204);
+      const after = Date.now();
       const deleted = await client.graph(`${CA_DELETED}/${id}`, { version: 'v1.0' });
       assert.equal(deleted.status, 200);
-      assert.ok(Math.abs(Date.parse(deleted.body.deletedDateTime) - before) < 5000);
+      const deletedAt = Date.parse(deleted.body.deletedDateTime);
+      assert.ok(deletedAt >= before && deletedAt <= after, `${deleted.body.deletedDateTime} between ${new Date(before).toISOString()} and ${new Date(after).toISOString()}`);
       assert.equal(deleted.body.displayName, 'CA099 - Test policy');
       assert.equal((await client.graph(`/identity/conditionalAccess/policies/${id}`)).status, 404);
     });

@@ -1,13 +1,15 @@
 /**
  * Azurite's blob service for tests: one in-memory emulator per call, on a free port of
- * 127.0.0.1. stop() kills it; any still running when the test process exits are killed then.
+ * 127.0.0.1, in its own process group. stop() stops the group; any still running when the
+ * test process exits are stopped then (./processes.ts).
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './freePort';
+import { signalGroup, spawnGroup, stopGroup } from './processes';
 
 /** Azurite's well-known, public development account (documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -29,16 +31,6 @@ export interface Azurite {
 
 const BIN = join(__dirname, '..', '..', 'node_modules', '.bin', process.platform === 'win32' ? 'azurite-blob.cmd' : 'azurite-blob');
 const START_TIMEOUT_MS = 20_000;
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-  });
-}
 
 export function azuriteConnectionString(port: number): string {
   return (
@@ -84,9 +76,7 @@ async function launch(port: number): Promise<Azurite> {
     '--skipApiVersionCheck',
     '--silent',
   ];
-  const child = process.platform === 'win32' ? spawn(BIN, args, { cwd: location, shell: true, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, [BIN, ...args], { cwd: location, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  installExitHook();
+  const child: ChildProcess = process.platform === 'win32' ? spawnGroup(BIN, args, { cwd: location, shell: true, stdio: ['ignore', 'pipe', 'pipe'] }) : spawnGroup(process.execPath, [BIN, ...args], { cwd: location, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-4_000);
@@ -97,17 +87,16 @@ async function launch(port: number): Promise<Azurite> {
   child.once('error', (error) => {
     spawnError = error;
   });
-  child.once('exit', () => running.delete(child));
 
   let paused = false;
   const pause = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error('Azurite is not running');
-    child.kill('SIGSTOP');
+    signalGroup(child, 'SIGSTOP');
     paused = true;
   };
   const resume = async (): Promise<void> => {
     if (!paused) return;
-    child.kill('SIGCONT');
+    signalGroup(child, 'SIGCONT');
     paused = false;
     const until = Date.now() + START_TIMEOUT_MS;
     while (!(await answers(port))) {
@@ -119,16 +108,10 @@ async function launch(port: number): Promise<Azurite> {
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (!(await waitForExit(child, 0))) {
-        if (paused) child.kill('SIGCONT');
-        paused = false;
-        child.kill('SIGTERM');
-        if (!(await waitForExit(child, 5_000))) {
-          child.kill('SIGKILL');
-          await waitForExit(child, 5_000);
-        }
-      }
-      running.delete(child);
+      // SIGTERM then SIGKILL to the whole group (a paused one is continued first).
+      paused = false;
+      await stopGroup(child);
+      await waitForExit(child, 5_000);
       await rm(location, { recursive: true, force: true }).catch(() => undefined);
     })();
     return stopping;

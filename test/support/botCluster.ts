@@ -1,15 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KIND_PATHS } from '../../src/graph/paths';
 import { DEMO_IDS, startGraphSimulator, type GraphSimulator } from '../../src/simulator';
 import { startAzurite } from './azurite';
 import { Conversation, FakeConnector, type ChatTarget, type TestUser } from './botHarness';
 import { freePort } from './freePort';
+import { signalGroup, spawnGroup, stopGroup } from './processes';
 
 /**
  * Several real bot processes (`src/index.ts` in tenant mode) sharing one Azurite account,
- * one Graph simulator (trusted through GRAPH_CA_FILE) and one fake Bot Connector.
+ * one Graph simulator (trusted through GRAPH_CA_FILE) and one fake Bot Connector. Each bot
+ * leads its own process group (./processes.ts), stopped by stop() or when the runner exits.
  */
 
 const ROOT = join(__dirname, '..', '..');
@@ -59,13 +62,13 @@ export class BotInstance implements ChatTarget {
 
   async start(): Promise<void> {
     this.output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    const child = spawnGroup(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
       cwd: ROOT,
       env: { ...this.cluster.env, PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.process = child;
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
@@ -88,14 +91,27 @@ export class BotInstance implements ChatTarget {
     return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
   }
 
-  /** Kills the process without any chance to clean up. */
+  /** Kills the process (its group) without any chance to clean up, and waits until it has exited. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.process;
-    if (!child || !this.isRunning()) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill(signal);
-    });
+    if (!child) return;
+    if (this.isRunning()) {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        signalGroup(child, signal);
+      });
+    }
+    await stopGroup(child);
+  }
+
+  /** Stops the process: SIGTERM to its group, SIGKILL after a grace period. */
+  async stop(): Promise<void> {
+    if (this.process) await stopGroup(this.process);
+  }
+
+  /** How many poll cycles this instance has logged that sent at least one alert. */
+  alertSendingCycles(): number {
+    return [...this.output.matchAll(/"event":"alerts\.cycle"[^\n]*"sent":([0-9]+)/g)].filter((m) => Number(m[1]) > 0).length;
   }
 
   /** Whether this instance currently holds the alert poller's lease (from its log). */
@@ -117,7 +133,12 @@ export class BotCluster {
   ) {}
 
   static async start(count: number, env: Record<string, string> = {}): Promise<BotCluster> {
-    const [simulator, connector, azurite] = await Promise.all([startGraphSimulator(), FakeConnector.start(), startAzurite()]);
+    const started = await Promise.allSettled([startGraphSimulator(), FakeConnector.start(), startAzurite()] as const);
+    const [simulator, connector, azurite] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined)) as [GraphSimulator?, FakeConnector?, Awaited<ReturnType<typeof startAzurite>>?];
+    if (!simulator || !connector || !azurite) {
+      await Promise.all([simulator?.close(), connector?.close(), azurite?.stop()]);
+      throw (started.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason;
+    }
     const workDir = mkdtempSync(join(tmpdir(), 'bot-cluster-'));
     const cluster = new BotCluster(simulator, connector, azurite, workDir);
     cluster.env = {
@@ -131,15 +152,45 @@ export class BotCluster {
       ALERT_POLL_SECONDS: '1',
       ...env,
     };
-    for (let index = 0; index < count; index++) cluster.instances.push(new BotInstance(index, await freePort(), cluster));
-    await Promise.all(cluster.instances.map((instance) => instance.start()));
+    try {
+      for (let index = 0; index < count; index++) cluster.instances.push(new BotInstance(index, await freePort(), cluster));
+      await Promise.all(cluster.instances.map((instance) => instance.start()));
+    } catch (error) {
+      // The instances that did start, and Azurite, must not outlive the failed start.
+      await cluster.stop();
+      throw error;
+    }
     return cluster;
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.instances.map((instance) => instance.kill('SIGTERM')));
+    await Promise.all(this.instances.map((instance) => instance.stop()));
     await Promise.all([this.simulator.close(), this.connector.close(), this.azurite.stop()]);
     rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  /** Waits until an instance has logged the alert poller's baseline (deletions after it are alerted). */
+  async baselineRecorded(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.instances.some((i) => /"event":"alerts\.cycle","baseline":true/.test(i.output))) {
+      if (Date.now() > deadline) throw new Error('no instance recorded the alert baseline');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * Waits until `count` more poll cycles have run, whichever instance ran them: each cycle lists
+   * every recycle bin once, and nothing else lists the identity-sync one unless a user asks.
+   * Tests wait for cycles, not for seconds, so a loaded machine only makes them slower.
+   */
+  async pollCycles(count: number, timeoutMs = 60_000): Promise<void> {
+    const listings = () => this.simulator.requests.filter((r) => r.method === 'GET' && r.path === KIND_PATHS.sync.deletedItems && r.status === 200).length;
+    const target = listings() + count;
+    const deadline = Date.now() + timeoutMs;
+    while (listings() < target) {
+      if (Date.now() > deadline) throw new Error(`fewer than ${count} poll cycles in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Waits until exactly one running instance holds the poll lease, and returns it. */

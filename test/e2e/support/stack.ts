@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { loadConfig } from '../../../src/config';
-import { startPlayground } from '../../../src/demo/playground';
+import { startPlayground, stopPlayground } from '../../../src/demo/playground';
 import { createLogger, type Logger } from '../../../src/log';
 import { startProduct, type Product } from '../../../src/product';
 import type { GraphSimulator } from '../../../src/simulator';
 import { PlaygroundPage } from './playgroundPage';
 import { freePort } from '../../support/freePort';
+import { stopGroup, trackGroup } from '../../support/processes';
 
 /**
  * Everything the end-to-end suite runs: the bot in demo mode (in this process, so tests
@@ -148,18 +149,11 @@ export async function startStack(): Promise<Stack> {
     // The product's own launcher (what `npm start` uses in demo mode), told to log to our file.
     const child = startPlayground({ botUrl: `http://localhost:${product.bot.port}`, port, logger: watcher });
     if (!child) throw new Error('the Agents Playground did not start (see test/e2e/screenshots/playground.log)');
-    // Ended even when mocha exits early (--exit), so no playground outlives the run.
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
+    // Its process group is registered, so it is stopped even when mocha exits early or is interrupted.
+    if (child.pid !== undefined) trackGroup(child.pid, 'Agents Playground');
     cleanups.push(async () => {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((r) => child.once('exit', () => r()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopPlayground(child);
+      if (child.pid !== undefined) await stopGroup(child.pid);
     });
     let exitedEarly = false;
     child.once('exit', () => (exitedEarly = true));

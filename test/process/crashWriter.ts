@@ -1,6 +1,6 @@
 /**
  * A process that writes records and audit entries as fast as it can and reports each
- * acknowledged write on stdout, until it is killed. file.test.ts kills it mid-write.
+ * acknowledged write on stdout, until it is killed. fileStore.test.ts kills it mid-write.
  */
 import { createFileStateStore } from '../../src/store';
 
