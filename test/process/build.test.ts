@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { startGraphSimulator, type GraphSimulator } from '../../src/simulator';
 import { tenantModeEnv } from '../support/botCluster';
+import { runToExit, spawnGroup, stopGroup } from '../support/processes';
 import packageJson from '../../package.json';
 
 /**
@@ -14,7 +13,12 @@ import packageJson from '../../package.json';
  */
 
 const ROOT = resolve(__dirname, '..', '..');
-const run = promisify(execFile);
+/** Runs a command to its end in its own process group; fails the test with its output unless it succeeds. */
+async function run(command: string, args: string[]): Promise<{ stdout: string }> {
+  const result = await runToExit(command, args, { cwd: ROOT, timeoutMs: 150_000 });
+  assert.equal(result.status, 0, `${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
 /** `node --optimize-for-size dist/index.js` → the Node options and the entry. */
 const SERVE = packageJson.scripts.serve.split(' ').slice(1);
 
@@ -24,7 +28,7 @@ describe('the compiled build', function () {
   let workDir: string;
 
   before(async () => {
-    await run('npm', ['run', 'build'], { cwd: ROOT });
+    await run('npm', ['run', 'build']);
     simulator = await startGraphSimulator();
     workDir = mkdtempSync(join(tmpdir(), 'build-test-'));
   });
@@ -35,7 +39,7 @@ describe('the compiled build', function () {
 
   it('loads neither the simulator nor the Azure Storage SDK in tenant mode with the file store', async () => {
     const script = "require('./dist/product'); console.log(JSON.stringify(Object.keys(require.cache)))";
-    const { stdout } = await run(process.execPath, ['-e', script], { cwd: ROOT });
+    const { stdout } = await run(process.execPath, ['-e', script]);
     const loaded: string[] = JSON.parse(stdout);
     assert.ok(loaded.some((file) => file.endsWith(join('dist', 'bot', 'app.js'))), 'the bot itself is loaded');
     assert.deepEqual(loaded.filter((file) => file.includes(join('dist', 'simulator'))), []);
@@ -45,13 +49,13 @@ describe('the compiled build', function () {
 
   it('serves a tenant, then stops on SIGTERM with its last log line written and exit code 0', async () => {
     const env = { ...tenantModeEnv(simulator, workDir), STATE_DIR: join(workDir, 'state'), PORT: '0', ALERT_POLL_SECONDS: '0' };
-    const child = spawn(process.execPath, SERVE, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnGroup(process.execPath, SERVE, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     try {
       const url = await new Promise<string>((found, failed) => {
-        child.stdout.on('data', () => {
+        child.stdout?.on('data', () => {
           const listening = /"event":"bot.listening","url":"([^"]+)\/api\/messages"/.exec(output);
           if (listening) found(listening[1]);
         });
@@ -59,13 +63,13 @@ describe('the compiled build', function () {
       });
       assert.equal((await fetch(`${url}/healthz`)).status, 200);
 
-      child.kill('SIGTERM');
+      process.kill(child.pid!, 'SIGTERM');
       assert.equal(await exited, 0);
       const events = output.trim().split('\n').map((line) => JSON.parse(line).event);
       assert.equal(events.at(-1), 'shutdown.complete', 'the last line reached stdout before exit');
       assert.ok(events.includes('shutdown.started'));
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      await stopGroup(child);
     }
   });
 });
