@@ -9,7 +9,8 @@ import { createMemoryStateStore, type StateStore } from '../src/store';
  * Change history storage: what one version costs in the store, and what a poll cycle costs
  * when nothing changed and when a few objects did. Runs the history recorder in process
  * against a memory store that counts every call and the bytes written, with a tenant of
- * `OBJECTS` live CA policies shaped like real ones. `npx tsx bench/history.ts` prints JSON.
+ * `OBJECTS` live CA policies shaped like real ones. Part 9 of `npm run bench`; `npx tsx bench/history.ts`
+ * prints it alone as JSON.
  */
 
 const OBJECTS = Number(process.env.HISTORY_BENCH_OBJECTS ?? 1000);
@@ -56,7 +57,9 @@ function countingStore(inner: StateStore) {
   return { store, take };
 }
 
-async function main(): Promise<void> {
+export type HistoryStorageResult = Awaited<ReturnType<typeof measureHistoryStorage>>;
+
+export async function measureHistoryStorage() {
   const policies = Array.from({ length: OBJECTS }, (_, i) => policy(i));
   const live: LiveSource = { listLive: async () => ({ listings: { ca: policies.map((p) => structuredClone(p)) }, failures: [] }) };
   const { store, take } = countingStore(createMemoryStateStore());
@@ -78,22 +81,21 @@ async function main(): Promise<void> {
   const changed = await timed();
   const versionBytes = Buffer.byteLength(JSON.stringify({ kind: 'ca', key: policies[0].id, n: 2, hash: 'x'.repeat(22), seenAt: new Date().toISOString(), object: policies[0] }));
   const indexBytes = Buffer.byteLength(JSON.stringify((await store.get(`history/index/ca/${String(policies[0].id).toLowerCase()}`))?.value));
-  console.log(
-    JSON.stringify(
-      {
-        liveObjects: OBJECTS,
-        perVersion: { versionRecordBytes: versionBytes, indexRecordBytesWithTwoVersions: indexBytes, writesPerChangedObject: changed.store.puts / CHANGED },
-        baselineCycle: baseline,
-        quietCycle: quiet,
-        cycleWithChanges: { changedObjects: CHANGED, ...changed },
-      },
-      null,
-      2,
-    ),
-  );
+  return {
+    liveObjects: OBJECTS,
+    perVersion: { versionRecordBytes: versionBytes, indexRecordBytesWithTwoVersions: indexBytes, writesPerChangedObject: changed.store.puts / CHANGED },
+    baselineCycle: baseline,
+    quietCycle: quiet,
+    cycleWithChanges: { changedObjects: CHANGED, ...changed },
+  };
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  measureHistoryStorage().then(
+    (result) => console.log(JSON.stringify(result, null, 2)),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,5 +1,6 @@
 import type { DependencyCost } from './dependencies';
 import type { GraphCallsResult } from './graphCalls';
+import type { HistoryStorageResult } from './history';
 import { COMMAND_NAMES, COMMAND_TEXT, type OverheadResult } from './overhead';
 import type { ScaleOperation, ScaleResult } from './scale';
 import type { ThrottledOperation, ThrottlingResult } from './throttling';
@@ -160,4 +161,24 @@ function table(headers: string[], rows: (string | number)[][]): string {
   const line = (row: string[], raw?: (string | number)[]) =>
     '  ' + row.map((cell, column) => (typeof raw?.[column] === 'number' ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join('  ').trimEnd();
   return [line(headers), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((row) => line(row.map(String), row))].join('\n');
+}
+
+/** Part 9: what change history costs the store. */
+export function formatHistoryStorage(h: HistoryStorageResult): string {
+  const kb = (bytes: number) => `${Math.round(bytes / 102.4) / 10} KB`;
+  return [
+    `9. Change history storage (${h.liveObjects} live CA policies, memory store counting every call; per version: a ${kb(h.perVersion.versionRecordBytes)} version record, a ${kb(h.perVersion.indexRecordBytesWithTwoVersions)} index record, ${h.perVersion.writesPerChangedObject} writes per changed object)`,
+    table(
+      ['cycle', 'ms', 'versions written', 'store calls', 'bytes written'],
+      [
+        ...([['baseline (first)', h.baselineCycle], ['nothing changed', h.quietCycle], [`${h.cycleWithChanges.changedObjects} objects changed`, h.cycleWithChanges]] as const).map(([label, c]) => [
+          label,
+          c.ms,
+          c.versionsWritten,
+          `${c.store.gets} get, ${c.store.puts} put, ${c.store.lists} list, ${c.store.deletes} delete`,
+          kb(c.store.bytesWritten),
+        ]),
+      ],
+    ),
+  ].join('\n');
 }
