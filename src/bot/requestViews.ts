@@ -1,4 +1,4 @@
-import { describeState, requestNoun, targetOf, type BulkRestoreAction, type ChangeRequest, type PartnerAction, type RecreateAction, type RequestAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
+import { requestNoun, targetOf, type BulkRestoreAction, type ChangeRequest, type PartnerAction, type RecreateAction, type RequestAction, type RestoreAction, type StepResult, type TargetItem } from '../core/approvals';
 import type { AuditEntry } from '../store/port';
 import type { Actor, Where } from '../core/access';
 import { kindById } from '../core/kinds';
@@ -408,7 +408,3 @@ function renderAudit(entries: AuditEntry[], shown: number, ctx: ViewContext, bud
 }
 
 const CONVERSATION_WORDS: Record<string, string> = { personal: 'personal chat', groupChat: 'group chat', channel: 'channel' };
-
-export function stateSentence(request: ChangeRequest): string {
-  return `Request ${request.id} is ${describeState(request)}.`;
-}

@@ -20,9 +20,6 @@ import type { AuditEntry } from '../store/port';
 
 export type RequestState = 'pending' | 'rejected' | 'cancelled' | 'expired' | 'executing' | 'succeeded' | 'failed';
 
-export const OPEN_STATES: readonly RequestState[] = ['pending'];
-export const FINAL_STATES: readonly RequestState[] = ['rejected', 'cancelled', 'expired', 'succeeded', 'failed'];
-
 /**
  * What a request acts on. Restores and partner changes name recycle-bin kinds; a revert or a
  * recreate may also name the two kinds Entra cannot soft-delete (the default cross-tenant

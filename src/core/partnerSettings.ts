@@ -8,7 +8,6 @@ import type { GraphObject } from './model';
  * PATCH body that holds only the top-level properties it touches.
  */
 
-export type Switch = 'on' | 'off';
 export type Access = 'allow' | 'block';
 export type Scope = 'users' | 'apps';
 

@@ -129,10 +129,6 @@ export function activityName(kind: AuditKind, action: AuditAction): string {
   return AUDIT_NAMES[kind].activities[action] ?? `${action} ${kind}`;
 }
 
-export function serviceFor(kind: AuditKind): string {
-  return AUDIT_NAMES[kind].loggedByService;
-}
-
 /** Real records list both initiator slots, the unused one as null. */
 function initiator(actor: AuditActor): GraphObject {
   if ('user' in actor) {

@@ -60,11 +60,6 @@ export function roleName(id: string): string {
   return ROLE_NAMES[id.toLowerCase()] ?? id;
 }
 
-/** The application's name, or the id itself. */
-export function appName(id: string): string {
-  return APP_NAMES[id.toLowerCase()] ?? id;
-}
-
 let regionNames: Intl.DisplayNames | null | undefined;
 
 function regions(): Intl.DisplayNames | null {
