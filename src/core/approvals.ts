@@ -419,16 +419,19 @@ export function finish(request: ChangeRequest, claimToken: string, steps: StepRe
   };
 }
 
+/** Where a request stands, mid-sentence ("already approved and being restored"), named for its type. */
 export function describeState(request: ChangeRequest): string {
+  const noun = requestNoun(request);
+  const running: Record<string, string> = { restore: 'being restored', revert: 'being reverted', recreate: 'being recreated' };
   switch (request.state) {
     case 'pending':
       return 'waiting for approval';
     case 'executing':
-      return request.action.type === 'selftest' ? 'approved and running' : 'approved and being restored';
+      return `approved and ${running[noun] ?? 'running'}`;
     case 'succeeded':
-      return request.action.type === 'selftest' ? 'done (the self-test passed)' : 'done (restored)';
+      return noun === 'restore' ? 'done (restored)' : `done (the ${noun} succeeded)`;
     case 'failed':
-      return request.action.type === 'selftest' ? 'finished (the self-test failed)' : 'finished (the restore failed)';
+      return `finished (the ${noun} failed)`;
     default:
       return request.state;
   }

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AccessControl, type Actor } from '../../src/core/access';
 import type { ChangeRequest, StepResult } from '../../src/core/approvals';
-import { DirectoryNames } from '../../src/core/directoryNames';
 import { Gatekeeper } from '../../src/core/gatekeeper';
-import type { GraphObject, ItemRef, KindId } from '../../src/core/model';
+import type { GraphObject, ItemRef } from '../../src/core/model';
 import type { PartnerDirectory } from '../../src/core/partnerChanges';
 import { MAX_RESTORES_PER_BATCH, type BatchRestoreResult, type RecycleBin, type RecycleBinWriter } from '../../src/core/recycleBin';
 import { RequestRunner, type RequestNotifier } from '../../src/core/requestRunner';
@@ -12,7 +11,7 @@ import { ChangeRequests } from '../../src/core/requests';
 import type { SelfTestGraph } from '../../src/core/selfTest';
 import { createMemoryStateStore } from '../../src/store/memory';
 import { StoreUnavailableError, type StateStore } from '../../src/store/port';
-import { hang, storeOfProcess, UNUSED_PARTNERS, UNUSED_SELF_TEST_GRAPH } from './scriptedProcess';
+import { hang, scriptedReads, storeOfProcess, UNUSED_PARTNERS, UNUSED_SELF_TEST_GRAPH } from './scriptedProcess';
 
 /**
  * A bulk restore interrupted part-way, in-process: the memory store and a scripted tenant instead
@@ -116,15 +115,7 @@ class Process {
   readonly graph: RecycleBin & RecycleBinWriter & PartnerDirectory & SelfTestGraph = {
     ...UNUSED_PARTNERS,
     ...UNUSED_SELF_TEST_GRAPH,
-    listDeleted: (kind: KindId) => this.alive(async () => [...this.tenant.deleted.entries()].filter(([key]) => key.startsWith(`${kind}/`)).map(([, raw]) => raw)),
-    getDeleted: (kind: KindId, id: string) => this.alive(async () => this.tenant.deleted.get(`${kind}/${id}`)),
-    getDeletedDirectoryObject: (id: string) =>
-      this.alive(async () => {
-        const entry = [...this.tenant.deleted.entries()].find(([key]) => key.startsWith('users/') && key.endsWith(`/${id}`));
-        return entry && { kind: 'users' as const, raw: entry[1] };
-      }),
-    getLive: (ref: ItemRef) => this.alive(async () => this.tenant.live.get(keyOf(ref))),
-    directoryNames: async () => new DirectoryNames(),
+    ...scriptedReads(() => this.tenant, (work) => this.alive(work)),
     restore: (ref: ItemRef) =>
       this.write({ type: 'single', items: [keyOf(ref)] }, () => {
         if (!this.tenant.restoreOne(keyOf(ref))) throw Object.assign(new Error('not found'), { status: 404, code: 'Request_ResourceNotFound' });

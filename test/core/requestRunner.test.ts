@@ -2,16 +2,15 @@ import assert from 'node:assert/strict';
 import { AccessControl, type Actor } from '../../src/core/access';
 import type { ChangeRequest } from '../../src/core/approvals';
 import { Gatekeeper } from '../../src/core/gatekeeper';
-import type { GraphObject, ItemRef, KindId } from '../../src/core/model';
+import type { GraphObject, ItemRef } from '../../src/core/model';
 import type { PartnerDirectory } from '../../src/core/partnerChanges';
-import { DirectoryNames } from '../../src/core/directoryNames';
 import type { RecycleBin, RecycleBinWriter } from '../../src/core/recycleBin';
 import type { SelfTestGraph } from '../../src/core/selfTest';
 import { RequestRunner, type RequestNotifier } from '../../src/core/requestRunner';
 import { ChangeRequests } from '../../src/core/requests';
 import { createMemoryStateStore } from '../../src/store/memory';
 import { StoreUnavailableError, type StateStore } from '../../src/store/port';
-import { hang, storeOfProcess, UNUSED_PARTNERS, UNUSED_SELF_TEST_GRAPH } from './scriptedProcess';
+import { hang, scriptedReads, storeOfProcess, UNUSED_PARTNERS, UNUSED_SELF_TEST_GRAPH } from './scriptedProcess';
 
 /**
  * The request runner in-process: the memory store, and a scripted tenant instead of Graph.
@@ -85,16 +84,8 @@ class Process {
   readonly graph: RecycleBin & RecycleBinWriter & PartnerDirectory & SelfTestGraph = {
     ...UNUSED_PARTNERS,
     ...UNUSED_SELF_TEST_GRAPH,
-    listDeleted: (kind: KindId) => this.alive(async () => [...this.tenant.deleted.entries()].filter(([key]) => key.startsWith(`${kind}/`)).map(([, raw]) => raw)),
-    getDeleted: (kind: KindId, id: string) => this.alive(async () => this.tenant.deleted.get(`${kind}/${id}`)),
-    getDeletedDirectoryObject: (id: string) =>
-      this.alive(async () => {
-        const entry = [...this.tenant.deleted.entries()].find(([key]) => key.startsWith('users/') && key.endsWith(`/${id}`));
-        return entry && { kind: 'users' as const, raw: entry[1] };
-      }),
-    getLive: (ref: ItemRef) => this.alive(async () => this.tenant.live.get(`${ref.kind}/${ref.id}`)),
+    ...scriptedReads(() => this.tenant, (work) => this.alive(work)),
     organisationName: async () => undefined,
-    directoryNames: async () => new DirectoryNames(),
     restore: (ref: ItemRef) =>
       this.write(`restore ${ref.kind}/${ref.id}`, () => {
         const key = `${ref.kind}/${ref.id}`;

@@ -1,6 +1,9 @@
 import type { StateStore } from '../../src/store/port';
 import type { PartnerDirectory } from '../../src/core/partnerChanges';
 import type { SelfTestGraph } from '../../src/core/selfTest';
+import { DirectoryNames } from '../../src/core/directoryNames';
+import type { GraphObject, ItemRef, KindId } from '../../src/core/model';
+import type { RecycleBin, RecycleBinWriter } from '../../src/core/recycleBin';
 
 /**
  * Pieces the in-process crash tests share: a scripted process dies by never answering again,
@@ -43,3 +46,21 @@ export const UNUSED_SELF_TEST_GRAPH: SelfTestGraph = {
   readAudit: () => hang(),
   liveNamed: () => hang(),
 };
+
+/** The read side of a scripted tenant's recycle bins (`kind/id` keys), as one process reaches it through `alive`; `tenant` is read at each call. */
+export function scriptedReads(
+  tenantOf: () => { deleted: Map<string, GraphObject>; live: Map<string, GraphObject> },
+  alive: <T>(work: () => Promise<T>) => Promise<T>,
+): Pick<RecycleBin, 'listDeleted' | 'getDeleted' | 'getDeletedDirectoryObject' | 'directoryNames'> & Pick<RecycleBinWriter, 'getLive'> {
+  return {
+    listDeleted: (kind: KindId) => alive(async () => [...tenantOf().deleted.entries()].filter(([key]) => key.startsWith(`${kind}/`)).map(([, raw]) => raw)),
+    getDeleted: (kind: KindId, id: string) => alive(async () => tenantOf().deleted.get(`${kind}/${id}`)),
+    getDeletedDirectoryObject: (id: string) =>
+      alive(async () => {
+        const entry = [...tenantOf().deleted.entries()].find(([key]) => key.startsWith('users/') && key.endsWith(`/${id}`));
+        return entry && { kind: 'users' as const, raw: entry[1] };
+      }),
+    getLive: (ref: ItemRef) => alive(async () => tenantOf().live.get(`${ref.kind}/${ref.id}`)),
+    directoryNames: async () => new DirectoryNames(),
+  };
+}
