@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import { ETagConflictError, type StateStore } from '../store/port';
+import { ETagConflictError, type StateStore, type StoredRecord } from '../store/port';
 import type { Actor } from './access';
 import { auditServicesFor, deletersOf, diffSnapshots, type AlertItem, type ItemKey, type Snapshot } from './alerts';
 import { KINDS, itemKey, kindById } from './kinds';
@@ -108,6 +108,12 @@ type Listing = Partial<Record<KindId, GraphObject[]>>;
 
 export class AlertPoller {
   private running: Promise<CycleReport> | undefined;
+  /**
+   * The state record as the running cycle last read or wrote it. The record holds every item in
+   * the recycle bins, so a cycle reads it once rather than at each step; a write that finds it
+   * changed by someone else re-reads (compare-and-set).
+   */
+  private cycleState: { record?: StoredRecord<PollerState> } | undefined;
   private readonly mirrorCache: MirrorCache;
 
   constructor(
@@ -164,7 +170,10 @@ export class AlertPoller {
   }
 
   async state(): Promise<PollerState> {
-    return (await this.deps.store.get<PollerState>(STATE_KEY))?.value ?? emptyState();
+    if (this.cycleState?.record) return this.cycleState.record.value;
+    const record = await this.deps.store.get<PollerState>(STATE_KEY);
+    if (this.cycleState) this.cycleState.record = record;
+    return record?.value ?? emptyState();
   }
 
   /** The recycle bins as the last completed cycle saw them (any instance's cycle), if one ran. */
@@ -181,7 +190,14 @@ export class AlertPoller {
 
   /** Runs one cycle; a cycle already running is joined rather than overlapped. */
   runCycle(): Promise<CycleReport> {
-    this.running ??= this.cycle().finally(() => (this.running = undefined));
+    this.running ??= (async () => {
+      this.cycleState = {};
+      try {
+        return await this.cycle();
+      } finally {
+        this.cycleState = undefined;
+      }
+    })().finally(() => (this.running = undefined));
     return this.running;
   }
 
@@ -480,8 +496,9 @@ export class AlertPoller {
   }
 
   private async patchState(change: (state: PollerState) => PollerState): Promise<void> {
-    const result = await compareAndSet<PollerState>(this.deps.store, STATE_KEY, (state) => change(state ?? emptyState()));
+    const result = await compareAndSet<PollerState>(this.deps.store, STATE_KEY, (state) => change(state ?? emptyState()), this.cycleState?.record);
     if (result.status === 'contended') throw new Error('the alert state kept changing under the poller');
+    if (this.cycleState) this.cycleState.record = result.status === 'written' ? result.record : result.current;
   }
 }
 
